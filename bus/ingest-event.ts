@@ -1,0 +1,54 @@
+/**
+ * The producer event: the one schema shared by the HTTP ingest API and by
+ * the processor when it reads entries that producers wrote to the ingest
+ * stream directly.
+ */
+import { topicProblem } from '../protocol/index.js';
+import type { Json } from '../protocol/index.js';
+import type { IngestEvent } from './bus.js';
+
+/** Largest `data` object of one event, as JSON text, in bytes (UTF-16 units). */
+export const MAX_EVENT_DATA_CHARS = 64 * 1024;
+
+const KNOWN = new Set(['topic', 'value', 'data', 'ts']);
+
+export type EventCheck = { ok: true; event: IngestEvent } | { ok: false; problem: string };
+
+/**
+ * Validates one producer event: `{topic, value?, data?, ts?}` with at least
+ * one of value/data. A missing `ts` becomes `now`. The problem text names the
+ * offending field.
+ */
+export function checkEvent(raw: unknown, now: number): EventCheck {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { ok: false, problem: 'event must be a JSON object {topic, value?, data?, ts?}' };
+  }
+  const obj = raw as Record<string, unknown>;
+  for (const key of Object.keys(obj)) {
+    if (!KNOWN.has(key)) return { ok: false, problem: `unknown field "${key.slice(0, 40)}"; allowed: topic, value, data, ts` };
+  }
+  const problem = topicProblem(obj.topic);
+  if (problem) return { ok: false, problem: obj.topic === undefined ? 'topic is required' : problem };
+  const event: IngestEvent = { topic: obj.topic as string, ts: now };
+  if (obj.value !== undefined) {
+    if (typeof obj.value !== 'number' || !Number.isFinite(obj.value)) return { ok: false, problem: 'value must be a finite number' };
+    event.value = obj.value;
+  }
+  if (obj.data !== undefined) {
+    if (typeof obj.data !== 'object' || obj.data === null || Array.isArray(obj.data)) {
+      return { ok: false, problem: 'data must be a JSON object' };
+    }
+    if (JSON.stringify(obj.data).length > MAX_EVENT_DATA_CHARS) {
+      return { ok: false, problem: `data is larger than ${MAX_EVENT_DATA_CHARS} characters of JSON` };
+    }
+    event.data = obj.data as { [key: string]: Json };
+  }
+  if (event.value === undefined && event.data === undefined) return { ok: false, problem: 'event needs a value or data (or both)' };
+  if (obj.ts !== undefined) {
+    if (typeof obj.ts !== 'number' || !Number.isSafeInteger(obj.ts) || obj.ts < 0) {
+      return { ok: false, problem: 'ts must be a non-negative integer (epoch milliseconds)' };
+    }
+    event.ts = obj.ts;
+  }
+  return { ok: true, event };
+}

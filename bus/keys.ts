@@ -1,0 +1,31 @@
+/**
+ * Names of everything rt keeps in Redis (documented in docs/streams.md).
+ * A topic's keys share the hash tag `{topic}` so that its history stream,
+ * its channel and its source mark live in one Redis Cluster slot: that is
+ * what lets one script append and publish atomically, and lets sharded
+ * Pub/Sub (SPUBLISH/SSUBSCRIBE) follow the stream.
+ */
+
+export interface KeyNames {
+  /** Ingest stream partition `p`. */
+  ingest(partition: number): string;
+  /** Lease key naming the processor that owns partition `p`. */
+  lease(partition: number): string;
+  /** History stream of a topic. */
+  history(topic: string): string;
+  /** Pub/Sub channel of a topic. */
+  channel(topic: string): string;
+  /** Last ingest entry published on a topic, `<partition>/<id>` (duplicate suppression). */
+  source(topic: string): string;
+}
+
+/** Key names under `prefix` (default "rt"). */
+export function keyNames(prefix = 'rt'): KeyNames {
+  return {
+    ingest: (p) => `${prefix}:in:{${p}}`,
+    lease: (p) => `${prefix}:in:{${p}}:owner`,
+    history: (t) => `${prefix}:{${t}}:h`,
+    channel: (t) => `${prefix}:{${t}}:c`,
+    source: (t) => `${prefix}:{${t}}:src`,
+  };
+}

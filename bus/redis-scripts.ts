@@ -1,0 +1,72 @@
+/**
+ * Lua scripts run by the Redis bus. Each touches keys of one hash tag only,
+ * so each runs in one Cluster slot and is atomic.
+ */
+import { createHash } from 'node:crypto';
+
+export interface Script {
+  source: string;
+  sha: string;
+}
+
+function script(source: string): Script {
+  return { source, sha: createHash('sha1').update(source).digest('hex') };
+}
+
+const NEWER = `
+local function newer(a, b)
+  local am, as = string.match(a, '^(%d+)-(%d+)$')
+  local bm, bs = string.match(b, '^(%d+)-(%d+)$')
+  am, as, bm, bs = tonumber(am), tonumber(as), tonumber(bm), tonumber(bs)
+  if am ~= bm then return am > bm end
+  return as > bs
+end
+`;
+
+/**
+ * Appends a message to a topic's history stream and publishes `<id> <body>`
+ * on its channel, in one step. Each entry also records the id of the entry
+ * before it (field "p"), so a reader resuming after an id can tell whether
+ * retention removed anything in between (see RedisBus.history). With a source mark ("p/id") it first checks
+ * that the source is newer than the last one published for this topic, and
+ * returns false without doing anything when it is not (a redo after a crash).
+ *   KEYS: history stream, source mark
+ *   ARGV: channel, maxlen, body, source partition ('' = none), source id
+ */
+export const PUBLISH = script(`${NEWER}
+if ARGV[4] ~= '' then
+  local last = redis.call('GET', KEYS[2])
+  if last then
+    local slash = string.find(last, '/', 1, true)
+    if string.sub(last, 1, slash - 1) == ARGV[4] and not newer(ARGV[5], string.sub(last, slash + 1)) then
+      return false
+    end
+  end
+  redis.call('SET', KEYS[2], ARGV[4] .. '/' .. ARGV[5])
+end
+local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+local prev = ''
+if newest[1] then prev = newest[1][1] end
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'b', ARGV[3], 'p', prev)
+redis.call('PUBLISH', ARGV[1], id .. ' ' .. ARGV[3])
+return id
+`);
+
+/**
+ * Takes or renews a partition lease.
+ *   KEYS: lease key   ARGV: owner, ttl ms   returns 1 when owner holds it
+ */
+export const LEASE = script(`
+local holder = redis.call('GET', KEYS[1])
+if holder == false or holder == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0
+`);
+
+/** Deletes a lease only if `owner` holds it.  KEYS: lease key  ARGV: owner */
+export const RELEASE = script(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1
+`);

@@ -1,0 +1,29 @@
+import { compareIds } from '../protocol/index.js';
+
+/**
+ * Generates Redis-compatible stream ids for the memory bus: milliseconds of
+ * the wall clock, never going back, with a sequence within one millisecond.
+ */
+export class StreamIdClock {
+  private ms = 0;
+  private seq = 0;
+
+  next(): string {
+    const now = Date.now();
+    if (now > this.ms) {
+      this.ms = now;
+      this.seq = 0;
+    } else {
+      this.seq++;
+    }
+    return `${this.ms}-${this.seq}`;
+  }
+}
+
+/** True when source mark `candidate` ("p/id") is newer than `last` for the same partition. */
+export function isNewerSource(candidate: { partition: number; id: string }, last: string | null): boolean {
+  if (last === null) return true;
+  const slash = last.indexOf('/');
+  if (Number(last.slice(0, slash)) !== candidate.partition) return true;
+  return compareIds(candidate.id, last.slice(slash + 1)) > 0;
+}

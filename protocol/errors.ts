@@ -1,0 +1,41 @@
+/**
+ * Error codes sent in `error` frames and the WebSocket close codes the gateway
+ * uses. Each is documented in docs/protocol.md under the same name.
+ */
+
+export const ErrorCode = {
+  /** The frame is not valid JSON. */
+  BadJson: 'bad_json',
+  /** The frame is JSON but not an object with a string `op`. */
+  BadFrame: 'bad_frame',
+  /** `op` names no operation of this protocol version. */
+  UnknownOp: 'unknown_op',
+  /** A field of a known operation is missing or has the wrong type or range. */
+  BadField: 'bad_field',
+  /** A topic name breaks the topic syntax. */
+  BadTopic: 'bad_topic',
+  /** A `since` value is not a message id. */
+  BadSince: 'bad_since',
+  /** The frame would take the connection past its subscription limit. */
+  TooManySubscriptions: 'too_many_subscriptions',
+  /** The frame names more topics than one frame may carry. */
+  TooManyTopics: 'too_many_topics',
+  /** The gateway failed to serve the request (bus unavailable); retry later. */
+  Unavailable: 'unavailable',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export const CloseCode = {
+  /** Normal closure (server shutting down cleanly uses 1001). */
+  Normal: 1000,
+  GoingAway: 1001,
+  /** Frame larger than MAX_CLIENT_FRAME_BYTES. Sent by ws itself. */
+  TooLarge: 1009,
+  /** The client could not keep up and its send buffer passed the hard limit. */
+  SlowConsumer: 4008,
+  /** The client missed heartbeats. */
+  HeartbeatTimeout: 4009,
+} as const;
+
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];

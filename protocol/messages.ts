@@ -1,0 +1,123 @@
+/**
+ * The browser↔gateway wire format, version 1. Every frame is one JSON text
+ * message with an `op` field. See docs/protocol.md for the prose version.
+ */
+import type { ErrorCode } from './errors.js';
+
+/** Protocol version spoken by this build. */
+export const PROTOCOL_VERSION = 1;
+
+/** JSON-compatible value, as carried in a message's `data`. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** One message on a topic, as delivered to subscribers. */
+export interface Message {
+  /** Topic the message belongs to. */
+  topic: string;
+  /** Id of the message in the topic's history stream; strictly increasing per topic. */
+  id: string;
+  /** Event time in epoch milliseconds (the producer's `ts`, or ingest time). */
+  ts: number;
+  /** Numeric value, for metric-like topics. */
+  value?: number;
+  /** Structured payload, for event-like topics. */
+  data?: { [key: string]: Json };
+}
+
+/** The body of a message without its routing fields, as stored in history. */
+export type MessageBody = Omit<Message, 'topic' | 'id'>;
+
+// ── client → gateway ────────────────────────────────────────────────────────
+
+/** One topic of a `sub` frame. */
+export interface SubscribeTopic {
+  topic: string;
+  /** Resume after this id: everything newer from history, then live. */
+  since?: string;
+  /** Number of recent messages to send first when `since` is absent. */
+  snapshot?: number;
+}
+
+export interface SubscribeFrame {
+  op: 'sub';
+  ref?: number;
+  topics: SubscribeTopic[];
+}
+
+export interface UnsubscribeFrame {
+  op: 'unsub';
+  ref?: number;
+  topics: string[];
+}
+
+export interface PingFrame {
+  op: 'ping';
+  ref?: number;
+}
+
+export type ClientFrame = SubscribeFrame | UnsubscribeFrame | PingFrame;
+
+// ── gateway → client ────────────────────────────────────────────────────────
+
+/** First frame on every connection. */
+export interface HelloFrame {
+  op: 'hello';
+  v: number;
+  /** Interval of the gateway's WebSocket pings, in ms. */
+  heartbeatMs: number;
+  limits: { maxFrameBytes: number; maxSubscriptions: number; maxTopicsPerFrame: number; maxSnapshot: number };
+}
+
+/** Acknowledges a `sub`; the snapshot or replay follows in `msgs` frames. */
+export interface SubscribedFrame {
+  op: 'subscribed';
+  ref?: number;
+  topics: string[];
+}
+
+/** Acknowledges an `unsub`. */
+export interface UnsubscribedFrame {
+  op: 'unsubscribed';
+  ref?: number;
+  topics: string[];
+}
+
+/** Messages for any number of topics, oldest first per topic. */
+export interface MessagesFrame {
+  op: 'msgs';
+  msgs: Message[];
+}
+
+/**
+ * History no longer reaches back to the `since` a client asked for: messages
+ * after `since` and before `next` were lost to retention. Delivery goes on
+ * from `next` (or from live data when `next` is absent).
+ */
+export interface GapFrame {
+  op: 'gap';
+  topic: string;
+  since: string;
+  next?: string;
+}
+
+export interface PongFrame {
+  op: 'pong';
+  ref?: number;
+}
+
+export interface ErrorFrame {
+  op: 'error';
+  code: ErrorCode;
+  message: string;
+  ref?: number;
+  topic?: string;
+}
+
+export type ServerFrame =
+  | HelloFrame
+  | SubscribedFrame
+  | UnsubscribedFrame
+  | MessagesFrame
+  | GapFrame
+  | PongFrame
+  | ErrorFrame;

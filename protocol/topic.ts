@@ -1,0 +1,32 @@
+/**
+ * Topic names. A topic is one or more segments joined by `.`; a segment is
+ * letters, digits, `_`, `-` or `:`. Braces are excluded on purpose: Redis
+ * key names wrap the topic in a `{hash tag}`, so a brace inside a topic would
+ * move its keys to another cluster slot.
+ */
+
+/** Longest topic name, in characters. */
+export const TOPIC_MAX_LENGTH = 200;
+
+const SEGMENT = /^[A-Za-z0-9_:-]+$/;
+
+/**
+ * Explains why `value` is not a valid topic name, or returns `null` when it is.
+ * The explanation is meant for a human reading an error frame or HTTP body.
+ */
+export function topicProblem(value: unknown): string | null {
+  if (typeof value !== 'string') return 'topic must be a string';
+  if (value.length === 0) return 'topic must not be empty';
+  if (value.length > TOPIC_MAX_LENGTH) return `topic is longer than ${TOPIC_MAX_LENGTH} characters`;
+  const segments = value.split('.');
+  for (const segment of segments) {
+    if (segment.length === 0) return 'topic has an empty segment (leading, trailing or doubled ".")';
+    if (!SEGMENT.test(segment)) return 'topic may only contain letters, digits, "_", "-", ":" and "." between segments';
+  }
+  return null;
+}
+
+/** True when `value` is a valid topic name. */
+export function isTopic(value: unknown): value is string {
+  return topicProblem(value) === null;
+}
