@@ -1,0 +1,154 @@
+/**
+ * Wires the services together: the bus (memory or Redis), the roles this
+ * process plays (ingest, processor, gateway), one HTTP server for the roles
+ * that listen, /healthz, and orderly shutdown.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { pino, type Logger } from 'pino';
+import { MemoryBus, RedisBus, redactUrl, type Bus } from '../bus/index.js';
+import { startGenerator } from '../demo/generator.js';
+import { Gateway, createStaticRouter } from '../gateway/index.js';
+import { createIngestRouter, type IngestStats } from '../ingest/index.js';
+import { Processor } from '../processor/index.js';
+import { DEFAULTS, type Config } from './config.js';
+
+export type Role = 'ingest' | 'processor' | 'gateway';
+
+export interface RunningApp {
+  /** Port the HTTP server listens on (null for a processor-only process). */
+  port: number | null;
+  bus: Bus;
+  log: Logger;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  config: Config;
+  roles: readonly Role[];
+  /** Run the demo data generator in this process. */
+  generator?: boolean;
+  log?: Logger;
+}
+
+async function createBus(config: Config, log: Logger): Promise<Bus> {
+  if (!config.redisUrl) {
+    return new MemoryBus({ partitions: config.partitions, historyMaxLen: config.historyMaxLen, ingestMaxLen: config.ingestMaxLen });
+  }
+  const bus = new RedisBus({
+    url: config.redisUrl,
+    partitions: config.partitions,
+    historyMaxLen: config.historyMaxLen,
+    ingestMaxLen: config.ingestMaxLen,
+    keyPrefix: config.keyPrefix,
+    log: log.child({ component: 'bus' }),
+  });
+  log.info({ redis: redactUrl(config.redisUrl) }, `connecting to Redis at ${redactUrl(config.redisUrl)}`);
+  await bus.connect();
+  return bus;
+}
+
+/** Starts the given roles in this process. */
+export async function startServices(options: StartOptions): Promise<RunningApp> {
+  const { config, roles } = options;
+  const log = options.log ?? pino({ level: config.logLevel });
+  const bus = await createBus(config, log);
+  const closers: (() => Promise<void>)[] = [];
+
+  let processor: Processor | null = null;
+  if (roles.includes('processor')) {
+    processor = new Processor({ bus, log: log.child({ component: 'processor' }), name: config.processorName ?? undefined });
+    await processor.start();
+    const p = processor;
+    closers.push(() => p.stop());
+  }
+
+  let server: Server | null = null;
+  let gateway: Gateway | null = null;
+  let ingestStats: IngestStats | null = null;
+  if (roles.includes('ingest') || roles.includes('gateway')) {
+    const app = express();
+    app.disable('x-powered-by');
+    app.get('/healthz', (_req, res) => {
+      const healthy = bus.healthy();
+      res.status(healthy ? 200 : 503).json({
+        status: healthy ? 'ok' : 'unavailable',
+        roles,
+        bus: config.redisUrl ? 'redis' : 'memory',
+        gateway: gateway?.stats(),
+        ingest: ingestStats ?? undefined,
+        processor: processor?.stats,
+      });
+    });
+    if (roles.includes('ingest')) {
+      const ingest = createIngestRouter({ bus, log: log.child({ component: 'ingest' }), maxBodyBytes: config.maxBodyBytes });
+      ingestStats = ingest.stats;
+      app.use(ingest.router);
+    }
+    if (roles.includes('gateway')) {
+      gateway = new Gateway({
+        bus,
+        log: log.child({ component: 'gateway' }),
+        heartbeatMs: config.heartbeatMs,
+        allowedOrigins: config.allowedOrigins,
+        limits: { maxSubscriptions: config.maxSubscriptions, maxBufferedBytes: config.maxBufferedBytes },
+      });
+      app.use(createStaticRouter({ demo: config.demo }));
+    }
+    app.use((req, res) => {
+      res.status(404).json({ error: 'not_found', message: `no route for ${req.method} ${req.path}` });
+    });
+    server = createServer(app);
+    const gw = gateway;
+    server.on('upgrade', (req, socket, head) => {
+      const path = (req.url ?? '').split('?')[0];
+      if (gw && path === '/ws') {
+        gw.handleUpgrade(req, socket, head);
+        return;
+      }
+      socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nWebSocket endpoint is /ws\n');
+    });
+    await new Promise<void>((resolve, reject) => {
+      server!.once('error', reject);
+      server!.listen(config.port, config.host, () => resolve());
+    });
+    const s = server;
+    closers.unshift(async () => {
+      await gw?.close();
+      s.closeAllConnections();
+      await new Promise<void>((resolve) => s.close(() => resolve()));
+    });
+  }
+
+  if (options.generator) {
+    const generator = startGenerator(bus);
+    closers.unshift(async () => generator.stop());
+  }
+
+  const port = server ? (server.address() as AddressInfo).port : null;
+  let closing: Promise<void> | null = null;
+  return {
+    port,
+    bus,
+    log,
+    close() {
+      closing ??= (async () => {
+        for (const close of closers) await close().catch((error: Error) => log.warn({ error: error.message }, 'error during shutdown'));
+        await bus.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/**
+ * Starts ingest, processor and gateway in this process over the memory bus
+ * (or Redis when `redisUrl` is given): the embedded default, and what tests
+ * and the browser test runner use.
+ */
+export async function startApp(overrides: Partial<Config> & { generator?: boolean } = {}): Promise<RunningApp> {
+  const { generator, ...rest } = overrides;
+  const config: Config = { ...DEFAULTS, logLevel: 'warn', ...rest };
+  return startServices({ config, roles: ['ingest', 'processor', 'gateway'], generator: generator ?? false });
+}

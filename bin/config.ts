@@ -1,0 +1,151 @@
+/**
+ * Configuration: one schema, read in one place. Every key can be set by an
+ * environment variable or a command-line flag (the flag wins). Defaults and
+ * meanings are documented in docs/configuration.md; errors name the key.
+ */
+
+export interface Config {
+  port: number;
+  host: string;
+  redisUrl: string | null;
+  partitions: number;
+  keyPrefix: string;
+  historyMaxLen: number;
+  ingestMaxLen: number;
+  maxBodyBytes: number;
+  heartbeatMs: number;
+  maxSubscriptions: number;
+  maxBufferedBytes: number;
+  allowedOrigins: string[];
+  demo: boolean;
+  logLevel: string;
+  processorName: string | null;
+}
+
+type Kind = 'port' | 'int' | 'string' | 'url' | 'list' | 'bool' | 'level';
+
+interface KeySpec {
+  key: keyof Config;
+  env: string;
+  flag: string;
+  kind: Kind;
+  min?: number;
+  doc: string;
+}
+
+/** The schema; order is the order of `rt --help`. */
+export const CONFIG_KEYS: readonly KeySpec[] = [
+  { key: 'port', env: 'PORT', flag: 'port', kind: 'port', doc: 'HTTP port (0 picks a free one)' },
+  { key: 'host', env: 'HOST', flag: 'host', kind: 'string', doc: 'interface to listen on' },
+  { key: 'redisUrl', env: 'REDIS_URL', flag: 'redis', kind: 'url', doc: 'redis:// or rediss:// URL; unset = in-memory bus (rt start only)' },
+  { key: 'partitions', env: 'RT_PARTITIONS', flag: 'partitions', kind: 'int', min: 1, doc: 'ingest stream partitions (same on every service)' },
+  { key: 'keyPrefix', env: 'RT_KEY_PREFIX', flag: 'key-prefix', kind: 'string', doc: 'prefix of every Redis key' },
+  { key: 'historyMaxLen', env: 'RT_HISTORY_MAXLEN', flag: 'history-maxlen', kind: 'int', min: 1, doc: 'messages kept per topic history' },
+  { key: 'ingestMaxLen', env: 'RT_INGEST_MAXLEN', flag: 'ingest-maxlen', kind: 'int', min: 1, doc: 'entries kept per ingest partition' },
+  { key: 'maxBodyBytes', env: 'RT_MAX_BODY_BYTES', flag: 'max-body-bytes', kind: 'int', min: 1, doc: 'largest ingest request body' },
+  { key: 'heartbeatMs', env: 'RT_HEARTBEAT_MS', flag: 'heartbeat-ms', kind: 'int', min: 100, doc: 'WebSocket ping interval; a silent socket is dropped after one' },
+  { key: 'maxSubscriptions', env: 'RT_MAX_SUBSCRIPTIONS', flag: 'max-subscriptions', kind: 'int', min: 1, doc: 'topics per connection' },
+  { key: 'maxBufferedBytes', env: 'RT_MAX_BUFFERED_BYTES', flag: 'max-buffered-bytes', kind: 'int', min: 1024, doc: 'send buffer per connection before it is closed as a slow consumer' },
+  { key: 'allowedOrigins', env: 'RT_ALLOWED_ORIGINS', flag: 'allowed-origins', kind: 'list', doc: 'comma-separated origins allowed to open /ws; * = any' },
+  { key: 'demo', env: 'RT_DEMO', flag: 'demo', kind: 'bool', doc: 'serve the demo pages (and, in rt start, run the data generator)' },
+  { key: 'logLevel', env: 'LOG_LEVEL', flag: 'log-level', kind: 'level', doc: 'trace, debug, info, warn, error or fatal' },
+  { key: 'processorName', env: 'RT_PROCESSOR_NAME', flag: 'name', kind: 'string', doc: 'consumer name of a processor (default: host-pid-random)' },
+];
+
+export const DEFAULTS: Config = {
+  port: 8080,
+  host: '127.0.0.1',
+  redisUrl: null,
+  partitions: 4,
+  keyPrefix: 'rt',
+  historyMaxLen: 10_000,
+  ingestMaxLen: 100_000,
+  maxBodyBytes: 1024 * 1024,
+  heartbeatMs: 25_000,
+  maxSubscriptions: 1000,
+  maxBufferedBytes: 8 * 1024 * 1024,
+  allowedOrigins: ['*'],
+  demo: true,
+  logLevel: 'info',
+  processorName: null,
+};
+
+/** A configuration value that cannot be used; the message names the key and where it came from. */
+export class ConfigError extends Error {
+  readonly code = 'config_invalid';
+}
+
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+function convert(spec: KeySpec, raw: string, source: string): Config[keyof Config] {
+  const bad = (expected: string): never => {
+    throw new ConfigError(`${source}: ${expected}, got ${JSON.stringify(raw)}`);
+  };
+  switch (spec.kind) {
+    case 'port': {
+      const n = Number(raw);
+      if (raw.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65535) bad('must be a port number from 0 to 65535');
+      return n;
+    }
+    case 'int': {
+      const n = Number(raw);
+      if (raw.trim() === '' || !Number.isSafeInteger(n) || n < (spec.min ?? 0)) bad(`must be an integer ≥ ${spec.min ?? 0}`);
+      return n;
+    }
+    case 'url': {
+      let url: URL | null = null;
+      try {
+        url = new URL(raw);
+      } catch {
+        bad('must be a URL like redis://host:6379');
+      }
+      if (url && url.protocol !== 'redis:' && url.protocol !== 'rediss:') bad('must use redis:// or rediss://');
+      return raw;
+    }
+    case 'list': {
+      const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+      if (items.length === 0) bad('must list at least one origin (or *)');
+      for (const item of items) {
+        if (item === '*') continue;
+        let ok = false;
+        try {
+          ok = new URL(item).origin === item;
+        } catch {
+          ok = false;
+        }
+        if (!ok) bad(`each origin must look like https://example.com (scheme, host, optional port, no path); "${item}" does not`);
+      }
+      return items;
+    }
+    case 'bool': {
+      const v = raw.trim().toLowerCase();
+      if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+      if (['0', 'false', 'no', 'off'].includes(v)) return false;
+      return bad('must be true or false');
+    }
+    case 'level':
+      if (!LEVELS.includes(raw)) bad(`must be one of ${LEVELS.join(', ')}`);
+      return raw;
+    case 'string':
+      if (raw.trim() === '') bad('must not be empty');
+      return raw;
+  }
+}
+
+/**
+ * Builds the configuration from defaults, then the environment, then flags.
+ * `flags` holds parsed command-line values keyed by flag name (strings, or
+ * booleans for --demo/--no-demo). Throws ConfigError naming the bad key.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, flags: Record<string, string | boolean | undefined>, base: Partial<Config> = {}): Config {
+  const config: Config = { ...DEFAULTS, ...base };
+  const target = config as unknown as Record<string, unknown>;
+  for (const spec of CONFIG_KEYS) {
+    const fromEnv = env[spec.env];
+    if (fromEnv !== undefined && fromEnv !== '') target[spec.key] = convert(spec, fromEnv, `environment variable ${spec.env}`);
+    const fromFlag = flags[spec.flag];
+    if (typeof fromFlag === 'string') target[spec.key] = convert(spec, fromFlag, `option --${spec.flag}`);
+    else if (typeof fromFlag === 'boolean') target[spec.key] = fromFlag;
+  }
+  return config;
+}

@@ -1,0 +1,122 @@
+#!/usr/bin/env node
+/**
+ * The `rt` command: `rt start` runs everything in one process; `rt ingest`,
+ * `rt processor` and `rt gateway` run one service each against Redis.
+ */
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { redactUrl } from '../bus/index.js';
+import { startServices, type Role, type RunningApp } from './app.js';
+import { CONFIG_KEYS, ConfigError, DEFAULTS, loadConfig, type Config } from './config.js';
+
+const COMMANDS: Record<string, { roles: Role[]; summary: string }> = {
+  start: { roles: ['ingest', 'processor', 'gateway'], summary: 'everything in one process (demo + data generator; in-memory bus unless REDIS_URL is set)' },
+  ingest: { roles: ['ingest'], summary: 'the HTTP ingest API (POST /v1/events) — needs REDIS_URL' },
+  processor: { roles: ['processor'], summary: 'the stream processor — needs REDIS_URL' },
+  gateway: { roles: ['gateway'], summary: 'the WebSocket gateway (/ws), the widget bundle (/rt.js) and the demo page — needs REDIS_URL' },
+};
+
+function usage(): string {
+  const lines = [
+    'Usage: rt <command> [options]',
+    '',
+    'Commands:',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`),
+    '',
+    'Options (each also read from the environment variable shown; the option wins):',
+    ...CONFIG_KEYS.map((k) => {
+      const flag = k.kind === 'bool' ? `--${k.flag} / --no-${k.flag}` : `--${k.flag} <value>`;
+      const def = DEFAULTS[k.key];
+      const shown = def === null ? '' : ` [default: ${Array.isArray(def) ? def.join(',') : def}]`;
+      return `  ${flag.padEnd(30)} ${k.env.padEnd(22)} ${k.doc}${shown}`;
+    }),
+    `  ${'-h, --help'.padEnd(30)} ${''.padEnd(22)} show this help`,
+    '',
+    'Docs: docs/configuration.md, docs/operations.md',
+  ];
+  return lines.join('\n');
+}
+
+function fail(message: string): never {
+  process.stderr.write(`rt: ${message}\n`);
+  process.exit(2);
+}
+
+function parse(argv: string[]): { command: string | null; flags: Record<string, string | boolean | undefined>; help: boolean } {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } };
+  for (const k of CONFIG_KEYS) {
+    options[k.flag] = { type: k.kind === 'bool' ? 'boolean' : 'string' };
+    if (k.kind === 'bool') options[`no-${k.flag}`] = { type: 'boolean' };
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    fail(`${(error as Error).message.split('\n')[0]}\nRun "rt --help" for the list of options.`);
+  }
+  const flags: Record<string, string | boolean | undefined> = { ...parsed.values };
+  for (const k of CONFIG_KEYS) {
+    if (k.kind === 'bool' && flags[`no-${k.flag}`]) flags[k.flag] = false;
+  }
+  if (parsed.positionals.length > 1) fail(`expected one command, got "${parsed.positionals.join(' ')}"`);
+  return { command: parsed.positionals[0] ?? null, flags, help: Boolean(parsed.values.help) };
+}
+
+async function main(): Promise<void> {
+  const { command, flags, help } = parse(process.argv.slice(2));
+  if (help || command === null || command === 'help') {
+    process.stdout.write(usage() + '\n');
+    if (!help && command === null) process.exitCode = 2;
+    return;
+  }
+  const spec = COMMANDS[command];
+  if (!spec) fail(`unknown command "${command}"; expected one of ${Object.keys(COMMANDS).join(', ')}`);
+
+  let config: Config;
+  try {
+    config = loadConfig(process.env, flags);
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message);
+    throw error;
+  }
+  if (command !== 'start' && !config.redisUrl) {
+    fail(`rt ${command} runs as a separate process and needs Redis: set REDIS_URL (or --redis). To run everything in one process without Redis, use "rt start".`);
+  }
+
+  const log = pino({ level: config.logLevel });
+  let app: RunningApp;
+  try {
+    app = await startServices({ config, roles: spec.roles, generator: command === 'start' && config.demo, log });
+  } catch (error) {
+    const err = error as NodeJS.ErrnoException;
+    if (err.code === 'EADDRINUSE') fail(`port ${config.port} on ${config.host} is already in use; pick another with --port or PORT`);
+    if (err.code === 'EACCES') fail(`not allowed to listen on ${config.host}:${config.port}`);
+    fail(`could not start: ${err.message}`);
+  }
+
+  const where = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${app.port}`;
+  const bus = config.redisUrl ? `Redis at ${redactUrl(config.redisUrl)}` : 'the in-memory bus';
+  const lines = [`rt ${command} running on ${bus}`];
+  if (spec.roles.includes('gateway') && config.demo) lines.push(`  dashboard   ${where}/`);
+  if (spec.roles.includes('gateway')) lines.push(`  widgets     ${where}/rt.js`, `  websocket   ${where.replace('http', 'ws')}/ws`);
+  if (spec.roles.includes('ingest')) lines.push(`  ingest      POST ${where}/v1/events`);
+  if (app.port !== null) lines.push(`  health      ${where}/healthz`);
+  if (spec.roles.includes('gateway') && config.allowedOrigins.includes('*')) {
+    lines.push('  DEV MODE: open to every origin, no authentication. Set RT_ALLOWED_ORIGINS before exposing this.');
+  }
+  process.stdout.write(lines.join('\n') + '\n');
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    void app.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: Error) => fail(error.message));

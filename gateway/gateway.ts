@@ -1,0 +1,148 @@
+/**
+ * The WebSocket gateway: accepts connections on `/ws`, gives each a Session,
+ * and keeps them honest with heartbeats. Transport only; everything about
+ * topics lives in Session and Registry.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Bus } from '../bus/index.js';
+import {
+  CloseCode,
+  encodeError,
+  encodeHello,
+  ErrorCode,
+  MAX_CLIENT_FRAME_BYTES,
+  MAX_SNAPSHOT,
+  MAX_TOPICS_PER_FRAME,
+  PROTOCOL_VERSION,
+} from '../protocol/index.js';
+import { Registry } from './registry.js';
+import { Session, type SessionLimits, type SessionLogger } from './session.js';
+
+export interface GatewayLogger extends SessionLogger {
+  info(obj: object, msg: string): void;
+}
+
+export interface GatewayOptions {
+  bus: Bus;
+  log: GatewayLogger;
+  /** Interval of WebSocket pings; a socket that misses one is terminated (default 25 000). */
+  heartbeatMs?: number;
+  /** Origins allowed to connect; `*` allows any (development). */
+  allowedOrigins?: readonly string[];
+  limits?: Partial<SessionLimits>;
+}
+
+/** Counters exposed on /healthz and as metrics. */
+export interface GatewayStats {
+  connections: number;
+  topics: number;
+}
+
+export const defaultSessionLimits: SessionLimits = {
+  maxSubscriptions: 1000,
+  maxReplay: 10_000,
+  maxBufferedBytes: 8 * 1024 * 1024,
+};
+
+export class Gateway {
+  readonly registry: Registry;
+  private readonly wss: WebSocketServer;
+  private readonly sessions = new Map<WebSocket, Session>();
+  private readonly alive = new WeakSet<WebSocket>();
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly limits: SessionLimits;
+  private readonly heartbeatMs: number;
+  private readonly allowedOrigins: readonly string[];
+
+  constructor(private readonly options: GatewayOptions) {
+    this.registry = new Registry(options.bus);
+    this.limits = { ...defaultSessionLimits, ...options.limits };
+    this.heartbeatMs = options.heartbeatMs ?? 25_000;
+    this.allowedOrigins = options.allowedOrigins ?? ['*'];
+    // Compression is off: it costs CPU per recipient and defeats serializing once.
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME_BYTES, perMessageDeflate: false, clientTracking: false });
+    this.wss.on('connection', (ws) => this.accept(ws));
+    this.heartbeat = setInterval(() => this.beat(), this.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  stats(): GatewayStats {
+    return { connections: this.sessions.size, topics: this.registry.size };
+  }
+
+  /** Handles an HTTP upgrade for the gateway path. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const origin = req.headers.origin;
+    if (!this.originAllowed(origin)) {
+      this.options.log.warn({ origin }, 'refused WebSocket from an origin not in the allowlist');
+      socket.end('HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\norigin not allowed\n');
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+  }
+
+  /** Closes every connection with 1001 and stops the heartbeat. */
+  async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    for (const [ws, session] of this.sessions) {
+      session.close();
+      ws.close(CloseCode.GoingAway, 'gateway shutting down');
+    }
+    this.sessions.clear();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+
+  private originAllowed(origin: string | undefined): boolean {
+    if (this.allowedOrigins.includes('*')) return true;
+    // Non-browser clients send no Origin; cross-site hijacking needs a browser, which always sends one.
+    return origin === undefined || this.allowedOrigins.includes(origin);
+  }
+
+  private accept(ws: WebSocket): void {
+    const session = new Session(ws, this.options.bus, this.registry, this.limits, this.options.log);
+    this.sessions.set(ws, session);
+    this.alive.add(ws);
+    ws.on('pong', () => this.alive.add(ws));
+    ws.on('message', (data, isBinary) => {
+      this.alive.add(ws);
+      if (isBinary) {
+        ws.send(encodeError({ code: ErrorCode.BadFrame, message: 'binary frames are not supported; send JSON text frames' }));
+        return;
+      }
+      session.handleText(data.toString());
+    });
+    ws.on('error', (error) => this.options.log.debug({ error: error.message }, 'socket error'));
+    ws.on('close', () => {
+      session.close();
+      this.sessions.delete(ws);
+    });
+    ws.send(
+      encodeHello({
+        v: PROTOCOL_VERSION,
+        heartbeatMs: this.heartbeatMs,
+        limits: {
+          maxFrameBytes: MAX_CLIENT_FRAME_BYTES,
+          maxSubscriptions: this.limits.maxSubscriptions,
+          maxTopicsPerFrame: MAX_TOPICS_PER_FRAME,
+          maxSnapshot: MAX_SNAPSHOT,
+        },
+      }),
+    );
+  }
+
+  /** Terminates sockets that did not answer the previous ping, pings the rest. */
+  private beat(): void {
+    for (const [ws, session] of this.sessions) {
+      if (!this.alive.has(ws)) {
+        session.close();
+        this.sessions.delete(ws);
+        ws.terminate();
+        continue;
+      }
+      this.alive.delete(ws);
+      ws.ping();
+    }
+  }
+}

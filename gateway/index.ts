@@ -1,0 +1,4 @@
+export * from './gateway.js';
+export * from './registry.js';
+export * from './session.js';
+export * from './static-routes.js';

@@ -1,0 +1,253 @@
+/**
+ * One client connection: its topic set, the catch-up of each new
+ * subscription (snapshot or replay since an id) and the outgoing queue that
+ * coalesces everything produced in one event-loop tick into one frame.
+ *
+ * The seam between history and live data: a topic's live messages start
+ * flowing (into a backlog) before history is read; once history has been
+ * queued, the backlog is drained keeping only ids newer than the last one
+ * sent. Nothing falls between the two reads and nothing is sent twice.
+ */
+import type { WebSocket } from 'ws';
+import type { Bus } from '../bus/index.js';
+import {
+  CloseCode,
+  compareIds,
+  DEFAULT_EVENT_SNAPSHOT,
+  DEFAULT_VALUE_SNAPSHOT,
+  decodeClientFrame,
+  encodeError,
+  encodeGap,
+  encodeMessage,
+  encodeMessagesFrame,
+  encodePong,
+  encodeSubscribed,
+  encodeUnsubscribed,
+  ErrorCode,
+  type SubscribeTopic,
+} from '../protocol/index.js';
+import type { Recipient, Registry } from './registry.js';
+
+export interface SessionLimits {
+  /** Most topics one connection may hold. */
+  maxSubscriptions: number;
+  /** Most messages replayed for one `since` before skipping ahead with a gap. */
+  maxReplay: number;
+  /** Bytes queued plus buffered in the socket past which the client is disconnected as hopeless. */
+  maxBufferedBytes: number;
+}
+
+export interface SessionLogger {
+  debug(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+interface TopicState {
+  /** Id of the last message queued for this topic (null before any). */
+  lastId: string | null;
+  /** Live messages that arrived during catch-up; null once caught up. */
+  backlog: { id: string; serialized: string }[] | null;
+  /** The backlog overflowed during catch-up: a gap must be reported. */
+  overflowed: boolean;
+}
+
+/** History page size for replays and largest live backlog kept during one catch-up. */
+const PAGE = 500;
+const MAX_BACKLOG = 10_000;
+/** Largest `msgs` frame, in messages; bigger batches are split. */
+const MAX_MESSAGES_PER_FRAME = 1000;
+
+export class Session implements Recipient {
+  private readonly topics = new Map<string, TopicState>();
+  private queue: string[] = [];
+  private queuedBytes = 0;
+  private flushScheduled = false;
+  private closed = false;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly bus: Bus,
+    private readonly registry: Registry,
+    private readonly limits: SessionLimits,
+    private readonly log: SessionLogger,
+  ) {}
+
+  /** Topics this session holds. */
+  get subscriptions(): number {
+    return this.topics.size;
+  }
+
+  /** Handles one text frame from the client. Never throws. */
+  handleText(text: string): void {
+    const decoded = decodeClientFrame(text);
+    if (!decoded.ok) {
+      this.sendControl(encodeError(decoded.error));
+      return;
+    }
+    const frame = decoded.frame;
+    switch (frame.op) {
+      case 'ping':
+        this.sendControl(encodePong(frame.ref));
+        return;
+      case 'unsub':
+        for (const topic of frame.topics) this.drop(topic);
+        this.sendControl(encodeUnsubscribed(frame.topics, frame.ref));
+        return;
+      case 'sub': {
+        const added = frame.topics.filter((t) => !this.topics.has(t.topic)).length;
+        if (this.topics.size + added > this.limits.maxSubscriptions) {
+          this.sendControl(
+            encodeError({
+              code: ErrorCode.TooManySubscriptions,
+              message: `this frame would hold ${this.topics.size + added} topics; at most ${this.limits.maxSubscriptions} per connection`,
+              ref: frame.ref,
+            }),
+          );
+          return;
+        }
+        this.sendControl(encodeSubscribed(frame.topics.map((t) => t.topic), frame.ref));
+        for (const request of frame.topics) void this.subscribe(request);
+        return;
+      }
+    }
+  }
+
+  /** Called by the registry for each live message of a topic this session holds. */
+  deliver(topic: string, id: string, serialized: string): void {
+    const state = this.topics.get(topic);
+    if (!state) return;
+    if (state.backlog) {
+      if (state.backlog.length >= MAX_BACKLOG) {
+        state.backlog.shift();
+        state.overflowed = true;
+      }
+      state.backlog.push({ id, serialized });
+      return;
+    }
+    if (state.lastId !== null && compareIds(id, state.lastId) <= 0) return;
+    state.lastId = id;
+    this.enqueue(serialized);
+  }
+
+  /** Releases every subscription; called when the socket closes. */
+  close(): void {
+    this.closed = true;
+    for (const topic of [...this.topics.keys()]) this.drop(topic);
+    this.queue = [];
+    this.queuedBytes = 0;
+  }
+
+  private async subscribe(request: SubscribeTopic): Promise<void> {
+    const { topic } = request;
+    // A repeated sub replaces the old state: the client wants a fresh catch-up.
+    if (this.topics.has(topic)) this.drop(topic);
+    const state: TopicState = { lastId: request.since ?? null, backlog: [], overflowed: false };
+    this.topics.set(topic, state);
+    const current = (): boolean => !this.closed && this.topics.get(topic) === state;
+    try {
+      await this.registry.join(topic, this);
+      if (!current()) return;
+      if (request.since !== undefined) await this.replay(topic, request.since, state, current);
+      else await this.snapshot(topic, request.snapshot, state, current);
+    } catch (error) {
+      if (!current()) return;
+      this.drop(topic);
+      this.log.warn({ topic, error: (error as Error).message }, 'subscription failed');
+      this.sendControl(encodeError({ code: ErrorCode.Unavailable, message: `could not subscribe to "${topic}": the bus is unavailable; subscribe again later`, topic }));
+      return;
+    }
+    if (!current()) return;
+    const backlog = state.backlog!;
+    state.backlog = null;
+    if (state.overflowed && backlog.length > 0) {
+      this.sendControl(encodeGap(topic, state.lastId ?? '0-0', backlog[0].id));
+      state.lastId = null;
+    }
+    for (const { id, serialized } of backlog) this.deliver(topic, id, serialized);
+  }
+
+  /** Queues everything after `since` from history, reporting retention gaps. */
+  private async replay(topic: string, since: string, state: TopicState, current: () => boolean): Promise<void> {
+    let after = since;
+    let sent = 0;
+    for (;;) {
+      const range = await this.bus.history(topic, after, PAGE);
+      if (!current()) return;
+      if (range.gap && sent === 0) this.sendControl(encodeGap(topic, since, range.entries[0]?.id));
+      for (const entry of range.entries) this.enqueue(encodeMessage(topic, entry.id, entry.body));
+      if (range.entries.length > 0) {
+        after = range.entries[range.entries.length - 1].id;
+        state.lastId = after;
+      }
+      sent += range.entries.length;
+      if (range.entries.length < PAGE) return;
+      if (sent >= this.limits.maxReplay) break;
+    }
+    // Too far behind to replay everything: skip to the newest page, say so.
+    const newest = await this.bus.latest(topic, PAGE);
+    if (!current()) return;
+    const fresh = newest.filter((e) => compareIds(e.id, after) > 0);
+    if (fresh.length === 0) return;
+    this.sendControl(encodeGap(topic, after, fresh[0].id));
+    for (const entry of fresh) this.enqueue(encodeMessage(topic, entry.id, entry.body));
+    state.lastId = fresh[fresh.length - 1].id;
+  }
+
+  /**
+   * Queues the recent messages of a topic: `count` if the client said, else
+   * the latest one for value topics and the last DEFAULT_EVENT_SNAPSHOT for
+   * event topics (a topic is an event topic when its newest message has data).
+   */
+  private async snapshot(topic: string, count: number | undefined, state: TopicState, current: () => boolean): Promise<void> {
+    let entries = await this.bus.latest(topic, count ?? DEFAULT_EVENT_SNAPSHOT);
+    if (!current()) return;
+    if (count === undefined && entries.length > 0 && !entries[entries.length - 1].body.includes('"data":')) {
+      entries = entries.slice(-DEFAULT_VALUE_SNAPSHOT);
+    }
+    for (const entry of entries) this.enqueue(encodeMessage(topic, entry.id, entry.body));
+    if (entries.length > 0) state.lastId = entries[entries.length - 1].id;
+  }
+
+  private drop(topic: string): void {
+    if (!this.topics.delete(topic)) return;
+    this.registry.leave(topic, this);
+  }
+
+  private enqueue(serialized: string): void {
+    if (this.closed) return;
+    this.queue.push(serialized);
+    this.queuedBytes += serialized.length;
+    if (this.queuedBytes + this.ws.bufferedAmount > this.limits.maxBufferedBytes) {
+      this.log.warn({ queuedBytes: this.queuedBytes, bufferedAmount: this.ws.bufferedAmount }, 'disconnecting slow consumer');
+      this.closed = true;
+      this.queue = [];
+      this.queuedBytes = 0;
+      this.ws.close(CloseCode.SlowConsumer, 'slow consumer: send buffer limit exceeded');
+      return;
+    }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Sends the queued messages as few frames as possible. */
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.queue.length === 0 || this.closed) return;
+    const queue = this.queue;
+    this.queue = [];
+    this.queuedBytes = 0;
+    for (let i = 0; i < queue.length; i += MAX_MESSAGES_PER_FRAME) {
+      const part = queue.length <= MAX_MESSAGES_PER_FRAME ? queue : queue.slice(i, i + MAX_MESSAGES_PER_FRAME);
+      this.ws.send(encodeMessagesFrame(part));
+    }
+  }
+
+  /** Sends a control frame after whatever messages are queued, keeping order. */
+  private sendControl(frame: string): void {
+    if (this.closed) return;
+    this.flush();
+    this.ws.send(frame);
+  }
+}

@@ -1,0 +1,2 @@
+export * from './ingest-app.js';
+export * from './parse-body.js';

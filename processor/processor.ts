@@ -1,0 +1,180 @@
+/**
+ * The processor: reads the ingest stream through a consumer group, routes each
+ * event, publishes the results, then acknowledges. Each partition has one
+ * owner at a time (a lease in the bus), so a topic's events are published in
+ * the order they were ingested even with several processors running.
+ *
+ * Crash safety: entries are acknowledged only after their messages are
+ * published. A processor that dies in between leaves them pending; whoever
+ * takes the partition next (a restart, or another processor once the lease
+ * expires) moves them to itself and redoes them first. The bus skips
+ * publishes whose source entry is not newer than the topic's last one, so a
+ * redo never publishes twice.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Bus, IngestEntry, PublishRequest } from '../bus/index.js';
+import { passThrough, type Router } from './router.js';
+
+export interface ProcessorLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface ProcessorOptions {
+  bus: Bus;
+  log: ProcessorLogger;
+  /** Consumer group name (default "rt-processor"). */
+  group?: string;
+  /** This processor's consumer name; default host-pid-random, unique per run. */
+  name?: string;
+  /** Partition lease time-to-live in ms (default 10 000); renewed every third of it. */
+  leaseTtlMs?: number;
+  /** Most entries read per partition per batch (default 500). */
+  batchSize?: number;
+  /** How long one read waits for new entries, in ms (default 1000). */
+  blockMs?: number;
+  router?: Router;
+}
+
+/** Counters exposed on /healthz and as metrics. */
+export interface ProcessorStats {
+  processed: number;
+  published: number;
+  duplicatesSkipped: number;
+  malformed: number;
+  owned: number[];
+}
+
+export class Processor {
+  readonly name: string;
+  readonly stats: ProcessorStats = { processed: 0, published: 0, duplicatesSkipped: 0, malformed: 0, owned: [] };
+  private readonly bus: Bus;
+  private readonly log: ProcessorLogger;
+  private readonly group: string;
+  private readonly leaseTtlMs: number;
+  private readonly batchSize: number;
+  private readonly blockMs: number;
+  private readonly router: Router;
+  /** Partitions this processor holds the lease of. */
+  private readonly owned = new Set<number>();
+  /** Owned partitions whose pending entries still have to be redone. */
+  private readonly catchingUp = new Set<number>();
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private leaseTimer: NodeJS.Timeout | null = null;
+  private wakeIdle: (() => void) | null = null;
+
+  constructor(options: ProcessorOptions) {
+    this.bus = options.bus;
+    this.log = options.log;
+    this.group = options.group ?? 'rt-processor';
+    this.name = options.name ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    this.leaseTtlMs = options.leaseTtlMs ?? 10_000;
+    this.batchSize = options.batchSize ?? 500;
+    this.blockMs = options.blockMs ?? 1000;
+    this.router = options.router ?? passThrough;
+  }
+
+  /** Creates the group, takes what partitions it can, and starts consuming. */
+  async start(): Promise<void> {
+    await this.bus.ensureGroup(this.group);
+    this.running = true;
+    await this.renewLeases();
+    this.leaseTimer = setInterval(() => {
+      this.renewLeases().catch((error: Error) => this.log.warn({ error: error.message }, 'lease renewal failed; will retry'));
+    }, Math.max(10, Math.floor(this.leaseTtlMs / 3)));
+    this.loop = this.consume();
+  }
+
+  /** Stops after the current batch and gives up the leases. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
+    this.wakeIdle?.();
+    await this.loop;
+    await Promise.all([...this.owned].map((p) => this.bus.releaseLease(p, this.name).catch(() => {})));
+    this.owned.clear();
+    this.stats.owned = [];
+  }
+
+  private async renewLeases(): Promise<void> {
+    for (let p = 0; p < this.bus.partitions; p++) {
+      if (!this.running) return;
+      const held = await this.bus.lease(p, this.name, this.leaseTtlMs);
+      if (held && !this.owned.has(p)) {
+        const moved = await this.bus.takeOverPending(this.group, this.name, p);
+        this.owned.add(p);
+        this.catchingUp.add(p);
+        this.log.info({ partition: p, processor: this.name, pendingTakenOver: moved }, `processor owns partition ${p}`);
+        this.wakeIdle?.();
+      } else if (!held && this.owned.has(p)) {
+        this.owned.delete(p);
+        this.catchingUp.delete(p);
+        this.log.warn({ partition: p, processor: this.name }, `processor lost the lease of partition ${p}`);
+      }
+    }
+    this.stats.owned = [...this.owned].sort((a, b) => a - b);
+  }
+
+  private async consume(): Promise<void> {
+    while (this.running) {
+      try {
+        if (this.catchingUp.size > 0) {
+          const partitions = [...this.catchingUp];
+          const entries = await this.bus.read(this.group, this.name, partitions, { pending: true, count: this.batchSize, blockMs: 0 });
+          for (const p of partitions) {
+            if (!entries.some((e) => e.partition === p)) this.catchingUp.delete(p);
+          }
+          await this.handle(entries);
+        } else if (this.owned.size > 0) {
+          const entries = await this.bus.read(this.group, this.name, [...this.owned], { pending: false, count: this.batchSize, blockMs: this.blockMs });
+          await this.handle(entries);
+        } else {
+          await this.idle(this.leaseTtlMs / 3);
+        }
+      } catch (error) {
+        if (!this.running) break;
+        this.log.error({ error: (error as Error).message }, 'processor batch failed; retrying in 1 s');
+        await this.idle(1000);
+      }
+    }
+  }
+
+  private async handle(entries: IngestEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const requests: PublishRequest[] = [];
+    for (const entry of entries) {
+      if (!entry.event) {
+        this.stats.malformed++;
+        this.log.warn({ partition: entry.partition, id: entry.id, problem: entry.problem }, `skipping malformed ingest entry: ${entry.problem}`);
+        continue;
+      }
+      for (const routed of this.router(entry.event)) {
+        requests.push({ topic: routed.topic, body: routed.body, source: { partition: entry.partition, id: entry.id } });
+      }
+    }
+    const ids = await this.bus.publish(requests);
+    for (const id of ids) {
+      if (id === null) this.stats.duplicatesSkipped++;
+      else this.stats.published++;
+    }
+    await this.bus.ack(this.group, entries);
+    this.stats.processed += entries.length;
+  }
+
+  private idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done(): void {
+        clearTimeout(timer);
+        self.wakeIdle = null;
+        resolve();
+      }
+      this.wakeIdle = done;
+    });
+  }
+}
