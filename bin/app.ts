@@ -58,7 +58,7 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
 
   let processor: Processor | null = null;
   if (roles.includes('processor')) {
-    processor = new Processor({ bus, log: log.child({ component: 'processor' }), name: config.processorName ?? undefined });
+    processor = new Processor({ bus, log: log.child({ component: 'processor' }), name: config.processorName ?? undefined, leaseTtlMs: config.leaseTtlMs });
     await processor.start();
     const p = processor;
     closers.push(() => p.stop());

@@ -20,6 +20,7 @@ export interface Config {
   demo: boolean;
   logLevel: string;
   processorName: string | null;
+  leaseTtlMs: number;
 }
 
 type Kind = 'port' | 'int' | 'string' | 'url' | 'list' | 'bool' | 'level';
@@ -49,7 +50,8 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { key: 'allowedOrigins', env: 'RT_ALLOWED_ORIGINS', flag: 'allowed-origins', kind: 'list', doc: 'comma-separated origins allowed to open /ws; * = any' },
   { key: 'demo', env: 'RT_DEMO', flag: 'demo', kind: 'bool', doc: 'serve the demo pages (and, in rt start, run the data generator)' },
   { key: 'logLevel', env: 'LOG_LEVEL', flag: 'log-level', kind: 'level', doc: 'trace, debug, info, warn, error or fatal' },
-  { key: 'processorName', env: 'RT_PROCESSOR_NAME', flag: 'name', kind: 'string', doc: 'consumer name of a processor (default: host-pid-random)' },
+  { key: 'processorName', env: 'RT_PROCESSOR_NAME', flag: 'name', kind: 'string', doc: 'consumer name of a processor (default: host-pid-random); a restart under the same name resumes at once' },
+  { key: 'leaseTtlMs', env: 'RT_LEASE_TTL_MS', flag: 'lease-ttl-ms', kind: 'int', min: 100, doc: 'partition lease lifetime; a dead processor\'s partitions move after this' },
 ];
 
 export const DEFAULTS: Config = {
@@ -68,6 +70,7 @@ export const DEFAULTS: Config = {
   demo: true,
   logLevel: 'info',
   processorName: null,
+  leaseTtlMs: 10_000,
 };
 
 /** A configuration value that cannot be used; the message names the key and where it came from. */
