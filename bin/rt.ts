@@ -52,7 +52,13 @@ function parse(argv: string[]): { command: string | null; flags: Record<string, 
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {
-    fail(`${(error as Error).message.split('\n')[0]}\nRun "rt --help" for the list of options.`);
+    const err = error as NodeJS.ErrnoException;
+    const name = /'(-[^']*)'/.exec(err.message)?.[1];
+    const what =
+      err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? `unknown option ${name}` :
+      err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ? `option ${name ?? ''} needs a value` :
+      err.message.split('\n')[0];
+    fail(`${what}\nRun "rt --help" for the list of options.`);
   }
   const flags: Record<string, string | boolean | undefined> = { ...parsed.values };
   for (const k of CONFIG_KEYS) {
