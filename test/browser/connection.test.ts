@@ -1,0 +1,283 @@
+// The connection manager against a scripted gateway (FakeSocket): exact
+// control over frames and timing. The same promises are checked against the
+// real gateway in connection-live.test.ts.
+import type { ErrorFrame, GapFrame, Message } from '../../protocol/index.js';
+import { Connection, type ConnectionOptions } from '../../widgets/connection/connection.js';
+import { FrameScheduler } from '../../widgets/connection/frame-scheduler.js';
+import type { ConnectionStatus, TopicListener } from '../../widgets/connection/listener.js';
+import { deepEqual, equal, ok, throws } from './support/assert.js';
+import { FakeSocket } from './support/fake-socket.js';
+import { sleep, waitFor } from './support/wait.js';
+
+/** Runs frame callbacks on demand instead of on paint. */
+let frameCallbacks: (() => void)[] = [];
+function runFrame(): void {
+  const run = frameCallbacks;
+  frameCallbacks = [];
+  for (const cb of run) cb();
+}
+
+/** Subscriptions still held at the end of a test; released so the connection goes quiet. */
+let held: (() => void)[] = [];
+
+function connect(options: ConnectionOptions = {}): Connection {
+  const connection = new Connection('ws://gateway.test/ws', {
+    createSocket: (url) => new FakeSocket(url) as unknown as WebSocket,
+    scheduler: new FrameScheduler((cb) => frameCallbacks.push(cb)),
+    backoff: { baseMs: 5, capMs: 20 },
+    idleCloseMs: 30,
+    ...options,
+  });
+  const subscribe = connection.subscribe.bind(connection);
+  connection.subscribe = (topic, l) => {
+    const off = subscribe(topic, l);
+    held.push(off);
+    return off;
+  };
+  return connection;
+}
+
+function listener(extra: Partial<TopicListener> = {}) {
+  const messages: Message[] = [];
+  const gaps: GapFrame[] = [];
+  const errors: ErrorFrame[] = [];
+  const statuses: ConnectionStatus[] = [];
+  const l: TopicListener = {
+    onMessages: (msgs) => messages.push(...msgs),
+    onGap: (gap) => gaps.push(gap),
+    onError: (error) => errors.push(error),
+    onStatus: (status) => statuses.push(status),
+    ...extra,
+  };
+  return { l, messages, gaps, errors, statuses };
+}
+
+function msg(topic: string, id: string, value = 1): Message {
+  return { topic, id, ts: Number(id.split('-')[0]), value };
+}
+
+/** Lets the per-task batching timer run. */
+const nextTask = () => sleep(5);
+
+describe('connection (scripted gateway)', () => {
+  beforeEach(() => {
+    FakeSocket.reset();
+    frameCallbacks = [];
+  });
+
+  afterEach(async () => {
+    for (const off of held) off();
+    held = [];
+    // Let idle connections close so none of them opens sockets during the next test.
+    await sleep(60);
+  });
+
+  it('many listeners of one topic put one sub on the wire; the last to leave sends the unsub', async () => {
+    const c = connect();
+    const offs = [listener(), listener(), listener()].map((x) => c.subscribe('cpu.load', x.l));
+    const socket = FakeSocket.last();
+    socket.open();
+    await nextTask();
+    deepEqual(socket.frames('sub').map((f) => f.topics), [[{ topic: 'cpu.load' }]]);
+    offs[0]();
+    offs[1]();
+    await nextTask();
+    equal(socket.frames('unsub').length, 0, 'no unsub while a listener remains');
+    offs[2]();
+    offs[2]();
+    await nextTask();
+    deepEqual(socket.frames('unsub').map((f) => f.topics), [['cpu.load']]);
+    equal(c.topicCount, 0);
+  });
+
+  it('subscriptions made in the same task go out in one frame, at most 100 topics per frame', async () => {
+    const c = connect();
+    c.subscribe('warmup', listener().l);
+    const socket = FakeSocket.last();
+    socket.open();
+    await nextTask();
+    socket.sent = [];
+    for (let i = 0; i < 250; i++) c.subscribe(`t.${i}`, listener().l);
+    await nextTask();
+    const subs = socket.frames('sub');
+    deepEqual(subs.map((f) => (f.topics as unknown[]).length), [100, 100, 50]);
+  });
+
+  it('subscribe and unsubscribe in the same task put nothing on the wire', async () => {
+    const c = connect();
+    c.subscribe('keep', listener().l);
+    const socket = FakeSocket.last();
+    socket.open();
+    await nextTask();
+    socket.sent = [];
+    const off = c.subscribe('brief', listener().l);
+    off();
+    await nextTask();
+    deepEqual(socket.sent, []);
+  });
+
+  it('asks for the largest snapshot any listener of the topic wants', async () => {
+    const c = connect();
+    c.subscribe('m', listener({ snapshot: 1 }).l);
+    c.subscribe('m', listener({ snapshot: 300 }).l);
+    c.subscribe('n', listener().l);
+    const socket = FakeSocket.last();
+    socket.open();
+    deepEqual(socket.frames('sub')[0].topics, [{ topic: 'm', snapshot: 300 }, { topic: 'n' }]);
+  });
+
+  it('ignores messages for a topic until the gateway acknowledges its sub, then drops duplicates', async () => {
+    const c = connect();
+    const a = listener();
+    c.subscribe('t', a.l);
+    const socket = FakeSocket.last();
+    socket.open();
+    socket.receive({ op: 'msgs', msgs: [msg('t', '5-0')] });
+    socket.ackSubs();
+    socket.receive({ op: 'msgs', msgs: [msg('t', '1-0'), msg('t', '2-0')] });
+    socket.receive({ op: 'msgs', msgs: [msg('t', '2-0'), msg('t', '1-5'), msg('t', '3-0'), msg('t', '3-0')] });
+    runFrame();
+    deepEqual(a.messages.map((m) => m.id), ['1-0', '2-0', '3-0']);
+  });
+
+  it('after a drop it reconnects and resumes each topic since its last id, or with its snapshot if none was seen', async () => {
+    const c = connect();
+    const seen = listener();
+    const unseen = listener({ snapshot: 20 });
+    c.subscribe('seen', seen.l);
+    c.subscribe('unseen', unseen.l);
+    const first = FakeSocket.last();
+    first.open();
+    first.ackSubs();
+    first.receive({ op: 'msgs', msgs: [msg('seen', '10-0'), msg('seen', '11-0')] });
+    runFrame();
+    first.drop();
+    equal(c.status, 'reconnecting');
+    const second = await waitFor(() => (FakeSocket.instances.length === 2 ? FakeSocket.last() : null), 'a second socket');
+    second.open();
+    deepEqual(second.frames('sub')[0].topics, [{ topic: 'seen', since: '11-0' }, { topic: 'unseen', snapshot: 20 }]);
+    second.ackSubs();
+    // The replay overlaps what was already delivered: only newer ids get through.
+    second.receive({ op: 'msgs', msgs: [msg('seen', '11-0'), msg('seen', '12-0')] });
+    runFrame();
+    deepEqual(seen.messages.map((m) => m.id), ['10-0', '11-0', '12-0']);
+    deepEqual(seen.statuses, ['connecting', 'open', 'reconnecting', 'open']);
+  });
+
+  it('passes gap notices to the listeners of the topic, in order with the messages', async () => {
+    const c = connect();
+    const events: string[] = [];
+    c.subscribe('log', {
+      onMessages: (msgs) => events.push(...msgs.map((m) => m.id)),
+      onGap: (gap) => events.push(`gap ${gap.since}..${gap.next}`),
+    });
+    const socket = FakeSocket.last();
+    socket.open();
+    socket.ackSubs();
+    socket.receive({ op: 'msgs', msgs: [msg('log', '1-0')] });
+    socket.receive({ op: 'gap', topic: 'log', since: '1-0', next: '9-0' });
+    socket.receive({ op: 'msgs', msgs: [msg('log', '9-0')] });
+    runFrame();
+    deepEqual(events, ['1-0', 'gap 1-0..9-0', '9-0']);
+  });
+
+  it('routes an error frame to the listeners of its topic, and warns on the console otherwise', async () => {
+    const c = connect();
+    const a = listener();
+    c.subscribe('secret', a.l);
+    const socket = FakeSocket.last();
+    socket.open();
+    socket.receive({ op: 'error', code: 'bad_field', message: 'not for you', topic: 'secret' });
+    equal(a.errors.length, 1);
+    equal(a.errors[0].message, 'not for you');
+    const warnings: unknown[][] = [];
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => warnings.push(args);
+    try {
+      socket.receive({ op: 'error', code: 'bad_json', message: 'frame is not valid JSON' });
+    } finally {
+      console.warn = warn;
+    }
+    equal(warnings.length, 1);
+    ok(String(warnings[0][0]).includes('bad_json'), 'the warning names the code');
+  });
+
+  it('an error for a whole sub frame (by ref) reaches every topic in it', async () => {
+    const c = connect();
+    const a = listener();
+    const b = listener();
+    c.subscribe('a', a.l);
+    c.subscribe('b', b.l);
+    const socket = FakeSocket.last();
+    socket.open();
+    const ref = socket.frames('sub')[0].ref as number;
+    socket.receive({ op: 'error', code: 'too_many_subscriptions', message: 'limit', ref });
+    equal(a.errors.length, 1);
+    equal(b.errors.length, 1);
+  });
+
+  it('refuses an invalid topic before anything reaches the wire', () => {
+    const c = connect();
+    throws(() => c.subscribe('bad topic!', listener().l), 'bad_topic');
+    throws(() => c.subscribe('', listener().l), 'bad_topic');
+    equal(FakeSocket.instances.length, 0, 'no socket was opened for it');
+  });
+
+  it('a newcomer to a topic already on the wire gets the recent messages from the cache', async () => {
+    const c = connect();
+    c.subscribe('t', listener({ snapshot: 5 }).l);
+    const socket = FakeSocket.last();
+    socket.open();
+    socket.ackSubs();
+    socket.receive({ op: 'msgs', msgs: [1, 2, 3, 4, 5, 6].map((n) => msg('t', `${n}-0`)) });
+    runFrame();
+    const late = listener({ snapshot: 2 });
+    c.subscribe('t', late.l);
+    runFrame();
+    deepEqual(late.messages.map((m) => m.id), ['5-0', '6-0']);
+    await nextTask();
+    equal(socket.frames('sub').length, 1, 'no second sub for the newcomer');
+  });
+
+  it('pings a quiet line and treats a socket that stays silent as dead', async () => {
+    const c = connect({ heartbeatMs: 40, connectTimeoutMs: 200 });
+    c.subscribe('t', listener().l);
+    const socket = FakeSocket.last();
+    socket.open(40);
+    await waitFor(() => socket.frames('ping').length > 0, 'a ping', 1000);
+    // No pong: within about two intervals the socket is given up and a new one opened.
+    await waitFor(() => FakeSocket.instances.length === 2, 'a reconnect after the missing pong', 1000);
+    equal(socket.closedWith, 1000);
+  });
+
+  it('a pong keeps the socket alive', async () => {
+    const c = connect({ heartbeatMs: 40 });
+    c.subscribe('t', listener().l);
+    const socket = FakeSocket.last();
+    socket.open(40);
+    const answered = new Set<unknown>();
+    const deadline = performance.now() + 300;
+    while (performance.now() < deadline) {
+      for (const ping of socket.frames('ping')) {
+        if (!answered.has(ping)) {
+          answered.add(ping);
+          socket.receive({ op: 'pong' });
+        }
+      }
+      await sleep(5);
+    }
+    ok(answered.size >= 2, `pinged ${answered.size} times`);
+    equal(FakeSocket.instances.length, 1, 'no reconnect');
+  });
+
+  it('closes the socket once no subscription is left, and reports closed', async () => {
+    const c = connect();
+    const a = listener();
+    const off = c.subscribe('t', a.l);
+    const socket = FakeSocket.last();
+    socket.open();
+    off();
+    await waitFor(() => c.status === 'closed', 'status closed', 1000);
+    equal(socket.closedWith, 1000);
+  });
+});

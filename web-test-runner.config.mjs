@@ -1,0 +1,126 @@
+// Browser tests: Web Test Runner in the system Chromium, against real
+// gateways this config starts itself (ingest + processor + gateway in one
+// process over the memory bus, from the compiled dist/bin/app.js).
+//
+//   npm run build && npm run test:browser
+//
+// Tests reach the gateways through the page (window.RT_GATEWAY and
+// window.RT_GATEWAY_SHORT_HISTORY, injected below) and publish through the
+// server commands `rt-publish` and `rt-health` (plugin below).
+import { existsSync } from 'node:fs';
+import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { chromeLauncher } from '@web/test-runner-chrome';
+
+const APP_ENTRY = new URL('./dist/bin/app.js', import.meta.url);
+
+/** History length of the second gateway, short so tests can outrun it and see a gap. */
+const SHORT_HISTORY = 20;
+
+/** Running gateways by name, and why they are missing if they could not start. */
+const gateways = { main: null, short: null };
+let missing = null;
+
+async function startGateways() {
+  if (!existsSync(APP_ENTRY)) {
+    missing = 'dist/bin/app.js does not exist: run `npm run build` before `npm run test:browser`';
+    console.warn(`rt-gateway: ${missing}; gateway-backed tests will fail`);
+    return;
+  }
+  const { startApp } = await import(APP_ENTRY.href);
+  gateways.main = await startApp({ port: 0, host: '127.0.0.1', demo: false });
+  gateways.short = await startApp({ port: 0, host: '127.0.0.1', demo: false, historyMaxLen: SHORT_HISTORY });
+}
+
+function base(name) {
+  const app = gateways[name];
+  if (!app) throw new Error(missing ?? `gateway "${name}" is not running`);
+  return `http://127.0.0.1:${app.port}`;
+}
+
+/** Starts and stops the gateways and answers the tests' server commands. */
+function gatewayPlugin() {
+  return {
+    name: 'rt-gateway',
+    async serverStart() {
+      await startGateways();
+    },
+    async serverStop() {
+      await Promise.all(Object.values(gateways).map((app) => app?.close()));
+    },
+    async executeCommand({ command, payload }) {
+      if (command === 'rt-publish') {
+        const { gateway = 'main', events } = payload;
+        const response = await fetch(`${base(gateway)}/v1/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(events),
+        });
+        return { status: response.status, body: await response.json().catch(() => null) };
+      }
+      if (command === 'rt-health') {
+        const { gateway = 'main' } = payload ?? {};
+        const response = await fetch(`${base(gateway)}/healthz`);
+        return response.json();
+      }
+      return undefined;
+    },
+  };
+}
+
+function wsUrl(name) {
+  const app = gateways[name];
+  return app ? `ws://127.0.0.1:${app.port}/ws` : null;
+}
+
+export default {
+  files: 'test/browser/**/*.test.ts',
+  nodeResolve: true,
+  // Pages share two gateways; a few at a time keeps timing-sensitive tests honest.
+  concurrency: 4,
+  testFramework: { config: { timeout: 15000 } },
+  plugins: [
+    esbuildPlugin({ ts: true, tsconfig: 'widgets/tsconfig.json', target: 'auto', loaders: { '.css': 'text' } }),
+    gatewayPlugin(),
+  ],
+  browsers: [
+    chromeLauncher({
+      // Each test page in its own browser context, which headless Chromium
+      // shows in its own window: a page sharing a window with others is a
+      // background tab, where requestAnimationFrame never fires.
+      createPage: async ({ browser }) => {
+        const context = await browser.createBrowserContext();
+        const page = await context.newPage();
+        page.once('close', () => void context.close().catch(() => {}));
+        return page;
+      },
+      launchOptions: {
+        executablePath: '/usr/bin/chromium',
+        headless: true,
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
+      },
+    }),
+  ],
+  testRunnerHtml: (testFramework) => `<!doctype html>
+<html>
+  <head>
+    <meta charset="utf-8">
+    <script>
+      window.RT_GATEWAY = ${JSON.stringify(wsUrl('main'))};
+      window.RT_GATEWAY_SHORT_HISTORY = ${JSON.stringify(wsUrl('short'))};
+      window.RT_SHORT_HISTORY = ${SHORT_HISTORY};
+      window.RT_GATEWAY_MISSING = ${JSON.stringify(missing)};
+    </script>
+  </head>
+  <body>
+    <script type="module" src="${testFramework}"></script>
+  </body>
+</html>`,
+};

@@ -1,0 +1,76 @@
+import { css, unsafeCSS } from 'lit';
+import uplotCss from 'uplot/dist/uPlot.min.css';
+import { problemStyles } from '../problem-view.js';
+import { statusStyles } from '../status-dot.js';
+import { themeStyles } from '../theme.js';
+
+export default [
+  themeStyles,
+  problemStyles,
+  statusStyles,
+  // uPlot's stylesheet must live inside the shadow root to reach its DOM.
+  unsafeCSS(uplotCss),
+  css`
+    :host {
+      /** Height of the plot area (the legend adds to it). */
+      --rt-chart-height: 200px;
+      /** Line width is set in JS; this is the legend swatch size. */
+      --rt-chart-swatch-size: 0.7em;
+      min-width: 12em;
+    }
+
+    .header {
+      display: flex;
+      align-items: center;
+      gap: 0.5em;
+      color: var(--_muted);
+      font-size: 0.85em;
+      margin-bottom: 0.4em;
+    }
+
+    .label {
+      flex: 1 1 auto;
+      overflow: hidden;
+      text-overflow: ellipsis;
+      white-space: nowrap;
+    }
+
+    .plot {
+      position: relative;
+      height: var(--rt-chart-height);
+      overflow: hidden;
+    }
+
+    .plot[data-stale] {
+      opacity: 0.6;
+    }
+
+    .legend {
+      display: flex;
+      flex-wrap: wrap;
+      gap: 0.25em 1em;
+      margin: 0.4em 0 0;
+      padding: 0;
+      list-style: none;
+      font-size: 0.8em;
+      color: var(--_muted);
+    }
+
+    .legend li {
+      display: flex;
+      align-items: center;
+      gap: 0.35em;
+    }
+
+    .swatch {
+      width: var(--rt-chart-swatch-size);
+      height: var(--rt-chart-swatch-size);
+      border-radius: 2px;
+    }
+
+    .legend .value {
+      color: var(--_fg);
+      font-variant-numeric: tabular-nums;
+    }
+  `,
+];

@@ -1,0 +1,13 @@
+import RtChart from './rt-chart.component.js';
+
+export { RtChart };
+export default RtChart;
+
+// Loading rt.js twice on a page must not throw "already defined".
+if (!customElements.get('rt-chart')) customElements.define('rt-chart', RtChart);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'rt-chart': RtChart;
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * The page-wide registry of gateway connections: exactly one socket per
+ * gateway URL, whoever asks. It lives on `globalThis` under a registered
+ * symbol, so two copies of rt.js on one page (a CMS plugin and the page
+ * itself, say) still share their sockets.
+ */
+import { topicProblem } from '../../protocol/index.js';
+import { WidgetError, WidgetErrorCode } from '../widget-error.js';
+import { Connection } from './connection.js';
+import { pageBaseUrl, resolveGatewayUrl, SCRIPT_URL } from './gateway-url.js';
+import type { ConnectionStatus, SubscribeOptions, TopicListener, Unsubscribe } from './listener.js';
+
+/**
+ * What a registry entry must offer. Entries may come from another copy (or
+ * version) of the bundle, so this shape is a contract between versions: only
+ * ever add to it.
+ */
+export interface SharedConnection {
+  readonly url: string;
+  readonly status: ConnectionStatus;
+  subscribe(topic: string, listener: TopicListener): Unsubscribe;
+}
+
+const REGISTRY_KEY = Symbol.for('rt.connections');
+
+type Registry = Map<string, SharedConnection>;
+
+function registry(): Registry {
+  const holder = globalThis as unknown as Record<symbol, Registry | undefined>;
+  let map = holder[REGISTRY_KEY];
+  if (!(map instanceof Map)) {
+    map = new Map();
+    holder[REGISTRY_KEY] = map;
+  }
+  return map;
+}
+
+/** The page's connection to the gateway at `url` (a resolved ws(s):// URL), created on first use. */
+export function connectionFor(url: string): SharedConnection {
+  const connections = registry();
+  let connection = connections.get(url);
+  if (!connection || typeof connection.subscribe !== 'function') {
+    connection = new Connection(url);
+    connections.set(url, connection);
+  }
+  return connection;
+}
+
+/**
+ * Subscribes to a topic on the page's shared connection, for custom widgets:
+ *
+ * ```js
+ * import { subscribe } from 'https://rt.example.com/rt.js';
+ * const stop = subscribe('orders.per_sec', { onMessages: (msgs) => draw(msgs.at(-1).value) });
+ * ```
+ *
+ * Messages arrive at most once per animation frame, in order and without
+ * duplicates, also across reconnects.
+ *
+ * @param topic - topic name, e.g. `orders.per_sec`.
+ * @param options - callbacks, snapshot size, queue bound, and the gateway
+ *   (default: `/ws` on the host that served rt.js).
+ * @returns a function that ends the subscription.
+ * @throws WidgetError `bad_topic` or `bad_gateway` with a message naming the value.
+ */
+export function subscribe(topic: string, options: SubscribeOptions): Unsubscribe {
+  const problem = topicProblem(topic);
+  if (problem) throw new WidgetError(WidgetErrorCode.BadTopic, `topic "${String(topic)}": ${problem}`);
+  if (typeof options?.onMessages !== 'function') {
+    throw new TypeError('subscribe(topic, options): options.onMessages must be a function');
+  }
+  const url = resolveGatewayUrl(options.gateway, pageBaseUrl(), SCRIPT_URL);
+  return connectionFor(url).subscribe(topic, options);
+}

@@ -1,0 +1,433 @@
+/**
+ * One gateway's socket, shared by every subscriber on the page: topics are
+ * reference-counted (one `sub` on the wire however many listeners), requests
+ * made in the same task go out together, and a dropped socket comes back with
+ * backoff and resumes every topic `since` its last message.
+ */
+import {
+  decodeServerFrame,
+  encodeClientFrame,
+  ErrorCode,
+  MAX_CLIENT_FRAME_BYTES,
+  MAX_REF,
+  MAX_TOPICS_PER_FRAME,
+  topicProblem,
+  type ClientFrame,
+  type ErrorFrame,
+  type HelloFrame,
+  type MessagesFrame,
+  type SubscribeTopic,
+} from '../../protocol/index.js';
+import { WidgetError, WidgetErrorCode } from '../widget-error.js';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { chunkForFrames, type FrameLimits } from './frame-chunks.js';
+import { FrameScheduler, ListenerQueue, reportListenerError } from './frame-scheduler.js';
+import { CONNECT_TIMEOUT_MS, DEFAULT_HEARTBEAT_MS, Heartbeat } from './heartbeat.js';
+import type { ConnectionStatus, TopicListener, Unsubscribe } from './listener.js';
+import { TopicState } from './topic-state.js';
+
+/** Tuning and seams for tests; every field has a production default. */
+export interface ConnectionOptions {
+  /** Opens a socket; defaults to the page's `WebSocket`, looked up at each attempt. */
+  createSocket?: (url: string) => WebSocket;
+  /** Reconnect backoff curve (default base 500 ms, cap 30 s). */
+  backoff?: BackoffOptions;
+  /** Uniform random source for jitter. */
+  random?: () => number;
+  /** Delivers messages to listeners; defaults to one flush per animation frame. */
+  scheduler?: FrameScheduler;
+  /** How long the socket stays open with no subscriptions before it is closed. */
+  idleCloseMs?: number;
+  /** Keepalive interval until the gateway's `hello` announces its own. */
+  heartbeatMs?: number;
+  /** Longest wait from opening a socket to the gateway's `hello`. */
+  connectTimeoutMs?: number;
+  /** A connection must stay up this long for the next drop to restart backoff from zero. */
+  stableAfterMs?: number;
+}
+
+/** A `sub` or `unsub` frame awaiting its acknowledgement, by `ref`. */
+interface SentRequest {
+  op: 'sub' | 'unsub';
+  topics: string[];
+}
+
+const DEFAULT_IDLE_CLOSE_MS = 2_000;
+const DEFAULT_STABLE_AFTER_MS = 10_000;
+/** Bound of the unacknowledged-request table, in case a gateway never acks. */
+const MAX_TRACKED_REQUESTS = 256;
+// WebSocket.readyState values, spelled out so test doubles need not extend WebSocket.
+const CONNECTING = 0;
+const OPEN = 1;
+
+export class Connection {
+  private statusValue: ConnectionStatus = 'closed';
+  private readonly topics = new Map<string, TopicState>();
+  private readonly pendingSub = new Set<string>();
+  private readonly pendingUnsub = new Set<string>();
+  private readonly sent = new Map<number, SentRequest>();
+  private readonly scheduler: FrameScheduler;
+  private readonly heartbeat: Heartbeat;
+  private socket: WebSocket | null = null;
+  /** True once the gateway greeted the current socket. */
+  private greeted = false;
+  private openedAt = 0;
+  private attempt = 0;
+  private nextRef = 1;
+  private limits: FrameLimits = { maxTopics: MAX_TOPICS_PER_FRAME, maxBytes: MAX_CLIENT_FRAME_BYTES };
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    /** The gateway's WebSocket URL, already resolved. */
+    readonly url: string,
+    private readonly options: ConnectionOptions = {},
+  ) {
+    this.scheduler = options.scheduler ?? new FrameScheduler();
+    this.heartbeat = new Heartbeat({
+      ping: () => this.send({ op: 'ping' }),
+      dead: () => this.onDead(),
+    });
+    // Coming back online is the moment to retry, not whenever the backoff says.
+    if (typeof window !== 'undefined') window.addEventListener('online', () => this.retryNow());
+  }
+
+  /** Current state of the socket. */
+  get status(): ConnectionStatus {
+    return this.statusValue;
+  }
+
+  /** Number of topics with at least one listener or an `unsub` still to send. */
+  get topicCount(): number {
+    return this.topics.size;
+  }
+
+  /**
+   * Adds a listener to `topic`. The first listener of a topic puts a `sub` on
+   * the wire; the returned function removes the listener, and the last one
+   * to leave sends the `unsub`.
+   *
+   * @throws WidgetError `bad_topic` when `topic` breaks the topic syntax.
+   */
+  subscribe(topic: string, listener: TopicListener): Unsubscribe {
+    // Checked here because one bad topic makes the gateway refuse the whole
+    // batched frame, which would take innocent topics down with it.
+    const problem = topicProblem(topic);
+    if (problem) throw new WidgetError(WidgetErrorCode.BadTopic, `topic "${String(topic)}": ${problem}`);
+
+    let state = this.topics.get(topic);
+    if (!state) {
+      state = new TopicState(topic);
+      this.topics.set(topic, state);
+    }
+    const queue = new ListenerQueue(listener);
+    state.add(queue);
+    this.pendingUnsub.delete(topic);
+    for (const message of state.replayFor(queue)) this.scheduler.enqueue(queue, message);
+
+    if (this.idleTimer !== undefined) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = undefined;
+    }
+    if (state.wire === 'none' && this.greeted) {
+      this.pendingSub.add(topic);
+      this.scheduleFlush();
+    }
+    // Connecting tells every listener, this one included, the new status.
+    if (this.socket === null && this.retryTimer === undefined) this.connect();
+    else this.notifyStatus(queue, this.statusValue);
+
+    let done = false;
+    const owner = state;
+    return () => {
+      if (done) return;
+      done = true;
+      this.release(owner, queue);
+    };
+  }
+
+  private release(state: TopicState, queue: ListenerQueue): void {
+    queue.closed = true;
+    state.queues.delete(queue);
+    if (state.queues.size > 0) return;
+    if (state.wire !== 'none') {
+      this.pendingUnsub.add(state.topic);
+      this.scheduleFlush();
+    } else {
+      this.pendingSub.delete(state.topic);
+      this.topics.delete(state.topic);
+      this.idleIfUnused();
+    }
+  }
+
+  // ── socket lifecycle ──────────────────────────────────────────────────────
+
+  private connect(): void {
+    this.retryTimer = undefined;
+    if (this.statusValue !== 'reconnecting') this.setStatus('connecting');
+    let socket: WebSocket;
+    try {
+      // Looked up per attempt so a page (or test) that wraps WebSocket is honoured.
+      socket = this.options.createSocket ? this.options.createSocket(this.url) : new globalThis.WebSocket(this.url);
+    } catch (error) {
+      console.warn(`rt: cannot open ${this.url}:`, error);
+      this.scheduleRetry();
+      return;
+    }
+    this.socket = socket;
+    this.greeted = false;
+    socket.onmessage = (event) => {
+      if (socket === this.socket) this.onFrame(event.data);
+    };
+    socket.onclose = () => {
+      if (socket !== this.socket) return;
+      this.dropSocket();
+      this.scheduleRetry();
+    };
+    this.heartbeat.start(this.options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS, this.options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS);
+  }
+
+  /** Forgets the current socket; every topic must be subscribed again on the next one. */
+  private dropSocket(code?: number): void {
+    const socket = this.socket;
+    this.socket = null;
+    this.heartbeat.stop();
+    if (socket) {
+      socket.onmessage = null;
+      socket.onclose = null;
+      if (socket.readyState === CONNECTING || socket.readyState === OPEN) socket.close(code);
+    }
+    if (this.greeted && performance.now() - this.openedAt >= (this.options.stableAfterMs ?? DEFAULT_STABLE_AFTER_MS)) {
+      this.attempt = 0;
+    }
+    this.greeted = false;
+    this.sent.clear();
+    this.pendingSub.clear();
+    for (const topic of this.pendingUnsub) this.topics.delete(topic);
+    this.pendingUnsub.clear();
+    for (const state of this.topics.values()) state.wire = 'none';
+  }
+
+  private scheduleRetry(): void {
+    if (this.topics.size === 0) {
+      this.setStatus('closed');
+      return;
+    }
+    this.setStatus('reconnecting');
+    const delay = backoffDelay(this.attempt++, this.options.backoff ?? DEFAULT_BACKOFF, this.options.random);
+    this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  private retryNow(): void {
+    if (this.retryTimer === undefined) return;
+    clearTimeout(this.retryTimer);
+    this.attempt = 0;
+    this.connect();
+  }
+
+  private onDead(): void {
+    // A half-open socket may take minutes to report its close; stop waiting.
+    this.dropSocket(1000);
+    this.scheduleRetry();
+  }
+
+  private idleIfUnused(): void {
+    if (this.topics.size > 0 || this.idleTimer !== undefined) return;
+    // A short grace period: a page re-rendering its widgets should not pay a reconnect.
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (this.topics.size > 0) return;
+      if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+      this.dropSocket(1000);
+      this.attempt = 0;
+      this.setStatus('closed');
+    }, this.options.idleCloseMs ?? DEFAULT_IDLE_CLOSE_MS);
+  }
+
+  // ── incoming frames ───────────────────────────────────────────────────────
+
+  private onFrame(data: unknown): void {
+    this.heartbeat.seen();
+    if (typeof data !== 'string') return;
+    const frame = decodeServerFrame(data);
+    if (!frame) return;
+    switch (frame.op) {
+      case 'hello':
+        this.onHello(frame);
+        break;
+      case 'msgs':
+        this.onMessages(frame);
+        break;
+      case 'gap': {
+        const state = this.topics.get(frame.topic);
+        if (state) for (const queue of state.queues) this.scheduler.enqueue(queue, frame);
+        break;
+      }
+      case 'error':
+        this.onError(frame);
+        break;
+      case 'subscribed':
+        if (frame.ref !== undefined) this.sent.delete(frame.ref);
+        for (const topic of frame.topics ?? []) {
+          const state = this.topics.get(topic);
+          if (state?.wire === 'sent') state.wire = 'live';
+        }
+        break;
+      case 'unsubscribed':
+        if (frame.ref !== undefined) this.sent.delete(frame.ref);
+        break;
+      case 'pong':
+        break;
+    }
+  }
+
+  private onHello(hello: HelloFrame): void {
+    if (hello.heartbeatMs > 0) this.heartbeat.adoptInterval(hello.heartbeatMs);
+    const limits = hello.limits;
+    this.limits = {
+      maxTopics: Math.min(MAX_TOPICS_PER_FRAME, limits?.maxTopicsPerFrame || MAX_TOPICS_PER_FRAME),
+      maxBytes: Math.min(MAX_CLIENT_FRAME_BYTES, limits?.maxFrameBytes || MAX_CLIENT_FRAME_BYTES),
+    };
+    this.greeted = true;
+    this.openedAt = performance.now();
+    this.setStatus('open');
+    // Resume everything on the new socket: `since` where we have seen a message, a snapshot otherwise.
+    const entries: SubscribeTopic[] = [];
+    for (const state of this.topics.values()) entries.push(this.subEntry(state));
+    this.pendingSub.clear();
+    this.sendSubs(entries);
+  }
+
+  private onMessages(frame: MessagesFrame): void {
+    const messages = frame.msgs;
+    if (!Array.isArray(messages)) return;
+    for (const message of messages) {
+      const state = this.topics.get(message.topic);
+      // Until the gateway acknowledges our `sub`, anything for the topic
+      // belongs to an earlier subscription; taking it would set `lastId` past
+      // the snapshot that is about to arrive and drop it as duplicates.
+      if (!state || state.wire !== 'live' || !state.accept(message)) continue;
+      for (const queue of state.queues) this.scheduler.enqueue(queue, message);
+    }
+  }
+
+  private onError(error: ErrorFrame): void {
+    const request = error.ref !== undefined ? this.sent.get(error.ref) : undefined;
+    const topics = error.topic !== undefined ? [error.topic] : (request?.topics ?? []);
+    if (request?.op === 'sub') {
+      // The gateway did not take these topics; do not send an `unsub` for them later.
+      for (const topic of topics) {
+        const state = this.topics.get(topic);
+        if (state) state.wire = 'none';
+      }
+      if (error.code === ErrorCode.Unavailable) this.retrySubsLater(topics);
+    }
+    let told = false;
+    for (const topic of topics) {
+      const state = this.topics.get(topic);
+      if (!state) continue;
+      for (const queue of state.queues) {
+        if (!queue.listener.onError) continue;
+        told = true;
+        try {
+          queue.listener.onError(error);
+        } catch (thrown) {
+          reportListenerError(thrown);
+        }
+      }
+    }
+    if (!told) console.warn(`rt: gateway error ${error.code}: ${error.message}`);
+  }
+
+  private retrySubsLater(topics: string[]): void {
+    setTimeout(() => {
+      for (const topic of topics) if (this.topics.get(topic)?.wire === 'none') this.pendingSub.add(topic);
+      this.scheduleFlush();
+    }, backoffDelay(3, this.options.backoff ?? DEFAULT_BACKOFF, this.options.random));
+  }
+
+  // ── outgoing frames ───────────────────────────────────────────────────────
+
+  private scheduleFlush(): void {
+    // A macrotask, so every subscribe of this task and its microtasks (Lit
+    // renders run in microtasks) lands in the same frame.
+    if (this.flushTimer === undefined) this.flushTimer = setTimeout(() => this.flush(), 0);
+  }
+
+  private flush(): void {
+    this.flushTimer = undefined;
+    if (!this.greeted) return;
+    const subs: SubscribeTopic[] = [];
+    for (const topic of this.pendingSub) {
+      const state = this.topics.get(topic);
+      if (state && state.queues.size > 0 && state.wire === 'none') subs.push(this.subEntry(state));
+    }
+    this.pendingSub.clear();
+    const unsubs: string[] = [];
+    for (const topic of this.pendingUnsub) {
+      const state = this.topics.get(topic);
+      if (!state || state.queues.size > 0) continue;
+      if (state.wire !== 'none') unsubs.push(topic);
+      this.topics.delete(topic);
+    }
+    this.pendingUnsub.clear();
+    this.sendSubs(subs);
+    for (const chunk of chunkForFrames(unsubs, this.limits, (topic) => topic.length + 2)) {
+      this.send({ op: 'unsub', ref: this.track('unsub', chunk), topics: chunk });
+    }
+    this.idleIfUnused();
+  }
+
+  private subEntry(state: TopicState): SubscribeTopic {
+    state.wire = 'sent';
+    if (state.lastId !== null) return { topic: state.topic, since: state.lastId };
+    const snapshot = state.snapshot();
+    return snapshot === undefined ? { topic: state.topic } : { topic: state.topic, snapshot };
+  }
+
+  private sendSubs(entries: SubscribeTopic[]): void {
+    for (const chunk of chunkForFrames(entries, this.limits, (entry) => JSON.stringify(entry).length)) {
+      const topics = chunk.map((entry) => entry.topic);
+      this.send({ op: 'sub', ref: this.track('sub', topics), topics: chunk });
+    }
+  }
+
+  private track(op: SentRequest['op'], topics: string[]): number {
+    const ref = this.nextRef;
+    this.nextRef = ref >= MAX_REF ? 1 : ref + 1;
+    if (this.sent.size >= MAX_TRACKED_REQUESTS) this.sent.delete(this.sent.keys().next().value as number);
+    this.sent.set(ref, { op, topics });
+    return ref;
+  }
+
+  private send(frame: ClientFrame): void {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== OPEN) return;
+    try {
+      socket.send(encodeClientFrame(frame));
+    } catch (error) {
+      console.warn('rt: send failed:', error);
+    }
+  }
+
+  // ── status ────────────────────────────────────────────────────────────────
+
+  private setStatus(status: ConnectionStatus): void {
+    if (status === this.statusValue) return;
+    this.statusValue = status;
+    for (const state of this.topics.values()) {
+      for (const queue of state.queues) this.notifyStatus(queue, status);
+    }
+  }
+
+  private notifyStatus(queue: ListenerQueue, status: ConnectionStatus): void {
+    if (!queue.listener.onStatus) return;
+    try {
+      queue.listener.onStatus(status);
+    } catch (error) {
+      reportListenerError(error);
+    }
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * What a subscriber hands to `subscribe()`: callbacks and the little the
+ * connection manager needs to know to serve it well.
+ */
+import type { ErrorFrame, GapFrame, Message } from '../../protocol/index.js';
+
+/**
+ * State of the shared socket to one gateway.
+ *
+ * - `connecting`: first attempt, nothing received yet.
+ * - `open`: the gateway said hello; subscriptions are live.
+ * - `reconnecting`: the socket dropped (or never opened) and a retry is scheduled or under way.
+ * - `closed`: no subscriptions left, so the socket was closed on purpose.
+ */
+export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/** Callbacks and options of one subscription to one topic. */
+export interface TopicListener {
+  /**
+   * Receives new messages of the topic, oldest first, at most once per
+   * animation frame. Messages are never repeated and never out of order.
+   */
+  onMessages(messages: readonly Message[]): void;
+  /** History no longer reached back far enough: messages between `since` and `next` are lost. */
+  onGap?(gap: GapFrame): void;
+  /** The shared socket changed state; called once right away with the current state. */
+  onStatus?(status: ConnectionStatus): void;
+  /** The gateway refused something about this topic (bad topic, not authorized, limits). */
+  onError?(error: ErrorFrame): void;
+  /**
+   * How many recent messages to receive first. The gateway's default applies
+   * when no listener of the topic says (the latest value for metrics, more for events).
+   */
+  snapshot?: number;
+  /**
+   * Most messages kept for this listener between two frames; older ones are
+   * dropped. A metric needs only the latest (1); a log its length.
+   */
+  maxBuffered?: number;
+}
+
+/** Options of the public `subscribe()` on top of the listener itself. */
+export interface SubscribeOptions extends TopicListener {
+  /**
+   * Gateway to use: ws(s):// URL, http(s):// URL of the gateway host, or a
+   * URL relative to the page. Defaults to `/ws` on the host that served rt.js.
+   */
+  gateway?: string;
+}
+
+/** Ends a subscription. Calling it more than once is harmless. */
+export type Unsubscribe = () => void;

@@ -1,0 +1,105 @@
+import { css } from 'lit';
+import { problemStyles } from '../problem-view.js';
+import { statusStyles } from '../status-dot.js';
+import { themeStyles } from '../theme.js';
+
+export default [
+  themeStyles,
+  problemStyles,
+  statusStyles,
+  css`
+    :host {
+      /** Height of the scrolling list. */
+      --rt-event-log-height: 240px;
+      /** Font of the rows. */
+      --rt-event-log-font: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+      /** Background of the gap marker row. */
+      --rt-event-log-gap-bg: color-mix(in srgb, var(--_warn) 15%, transparent);
+      min-width: 16em;
+    }
+
+    .header {
+      display: flex;
+      align-items: center;
+      gap: 0.5em;
+      color: var(--_muted);
+      font-size: 0.85em;
+      margin-bottom: 0.4em;
+    }
+
+    .label {
+      flex: 1 1 auto;
+      overflow: hidden;
+      text-overflow: ellipsis;
+      white-space: nowrap;
+    }
+
+    .frame {
+      position: relative;
+    }
+
+    .list {
+      height: var(--rt-event-log-height);
+      font-family: var(--rt-event-log-font);
+      font-size: 0.8em;
+    }
+
+    .empty {
+      position: absolute;
+      inset: 0;
+      display: grid;
+      place-items: center;
+      color: var(--_muted);
+      pointer-events: none;
+    }
+
+    .row {
+      display: grid;
+      grid-template-columns: auto 3.5em 1fr;
+      gap: 0.75em;
+      width: 100%;
+      padding: 0.15em 0.25em;
+      border-bottom: 1px solid var(--_border);
+      white-space: nowrap;
+    }
+
+    .time {
+      color: var(--_muted);
+      font-variant-numeric: tabular-nums;
+    }
+
+    .level {
+      font-weight: 600;
+      text-transform: uppercase;
+      color: var(--_muted);
+    }
+
+    .row[data-level='info'] .level {
+      color: var(--_accent);
+    }
+
+    .row[data-level='warn'] .level {
+      color: var(--_warn);
+    }
+
+    .row[data-level='error'] .level,
+    .row[data-level='error'] .text {
+      color: var(--_error);
+    }
+
+    .text {
+      overflow: hidden;
+      text-overflow: ellipsis;
+    }
+
+    .gap {
+      width: 100%;
+      padding: 0.15em 0.25em;
+      text-align: center;
+      color: var(--_warn);
+      background: var(--rt-event-log-gap-bg);
+      border-bottom: 1px solid var(--_border);
+      font-style: italic;
+    }
+  `,
+];

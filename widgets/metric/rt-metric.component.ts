@@ -1,0 +1,100 @@
+import { html, LitElement, nothing, type PropertyValues } from 'lit';
+import { property } from 'lit/decorators.js';
+import type { ThemeName } from '../theme.js';
+import { TopicController } from '../topic-controller.js';
+import { renderProblem } from '../problem-view.js';
+import { renderStatus } from '../status-dot.js';
+import { WidgetError, WidgetErrorCode } from '../widget-error.js';
+import styles from './rt-metric.styles.js';
+
+/** Shown before the first value arrives (and for messages without a numeric value). */
+const NO_VALUE = '—';
+
+/**
+ * @summary Shows the latest value of one topic, formatted for the reader's
+ * locale, with a label, a unit and a dot that tells whether it is live.
+ *
+ * @event rt-status - The connection state changed; `event.detail.status`.
+ * @event rt-error - The attributes are invalid or the gateway refused the topic; `event.detail.code` and `.message`.
+ *
+ * @csspart base - The wrapper of the whole widget.
+ * @csspart label - The label text.
+ * @csspart status - The connection-status dot.
+ * @csspart value - The formatted value.
+ * @csspart unit - The unit text.
+ * @csspart error - The error message shown instead of the value.
+ *
+ * @cssproperty --rt-metric-value-size - Font size of the value.
+ * @cssproperty --rt-metric-value-weight - Font weight of the value.
+ * @cssproperty --rt-metric-stale-opacity - Opacity of the value while the connection is not live.
+ * @cssproperty --rt-bg - Background (also --rt-fg, --rt-muted, --rt-border, --rt-accent, --rt-ok, --rt-warn, --rt-error, --rt-font, --rt-radius, --rt-padding).
+ */
+export default class RtMetric extends LitElement {
+  static override styles = styles;
+
+  /** Topic to show, e.g. `orders.per_sec`. */
+  @property() topic = '';
+
+  /** Caption above the value; defaults to the topic. */
+  @property() label = '';
+
+  /** Unit shown after the value, e.g. `req/s`. */
+  @property() unit = '';
+
+  /** Fraction digits to show (0–20); unset shows up to 2. */
+  @property({ type: Number }) decimals?: number;
+
+  /** Gateway URL; defaults to `/ws` on the host that served rt.js. */
+  @property() gateway = '';
+
+  /** Colour theme: `auto` follows the OS, or force `light` or `dark`. */
+  @property({ reflect: true }) theme?: ThemeName;
+
+  private readonly data = new TopicController(this, {
+    topics: () => (this.topic ? [this.topic] : []),
+    gateway: () => this.gateway,
+    validate: () => this.decimalsProblem(),
+    snapshot: () => 1,
+    // Only the newest value is ever shown, so nothing older needs queueing.
+    maxBuffered: () => 1,
+  });
+
+  private format = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('decimals') && !this.decimalsProblem()) {
+      const digits = this.decimals;
+      this.format = new Intl.NumberFormat(
+        undefined,
+        digits === undefined || digits === null ? { maximumFractionDigits: 2 } : { minimumFractionDigits: digits, maximumFractionDigits: digits },
+      );
+    }
+  }
+
+  private decimalsProblem(): WidgetError | null {
+    const digits = this.decimals;
+    if (digits === undefined || digits === null) return null;
+    if (Number.isInteger(digits) && digits >= 0 && digits <= 20) return null;
+    return new WidgetError(WidgetErrorCode.BadAttribute, `decimals must be an integer from 0 to 20, got "${this.getAttribute('decimals') ?? digits}"`);
+  }
+
+  protected override render() {
+    const { problem, status, latest } = this.data;
+    const value = latest?.value;
+    const text = typeof value === 'number' ? this.format.format(value) : NO_VALUE;
+    return html`
+      <div part="base" class="base">
+        <div class="header">
+          <span part="label" class="label">${this.label || this.topic}</span>
+          ${problem ? nothing : renderStatus(status)}
+        </div>
+        ${problem
+          ? renderProblem(problem)
+          : html`<div class="reading" ?data-stale=${status !== 'open'} title=${latest ? new Date(latest.ts).toLocaleString() : nothing}>
+              <span part="value" class="value">${text}</span>
+              ${this.unit ? html`<span part="unit" class="unit">${this.unit}</span>` : nothing}
+            </div>`}
+      </div>
+    `;
+  }
+}

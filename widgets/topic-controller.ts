@@ -1,0 +1,173 @@
+/**
+ * `TopicController` ties a Lit element to topics on the page's shared
+ * connection. The element declares what it wants (topics, gateway, snapshot)
+ * and renders what the controller holds; it never touches the socket.
+ */
+import { isServer, type ReactiveController, type ReactiveControllerHost } from 'lit';
+import type { ErrorFrame, GapFrame, Message } from '../protocol/index.js';
+import { subscribe } from './connection/connection-manager.js';
+import type { ConnectionStatus, Unsubscribe } from './connection/listener.js';
+import { emit } from './events.js';
+import { WidgetError, WidgetErrorCode } from './widget-error.js';
+
+/** What the controller subscribes to and how it hands data to its host. */
+export interface TopicControllerOptions {
+  /** Topics to follow, read from the host before each update. */
+  topics: () => readonly string[];
+  /** The host's `gateway` attribute; empty means the default gateway. */
+  gateway?: () => string | null | undefined;
+  /** Checks the host's other attributes; an error here is shown instead of subscribing. */
+  validate?: () => WidgetError | null;
+  /** Recent messages to start with, per topic. */
+  snapshot?: () => number | undefined;
+  /** Most messages queued per topic between two frames (older ones are dropped). */
+  maxBuffered?: () => number | undefined;
+  /** New messages of one topic, oldest first, at most once per animation frame. */
+  onMessages?: (messages: readonly Message[], topic: string) => void;
+  /** History no longer reached back far enough for one topic. */
+  onGap?: (gap: GapFrame) => void;
+  /** The subscription is about to be replaced (new topics or gateway): forget data kept so far. */
+  onReset?: () => void;
+}
+
+/**
+ * A Lit `ReactiveController` that subscribes its host to topics while the host
+ * is connected, and calls `host.requestUpdate()` when data, status or errors
+ * change.
+ *
+ * Lifecycle: it attaches in the constructor, subscribes on the host's first
+ * update after connecting (so attributes set right after `append` count), re-
+ * subscribes when topics, gateway, snapshot or validity change, and releases
+ * everything on disconnect. When the host is an element it also dispatches
+ * `rt-status` and `rt-error` from it.
+ */
+export class TopicController implements ReactiveController {
+  /** State of the connection, or `idle` while not subscribed. */
+  status: ConnectionStatus | 'idle' = 'idle';
+  /** Why the controller is not subscribed (invalid attributes), or null. */
+  problem: WidgetError | null = null;
+  /** The last error the gateway reported for one of the topics, or null. */
+  error: ErrorFrame | null = null;
+  /** Newest message received on any of the topics. */
+  latest: Message | undefined;
+
+  private readonly host: ReactiveControllerHost;
+  private readonly options: TopicControllerOptions;
+  private releases: Unsubscribe[] = [];
+  private key: string | null = null;
+  private connected = false;
+
+  constructor(host: ReactiveControllerHost, options: TopicControllerOptions) {
+    this.host = host;
+    this.options = options;
+    // There is no socket to open while rendering on a server.
+    if (isServer) return;
+    host.addController(this);
+  }
+
+  hostConnected(): void {
+    this.connected = true;
+    // A host moved in the DOM does not update by itself; ask so hostUpdate resubscribes.
+    this.host.requestUpdate();
+  }
+
+  hostUpdate(): void {
+    if (this.connected) this.sync();
+  }
+
+  hostDisconnected(): void {
+    this.connected = false;
+    this.release();
+    this.key = null;
+    this.setStatus('idle');
+  }
+
+  /** Subscribes anew when what the host asks for changed since the last update. */
+  private sync(): void {
+    const o = this.options;
+    const topics = o.topics();
+    const gateway = o.gateway?.() ?? '';
+    const invalid = o.validate?.() ?? null;
+    const snapshot = o.snapshot?.();
+    const maxBuffered = o.maxBuffered?.();
+    const key = JSON.stringify([topics, gateway, invalid?.message ?? null, snapshot ?? null, maxBuffered ?? null]);
+    if (key === this.key) return;
+    this.key = key;
+    this.release();
+    this.latest = undefined;
+    this.error = null;
+    o.onReset?.();
+
+    let problem = invalid;
+    if (!problem && topics.length === 0) problem = new WidgetError(WidgetErrorCode.MissingTopic, 'no topic given: set the topic attribute');
+    if (!problem) {
+      try {
+        for (const topic of topics) this.releases.push(this.subscribeTo(topic, gateway, snapshot, maxBuffered));
+      } catch (error) {
+        this.release();
+        problem = error instanceof WidgetError ? error : new WidgetError(WidgetErrorCode.BadAttribute, String(error));
+      }
+    }
+    this.setProblem(problem);
+    if (problem) this.setStatus('idle');
+  }
+
+  private subscribeTo(topic: string, gateway: string, snapshot: number | undefined, maxBuffered: number | undefined): Unsubscribe {
+    return subscribe(topic, {
+      gateway,
+      snapshot,
+      maxBuffered,
+      onMessages: (messages) => {
+        this.latest = messages[messages.length - 1];
+        this.options.onMessages?.(messages, topic);
+        this.host.requestUpdate();
+      },
+      onGap: (gap) => {
+        this.options.onGap?.(gap);
+        this.host.requestUpdate();
+      },
+      onStatus: (status) => this.setStatus(status),
+      onError: (error) => {
+        this.error = error;
+        this.dispatch('rt-error', { code: error.code, message: error.message, topic: error.topic ?? topic });
+        this.host.requestUpdate();
+      },
+    });
+  }
+
+  private release(): void {
+    const releases = this.releases;
+    this.releases = [];
+    for (const release of releases) release();
+  }
+
+  private setStatus(status: ConnectionStatus | 'idle'): void {
+    if (status === this.status) return;
+    this.status = status;
+    this.dispatch('rt-status', { status });
+    this.host.requestUpdate();
+  }
+
+  private setProblem(problem: WidgetError | null): void {
+    if (problem?.message === this.problem?.message) {
+      this.problem = problem;
+      return;
+    }
+    this.problem = problem;
+    if (problem) {
+      // The page author may never look at the widget; the console is where they debug.
+      console.error(`<${this.hostName()}>: ${problem.message} (${problem.code})`);
+      this.dispatch('rt-error', { code: problem.code, message: problem.message });
+    }
+    this.host.requestUpdate();
+  }
+
+  private hostName(): string {
+    return (this.host as unknown as Partial<Element>).localName ?? 'rt';
+  }
+
+  private dispatch<K extends 'rt-status' | 'rt-error'>(name: K, detail: GlobalEventHandlersEventMap[K]['detail']): void {
+    const host = this.host as unknown;
+    if (host instanceof EventTarget) emit(host, name, detail);
+  }
+}
