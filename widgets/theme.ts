@@ -16,6 +16,7 @@ const light = css`
   --_fg: var(--rt-fg, #1b1f24);
   --_muted: var(--rt-muted, #5f6b7a);
   --_border: var(--rt-border, #d9dee4);
+  --_grid: var(--rt-grid, var(--rt-border, #e8ebef));
   --_accent: var(--rt-accent, #2f6fde);
   --_ok: var(--rt-ok, #1f9d55);
   --_warn: var(--rt-warn, #b7791f);
@@ -33,6 +34,7 @@ const dark = css`
   --_fg: var(--rt-fg, #e6e9ed);
   --_muted: var(--rt-muted, #9aa5b1);
   --_border: var(--rt-border, #2c333b);
+  --_grid: var(--rt-grid, var(--rt-border, #242a31));
   --_accent: var(--rt-accent, #6ea1ff);
   --_ok: var(--rt-ok, #48bb78);
   --_warn: var(--rt-warn, #ecc94b);
@@ -58,7 +60,7 @@ export const themeStyles = css`
     font-family: var(--_font);
     color: var(--_fg);
     background: var(--_bg);
-    border: 1px solid var(--_border);
+    border: var(--rt-frame-border, 1px solid var(--_border));
     border-radius: var(--_radius);
     padding: var(--_padding);
   }

@@ -19,7 +19,25 @@ export function readChartColors(host: Element): ChartColors {
   const read = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
   const series: string[] = [];
   for (let i = 1; i <= 6; i++) series.push(read(`--_series-${i}`, '#2f6fde'));
-  return { series, axis: read('--_muted', '#5f6b7a'), grid: read('--_border', '#d9dee4') };
+  return { series, axis: read('--_muted', '#5f6b7a'), grid: read('--_grid', '#e8ebef') };
+}
+
+/** Equal when two colour sets would draw the same chart. */
+export function sameColors(a: ChartColors, b: ChartColors): boolean {
+  return a.axis === b.axis && a.grid === b.grid && a.series.every((c, i) => c === b.series[i]);
+}
+
+const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const clockMinutes = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+
+/**
+ * Tick labels of the time axis: wall-clock time, with seconds when ticks are
+ * less than a minute apart. One line per tick, so labels never stack (uPlot's
+ * default adds a date row that collides on narrow charts).
+ */
+export function timeTicks(_u: uPlot, splits: number[], _axis: number, _space: number, increment: number): string[] {
+  const format = increment < 60 ? clock : clockMinutes;
+  return splits.map((s) => format.format(s * 1000));
 }
 
 /** Everything an rt-chart's uPlot needs to be built. */
@@ -54,6 +72,6 @@ export function chartOptions(spec: ChartSpec): uPlot.Options {
         points: { show: false },
       })),
     ],
-    axes: [axis, { ...axis, size: 56 }],
+    axes: [{ ...axis, values: timeTicks, space: 70 }, { ...axis, size: 56 }],
   };
 }

@@ -10,7 +10,7 @@ import { TopicController } from '../topic-controller.js';
 import { parseTopicList } from '../topic-list.js';
 import { WidgetError, WidgetErrorCode } from '../widget-error.js';
 import { alignSeries } from './align-series.js';
-import { chartOptions, readChartColors } from './chart-options.js';
+import { chartOptions, readChartColors, sameColors, type ChartColors } from './chart-options.js';
 import { SeriesWindow } from './series-window.js';
 import styles from './rt-chart.styles.js';
 
@@ -39,7 +39,7 @@ const MAX_BUFFERED_POINTS = 10_000;
  * @cssproperty --rt-chart-height - Height of the plot area.
  * @cssproperty --rt-chart-swatch-size - Size of the legend colour swatches.
  * @cssproperty --rt-series-1 - Colour of the first series (up to --rt-series-6; then colours repeat).
- * @cssproperty --rt-bg - Background (also --rt-fg, --rt-muted, --rt-border, --rt-ok, --rt-warn, --rt-error, --rt-font, --rt-radius, --rt-padding).
+ * @cssproperty --rt-bg - Background (also --rt-fg, --rt-muted, --rt-border, --rt-ok, --rt-warn, --rt-error, --rt-grid, --rt-font, --rt-radius, --rt-padding, --rt-frame-border).
  */
 export default class RtChart extends LitElement {
   static override styles = styles;
@@ -68,6 +68,7 @@ export default class RtChart extends LitElement {
   private plot: uPlot | null = null;
   private plotHost: HTMLElement | null = null;
   private plotKey = '';
+  private plotColors: ChartColors | null = null;
   private resizer: ResizeObserver | null = null;
   private slider: ReturnType<typeof setInterval> | undefined;
   private readonly format = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
@@ -96,6 +97,8 @@ export default class RtChart extends LitElement {
     this.darkQuery?.addEventListener('change', this.rebuild);
     // Slide the window even when topics go quiet, so old points scroll away.
     this.slider = setInterval(() => {
+      // The page may retheme by changing --rt-* variables, which canvas cannot follow by itself.
+      if (this.plotColors && !sameColors(this.plotColors, readChartColors(this))) this.rebuild();
       if (this.pointCount > 0) {
         this.dirty = true;
         this.requestUpdate();
@@ -185,12 +188,14 @@ export default class RtChart extends LitElement {
 
   private createPlot(host: HTMLElement, key: string): void {
     this.destroyPlot();
+    const colors = readChartColors(this);
+    this.plotColors = colors;
     const plot = new uPlot(
       chartOptions({
         topics: this.topicList,
         width: Math.max(1, host.clientWidth),
         height: Math.max(1, host.clientHeight),
-        colors: readChartColors(this),
+        colors,
         xRange: () => this.xRange(),
       }),
       [[], ...this.topicList.map(() => [])],
@@ -215,6 +220,7 @@ export default class RtChart extends LitElement {
     this.plot = null;
     this.plotHost = null;
     this.plotKey = '';
+    this.plotColors = null;
   }
 
   /** Colours come from CSS tokens, which canvas cannot follow: rebuild when they change. */
