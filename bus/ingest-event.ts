@@ -10,7 +10,27 @@ import type { IngestEvent } from './bus.js';
 /** Largest `data` object of one event, as JSON text, in bytes (UTF-16 units). */
 export const MAX_EVENT_DATA_CHARS = 64 * 1024;
 
+/** Deepest nesting of objects and arrays inside `data`. */
+export const MAX_EVENT_DATA_DEPTH = 32;
+
 const KNOWN = new Set(['topic', 'value', 'data', 'ts']);
+
+/**
+ * True when `root` nests objects/arrays deeper than `limit`. Iterative on
+ * purpose: recursive code (JSON.stringify included) would overflow the stack
+ * on the hostile inputs this exists to refuse.
+ */
+function nestsDeeperThan(root: object, limit: number): boolean {
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (depth > limit) return true;
+    for (const child of Object.values(value as object)) {
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
 
 export type EventCheck = { ok: true; event: IngestEvent } | { ok: false; problem: string };
 
@@ -37,6 +57,9 @@ export function checkEvent(raw: unknown, now: number): EventCheck {
   if (obj.data !== undefined) {
     if (typeof obj.data !== 'object' || obj.data === null || Array.isArray(obj.data)) {
       return { ok: false, problem: 'data must be a JSON object' };
+    }
+    if (nestsDeeperThan(obj.data, MAX_EVENT_DATA_DEPTH)) {
+      return { ok: false, problem: `data nests objects and arrays more than ${MAX_EVENT_DATA_DEPTH} levels deep` };
     }
     if (JSON.stringify(obj.data).length > MAX_EVENT_DATA_CHARS) {
       return { ok: false, problem: `data is larger than ${MAX_EVENT_DATA_CHARS} characters of JSON` };

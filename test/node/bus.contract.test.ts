@@ -179,7 +179,7 @@ describe('redis bus only', () => {
   });
   after(async () => server.stop());
 
-  test('entries that producers wrote to the ingest stream directly are validated', async () => {
+  test('entries that producers wrote to the ingest stream directly are validated, hostile ones included', async () => {
     const bus = new RedisBus({ url: server.url, keyPrefix: 'direct', partitions: 1 });
     await bus.connect();
     const raw = createClient({ url: server.url });
@@ -191,13 +191,15 @@ describe('redis bus only', () => {
       await raw.sendCommand(['XADD', key, '*', 'topic', 'bad topic', 'value', '1']);
       await raw.sendCommand(['XADD', key, '*', 'topic', 'x', 'data', '{not json']);
       await raw.sendCommand(['XADD', key, '*', 'topic', 'x', 'value', 'NaN']);
+      await raw.sendCommand(['XADD', key, '*', 'topic', 'x', 'data', `{"a":${'['.repeat(50_000)}${']'.repeat(50_000)}}`]);
       const read = await bus.read('g', 'c', [0], { pending: false, count: 10, blockMs: 10 });
-      assert.equal(read.length, 4);
+      assert.equal(read.length, 5);
       assert.equal(read[0].event?.value, 4.5);
       assert.equal(typeof read[0].event?.ts, 'number');
       assert.match(read[1].problem ?? '', /topic/);
       assert.match(read[2].problem ?? '', /data/);
       assert.match(read[3].problem ?? '', /value/);
+      assert.match(read[4].problem ?? '', /levels deep/);
     } finally {
       await raw.destroy();
       await bus.close();
