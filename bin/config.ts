@@ -49,7 +49,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { key: 'maxBufferedBytes', env: 'RT_MAX_BUFFERED_BYTES', flag: 'max-buffered-bytes', kind: 'int', min: 1024, doc: 'send buffer per connection before it is closed as a slow consumer' },
   { key: 'allowedOrigins', env: 'RT_ALLOWED_ORIGINS', flag: 'allowed-origins', kind: 'list', doc: 'comma-separated origins allowed to open /ws; * = any' },
   { key: 'demo', env: 'RT_DEMO', flag: 'demo', kind: 'bool', doc: 'serve the demo pages (and, in rt start, run the data generator)' },
-  { key: 'logLevel', env: 'LOG_LEVEL', flag: 'log-level', kind: 'level', doc: 'trace, debug, info, warn, error or fatal' },
+  { key: 'logLevel', env: 'LOG_LEVEL', flag: 'log-level', kind: 'level', doc: 'trace, debug, info, warn, error, fatal or silent' },
   { key: 'processorName', env: 'RT_PROCESSOR_NAME', flag: 'name', kind: 'string', doc: 'consumer name of a processor (default: host-pid-random); a restart under the same name resumes at once' },
   { key: 'leaseTtlMs', env: 'RT_LEASE_TTL_MS', flag: 'lease-ttl-ms', kind: 'int', min: 100, doc: 'partition lease lifetime; a dead processor\'s partitions move after this' },
 ];
@@ -87,12 +87,13 @@ function convert(spec: KeySpec, raw: string, source: string): Config[keyof Confi
   switch (spec.kind) {
     case 'port': {
       const n = Number(raw);
-      if (raw.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65535) bad('must be a port number from 0 to 65535');
+      if (!/^\d{1,5}$/.test(raw.trim()) || n > 65535) bad('must be a port number from 0 to 65535');
       return n;
     }
     case 'int': {
       const n = Number(raw);
-      if (raw.trim() === '' || !Number.isSafeInteger(n) || n < (spec.min ?? 0)) bad(`must be an integer ≥ ${spec.min ?? 0}`);
+      // Plain decimal digits only: "0x10", "1e3" and "8.0" are more likely mistakes than intent.
+      if (!/^\d{1,15}$/.test(raw.trim()) || n < (spec.min ?? 0)) bad(`must be a whole number ≥ ${spec.min ?? 0}`);
       return n;
     }
     case 'url': {

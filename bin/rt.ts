@@ -70,9 +70,13 @@ function parse(argv: string[]): { command: string | null; flags: Record<string, 
 
 async function main(): Promise<void> {
   const { command, flags, help } = parse(process.argv.slice(2));
-  if (help || command === null || command === 'help') {
+  if (help || command === 'help') {
     process.stdout.write(usage() + '\n');
-    if (!help && command === null) process.exitCode = 2;
+    return;
+  }
+  if (command === null) {
+    process.stderr.write(usage() + '\n');
+    process.exitCode = 2;
     return;
   }
   const spec = COMMANDS[command];

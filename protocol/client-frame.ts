@@ -99,9 +99,13 @@ function decodeUnsub(frame: Obj, ref: number | undefined): DecodeResult {
   if (topics.length > MAX_TOPICS_PER_FRAME) {
     return fail(ErrorCode.TooManyTopics, `unsub.topics has ${topics.length} entries; at most ${MAX_TOPICS_PER_FRAME} per frame`, ref);
   }
+  const seen = new Set<string>();
   for (let i = 0; i < topics.length; i++) {
-    const problem = topicProblem(topics[i]);
-    if (problem) return fail(ErrorCode.BadTopic, `unsub.topics[${i}]: ${problem}`, ref);
+    const topic: unknown = topics[i];
+    const problem = topicProblem(topic);
+    if (problem) return fail(ErrorCode.BadTopic, `unsub.topics[${i}]: ${problem}`, ref, typeof topic === 'string' ? topic : undefined);
+    if (seen.has(topic as string)) return fail(ErrorCode.BadField, `unsub.topics[${i}]: topic "${topic}" is listed twice`, ref, topic as string);
+    seen.add(topic as string);
   }
   const result: UnsubscribeFrame = { op: 'unsub', topics: topics as string[] };
   if (ref !== undefined) result.ref = ref;

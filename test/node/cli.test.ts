@@ -109,10 +109,11 @@ describe('rt --help', () => {
     assert.equal(word.stdout, long.stdout);
   });
 
-  test('no command at all prints the help and exits 2', async () => {
+  test('no command at all prints the usage on stderr and exits 2', async () => {
     const { code, stdout, stderr } = await rt([]);
     assert.equal(code, 2, stderr);
-    assert.match(stdout, /^Usage: rt/);
+    assert.match(stderr, /^Usage: rt/);
+    assert.equal(stdout, "");
   });
 });
 

@@ -165,6 +165,13 @@ describe('loadConfig: a bad value is a ConfigError naming where it came from', (
     assert.match(configError({ RT_ALLOWED_ORIGINS: ' , ,' }).message, /RT_ALLOWED_ORIGINS: must list at least one origin/);
   });
 
+  test('numbers must be plain decimal digits: hex, exponents and fractions are refused', () => {
+    for (const raw of ['0x1F90', '1e3', '80.0', '-0', ' ']) {
+      assert.match(configError({ PORT: raw }).message, /environment variable PORT: must be a port number/);
+      if (raw.trim() !== '') assert.match(configError({ RT_PARTITIONS: raw }).message, /environment variable RT_PARTITIONS: must be a whole number/);
+    }
+  });
+
   test('integers below their minimum name the variable and the minimum', () => {
     const cases: [string, string, number][] = [
       ['RT_PARTITIONS', '0', 1],
@@ -174,7 +181,7 @@ describe('loadConfig: a bad value is a ConfigError naming where it came from', (
     ];
     for (const [env, raw, min] of cases) {
       const error = configError({ [env]: raw });
-      assert.match(error.message, new RegExp(`environment variable ${env}: must be an integer ≥ ${min}`));
+      assert.match(error.message, new RegExp(`environment variable ${env}: must be a whole number ≥ ${min}`));
     }
   });
 

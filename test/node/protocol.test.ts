@@ -270,6 +270,23 @@ describe('decodeClientFrame refuses bad frames with a specific code and message'
 
 // ── decodeClientFrame: good frames ──────────────────────────────────────────
 
+describe('unsub names each topic once and says which topic is wrong', () => {
+  test('a topic listed twice in unsub is bad_field naming the topic', () => {
+    const result = decodeClientFrame(JSON.stringify({ op: 'unsub', topics: ['a', 'a'] }));
+    assert.equal(result.ok, false);
+    if (!result.ok) {
+      assert.equal(result.error.code, 'bad_field');
+      assert.equal(result.error.topic, 'a');
+    }
+  });
+
+  test('an invalid topic in unsub is bad_topic carrying that topic', () => {
+    const result = decodeClientFrame(JSON.stringify({ op: 'unsub', ref: 2, topics: ['ok', 'not ok'] }));
+    assert.equal(result.ok, false);
+    if (!result.ok) assert.deepEqual([result.error.code, result.error.topic, result.error.ref], ['bad_topic', 'not ok', 2]);
+  });
+});
+
 describe('decodeClientFrame returns valid frames exactly as encoded', () => {
   test('hand-written frames of each op round-trip through encodeClientFrame', () => {
     const frames: ClientFrame[] = [
