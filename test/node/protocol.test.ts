@@ -472,9 +472,10 @@ describe('message ids', () => {
     );
   });
 
-  test('isMessageId accepts leading zeros within 16 digits per part, and compareIds reads them as numbers', () => {
-    assert.equal(isMessageId('0001-0002'), true);
-    assert.equal(compareIds('0001-0002', '1-2'), 0);
+  test('isMessageId refuses leading zeros, which Redis never writes, so every id has one spelling', () => {
+    for (const id of ['0001-0002', '01-0', '1-00', '00-0']) assert.equal(isMessageId(id), false, id);
+    assert.equal(isMessageId('0-0'), true);
+    assert.equal(isMessageId('10-0'), true);
   });
 
   test('compareIds orders ids by (ms, seq) numerically, not as strings', () => {
