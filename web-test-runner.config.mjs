@@ -10,6 +10,8 @@
 import { existsSync } from 'node:fs';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
+// Same browser and flags as the playwright-driven tests (compiled by `npm run build`).
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './dist/test/support/chromium.js';
 
 const APP_ENTRY = new URL('./dist/bin/app.js', import.meta.url);
 
@@ -94,17 +96,9 @@ export default {
         return page;
       },
       launchOptions: {
-        executablePath: '/usr/bin/chromium',
+        executablePath: CHROMIUM_PATH,
         headless: true,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
+        args: CHROMIUM_ARGS,
       },
     }),
   ],

@@ -1,10 +1,10 @@
-import { html, LitElement, nothing, type PropertyValues } from 'lit';
+import { html, LitElement, type PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
 import { styleMap } from 'lit/directives/style-map.js';
 import uPlot from 'uplot';
 import { MAX_SNAPSHOT, type Message } from '../../protocol/index.js';
 import { renderProblem } from '../problem-view.js';
-import { renderStatus } from '../status-dot.js';
+import { renderHeader } from '../widget-header.js';
 import type { ThemeName } from '../theme.js';
 import { TopicController } from '../topic-controller.js';
 import { parseTopicList } from '../topic-list.js';
@@ -238,10 +238,7 @@ export default class RtChart extends LitElement {
     const { problem, status } = this.data;
     return html`
       <div part="base" class="base">
-        <div class="header">
-          <span part="label" class="label">${this.label || this.topicList.join(', ')}</span>
-          ${problem ? nothing : renderStatus(status)}
-        </div>
+        ${renderHeader(this.label || this.topicList.join(', '), status, problem !== null)}
         ${problem
           ? renderProblem(problem)
           : html`<div part="plot" class="plot" ?data-stale=${status !== 'open'}></div>

@@ -1,13 +1,13 @@
 import { css, unsafeCSS } from 'lit';
 import uplotCss from 'uplot/dist/uPlot.min.css';
 import { problemStyles } from '../problem-view.js';
-import { statusStyles } from '../status-dot.js';
+import { headerStyles } from '../widget-header.js';
 import { themeStyles } from '../theme.js';
 
 export default [
   themeStyles,
   problemStyles,
-  statusStyles,
+  ...headerStyles,
   // uPlot's stylesheet must live inside the shadow root to reach its DOM.
   unsafeCSS(uplotCss),
   css`
@@ -19,21 +19,7 @@ export default [
       min-width: 12em;
     }
 
-    .header {
-      display: flex;
-      align-items: center;
-      gap: 0.5em;
-      color: var(--_muted);
-      font-size: 0.85em;
-      margin-bottom: 0.4em;
-    }
 
-    .label {
-      flex: 1 1 auto;
-      overflow: hidden;
-      text-overflow: ellipsis;
-      white-space: nowrap;
-    }
 
     .plot {
       position: relative;

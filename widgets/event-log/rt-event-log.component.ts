@@ -3,7 +3,7 @@ import { html, LitElement, nothing } from 'lit';
 import { property } from 'lit/decorators.js';
 import { DEFAULT_EVENT_SNAPSHOT } from '../../protocol/index.js';
 import { renderProblem } from '../problem-view.js';
-import { renderStatus } from '../status-dot.js';
+import { renderHeader } from '../widget-header.js';
 import type { ThemeName } from '../theme.js';
 import { TopicController } from '../topic-controller.js';
 import { WidgetError, WidgetErrorCode } from '../widget-error.js';
@@ -159,10 +159,7 @@ export default class RtEventLog extends LitElement {
     const { problem, status } = this.data;
     return html`
       <div part="base" class="base">
-        <div class="header">
-          <span part="label" class="label">${this.label || this.topic}</span>
-          ${problem ? nothing : renderStatus(status)}
-        </div>
+        ${renderHeader(this.label || this.topic, status, problem !== null)}
         ${problem
           ? renderProblem(problem)
           : html`<div class="frame">

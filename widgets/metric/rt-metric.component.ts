@@ -3,7 +3,7 @@ import { property } from 'lit/decorators.js';
 import type { ThemeName } from '../theme.js';
 import { TopicController } from '../topic-controller.js';
 import { renderProblem } from '../problem-view.js';
-import { renderStatus } from '../status-dot.js';
+import { renderHeader } from '../widget-header.js';
 import { WidgetError, WidgetErrorCode } from '../widget-error.js';
 import styles from './rt-metric.styles.js';
 
@@ -84,10 +84,7 @@ export default class RtMetric extends LitElement {
     const text = typeof value === 'number' ? this.format.format(value) : NO_VALUE;
     return html`
       <div part="base" class="base">
-        <div class="header">
-          <span part="label" class="label">${this.label || this.topic}</span>
-          ${problem ? nothing : renderStatus(status)}
-        </div>
+        ${renderHeader(this.label || this.topic, status, problem !== null)}
         ${problem
           ? renderProblem(problem)
           : html`<div class="reading" ?data-stale=${status !== 'open'} title=${latest ? new Date(latest.ts).toLocaleString() : nothing}>

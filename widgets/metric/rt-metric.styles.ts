@@ -1,12 +1,12 @@
 import { css } from 'lit';
 import { problemStyles } from '../problem-view.js';
-import { statusStyles } from '../status-dot.js';
+import { headerStyles } from '../widget-header.js';
 import { themeStyles } from '../theme.js';
 
 export default [
   themeStyles,
   problemStyles,
-  statusStyles,
+  ...headerStyles,
   css`
     :host {
       /** Font size of the value. */
@@ -19,19 +19,10 @@ export default [
     }
 
     .header {
-      display: flex;
-      align-items: center;
-      gap: 0.5em;
-      color: var(--_muted);
-      font-size: 0.85em;
+      margin-bottom: 0;
     }
 
-    .label {
-      flex: 1 1 auto;
-      overflow: hidden;
-      text-overflow: ellipsis;
-      white-space: nowrap;
-    }
+
 
     .reading {
       display: flex;
