@@ -17,6 +17,7 @@ import {
   MAX_TOPICS_PER_FRAME,
   PROTOCOL_VERSION,
 } from '../protocol/index.js';
+import { FlushScheduler } from './flush-scheduler.js';
 import { Registry } from './registry.js';
 import { Session, type SessionLimits, type SessionLogger } from './session.js';
 
@@ -55,6 +56,7 @@ export class Gateway {
   private readonly limits: SessionLimits;
   private readonly heartbeatMs: number;
   private readonly allowedOrigins: readonly string[];
+  private readonly flusher = new FlushScheduler();
 
   constructor(private readonly options: GatewayOptions) {
     this.registry = new Registry(options.bus);
@@ -101,7 +103,7 @@ export class Gateway {
   }
 
   private accept(ws: WebSocket): void {
-    const session = new Session(ws, this.options.bus, this.registry, this.limits, this.options.log);
+    const session = new Session(ws, this.options.bus, this.registry, this.limits, this.options.log, this.flusher);
     this.sessions.set(ws, session);
     this.alive.add(ws);
     ws.on('pong', () => this.alive.add(ws));

@@ -1,3 +1,4 @@
+export * from './flush-scheduler.js';
 export * from './gateway.js';
 export * from './registry.js';
 export * from './session.js';

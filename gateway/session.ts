@@ -26,6 +26,7 @@ import {
   ErrorCode,
   type SubscribeTopic,
 } from '../protocol/index.js';
+import type { Flushable, FlushScheduler } from './flush-scheduler.js';
 import type { Recipient, Registry } from './registry.js';
 
 export interface SessionLimits {
@@ -57,11 +58,10 @@ const MAX_BACKLOG = 10_000;
 /** Largest `msgs` frame, in messages; bigger batches are split. */
 const MAX_MESSAGES_PER_FRAME = 1000;
 
-export class Session implements Recipient {
+export class Session implements Recipient, Flushable {
   private readonly topics = new Map<string, TopicState>();
   private queue: string[] = [];
   private queuedBytes = 0;
-  private flushScheduled = false;
   private closed = false;
 
   constructor(
@@ -70,6 +70,7 @@ export class Session implements Recipient {
     private readonly registry: Registry,
     private readonly limits: SessionLimits,
     private readonly log: SessionLogger,
+    private readonly flusher: FlushScheduler,
   ) {}
 
   /** Topics this session holds. */
@@ -225,19 +226,19 @@ export class Session implements Recipient {
       this.ws.close(CloseCode.SlowConsumer, 'slow consumer: send buffer limit exceeded');
       return;
     }
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
+    if (this.queue.length === 1) this.flusher.mark(this);
   }
 
   /** Sends the queued messages as few frames as possible. */
-  private flush(): void {
-    this.flushScheduled = false;
+  flush(): void {
     if (this.queue.length === 0 || this.closed) return;
     const queue = this.queue;
     this.queue = [];
     this.queuedBytes = 0;
+    if (queue.length === 1) {
+      this.ws.send(this.flusher.singleFrame(queue[0]), { binary: false });
+      return;
+    }
     for (let i = 0; i < queue.length; i += MAX_MESSAGES_PER_FRAME) {
       const part = queue.length <= MAX_MESSAGES_PER_FRAME ? queue : queue.slice(i, i + MAX_MESSAGES_PER_FRAME);
       this.ws.send(encodeMessagesFrame(part));
