@@ -92,7 +92,7 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
         log: log.child({ component: 'gateway' }),
         heartbeatMs: config.heartbeatMs,
         allowedOrigins: config.allowedOrigins,
-        limits: { maxSubscriptions: config.maxSubscriptions, maxBufferedBytes: config.maxBufferedBytes },
+        limits: { maxSubscriptions: config.maxSubscriptions, maxBufferedBytes: config.maxBufferedBytes, maxReplay: config.maxReplay },
       });
       app.use(createStaticRouter({ demo: config.demo }));
     }

@@ -1,3 +1,5 @@
+import { MAX_SUBSCRIPTIONS_PER_CONNECTION } from '../protocol/index.js';
+
 /**
  * Configuration: one schema, read in one place. Every key can be set by an
  * environment variable or a command-line flag (the flag wins). Defaults and
@@ -16,6 +18,7 @@ export interface Config {
   heartbeatMs: number;
   maxSubscriptions: number;
   maxBufferedBytes: number;
+  maxReplay: number;
   allowedOrigins: string[];
   demo: boolean;
   logLevel: string;
@@ -31,6 +34,7 @@ interface KeySpec {
   flag: string;
   kind: Kind;
   min?: number;
+  max?: number;
   doc: string;
 }
 
@@ -45,8 +49,9 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { key: 'ingestMaxLen', env: 'RT_INGEST_MAXLEN', flag: 'ingest-maxlen', kind: 'int', min: 1, doc: 'entries kept per ingest partition' },
   { key: 'maxBodyBytes', env: 'RT_MAX_BODY_BYTES', flag: 'max-body-bytes', kind: 'int', min: 1, doc: 'largest ingest request body' },
   { key: 'heartbeatMs', env: 'RT_HEARTBEAT_MS', flag: 'heartbeat-ms', kind: 'int', min: 100, doc: 'WebSocket ping interval; a silent socket is dropped after one' },
-  { key: 'maxSubscriptions', env: 'RT_MAX_SUBSCRIPTIONS', flag: 'max-subscriptions', kind: 'int', min: 1, doc: 'topics per connection' },
+  { key: 'maxSubscriptions', env: 'RT_MAX_SUBSCRIPTIONS', flag: 'max-subscriptions', kind: 'int', min: 1, max: MAX_SUBSCRIPTIONS_PER_CONNECTION, doc: 'topics per connection' },
   { key: 'maxBufferedBytes', env: 'RT_MAX_BUFFERED_BYTES', flag: 'max-buffered-bytes', kind: 'int', min: 1024, doc: 'send buffer per connection before it is closed as a slow consumer' },
+  { key: 'maxReplay', env: 'RT_MAX_REPLAY', flag: 'max-replay', kind: 'int', min: 1, doc: 'messages replayed for one since before skipping ahead to the newest with a gap marker' },
   { key: 'allowedOrigins', env: 'RT_ALLOWED_ORIGINS', flag: 'allowed-origins', kind: 'list', doc: 'comma-separated origins allowed to open /ws; * = any' },
   { key: 'demo', env: 'RT_DEMO', flag: 'demo', kind: 'bool', doc: 'serve the demo pages (and, in rt start, run the data generator)' },
   { key: 'logLevel', env: 'LOG_LEVEL', flag: 'log-level', kind: 'level', doc: 'trace, debug, info, warn, error, fatal or silent' },
@@ -66,6 +71,7 @@ export const DEFAULTS: Config = {
   heartbeatMs: 25_000,
   maxSubscriptions: 1000,
   maxBufferedBytes: 8 * 1024 * 1024,
+  maxReplay: 10_000,
   allowedOrigins: ['*'],
   demo: true,
   logLevel: 'info',
@@ -93,7 +99,9 @@ function convert(spec: KeySpec, raw: string, source: string): Config[keyof Confi
     case 'int': {
       const n = Number(raw);
       // Plain decimal digits only: "0x10", "1e3" and "8.0" are more likely mistakes than intent.
-      if (!/^\d{1,15}$/.test(raw.trim()) || n < (spec.min ?? 0)) bad(`must be a whole number ≥ ${spec.min ?? 0}`);
+      if (!/^\d{1,15}$/.test(raw.trim()) || n < (spec.min ?? 0) || n > (spec.max ?? Number.MAX_SAFE_INTEGER)) {
+        bad(spec.max === undefined ? `must be a whole number ≥ ${spec.min ?? 0}` : `must be a whole number from ${spec.min ?? 0} to ${spec.max}`);
+      }
       return n;
     }
     case 'url': {

@@ -110,6 +110,14 @@ export interface Bus {
    */
   subscribe(topic: string, listener: TopicListener): Promise<() => Promise<void>>;
 
+  /**
+   * Registers a callback for when live delivery was interrupted (the
+   * subscriber connection dropped): messages published meanwhile were not
+   * delivered, and every subscription has ended. Subscribers must subscribe
+   * again and catch up from history. The memory bus is never interrupted.
+   */
+  onInterruption(callback: () => void): void;
+
   /** History entries of a topic newer than `since`, oldest first, at most `limit`. */
   history(topic: string, since: string, limit: number): Promise<HistoryRange>;
 

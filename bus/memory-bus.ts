@@ -47,6 +47,7 @@ interface PartitionState {
 
 interface TopicState {
   entries: HistoryEntry[];
+  /** Id of the newest entry retention removed ("0-0" while none was): the first kept entry's predecessor. */
   maxDeleted: string;
   clock: StreamIdClock;
   listeners: Set<TopicListener>;
@@ -195,14 +196,19 @@ export class MemoryBus implements Bus {
     };
   }
 
+  onInterruption(): void {
+    // In-process delivery cannot be interrupted.
+  }
+
   async history(topic: string, since: string, limit: number): Promise<HistoryRange> {
     const state = this.topics.get(topic);
     if (!state) return { entries: [], gap: false };
     const start = firstAfter(state.entries, since);
-    return {
-      entries: state.entries.slice(start, start + limit),
-      gap: compareIds(state.maxDeleted, since) > 0,
-    };
+    const entries = state.entries.slice(start, start + limit);
+    // The same rule as the Redis bus: a gap unless the first entry after
+    // `since` directly follows it (the first entry ever follows "0-0").
+    const predecessor = start > 0 ? state.entries[start - 1].id : state.maxDeleted;
+    return { entries, gap: entries.length > 0 && predecessor !== since };
   }
 
   async latest(topic: string, count: number): Promise<HistoryEntry[]> {

@@ -72,6 +72,8 @@ export class RedisBus implements Bus {
   private readonly client: RedisClient;
   private reader: RedisClient | null = null;
   private subscriber: RedisClient | null = null;
+  private subscriberReady: Promise<RedisClient> | null = null;
+  private readonly interruptionCallbacks: (() => void)[] = [];
   private closed = false;
 
   constructor(options: RedisBusOptions) {
@@ -201,6 +203,10 @@ export class RedisBus implements Bus {
     };
   }
 
+  onInterruption(callback: () => void): void {
+    this.interruptionCallbacks.push(callback);
+  }
+
   async history(topic: string, since: string, limit: number): Promise<HistoryRange> {
     const reply = (await this.client.sendCommand(['XRANGE', this.keys.history(topic), `(${since}`, '+', 'COUNT', String(limit)])) as StreamEntryReply[];
     // Redis 7.0 does not track ids removed by MAXLEN trimming, so each entry
@@ -235,12 +241,32 @@ export class RedisBus implements Bus {
     return this.reader;
   }
 
-  private async subscriberConnection(): Promise<RedisClient> {
-    if (!this.subscriber) {
-      this.subscriber = createRedisClient(this.url, this.log, 'subscriber');
-      await this.subscriber.connect();
-    }
-    return this.subscriber;
+  private subscriberConnection(): Promise<RedisClient> {
+    this.subscriberReady ??= this.openSubscriber();
+    return this.subscriberReady;
+  }
+
+  private async openSubscriber(): Promise<RedisClient> {
+    const subscriber = createRedisClient(this.url, this.log, 'subscriber');
+    this.subscriber = subscriber;
+    let live = false;
+    subscriber.once('ready', () => (live = true));
+    // Pub/Sub is fire-and-forget: whatever was published while the connection
+    // was down is gone from it. node-redis would quietly resubscribe, so
+    // instead the connection is dropped and subscribers are told to catch up
+    // from history, which is what makes the gap visible and closable.
+    subscriber.once('error', () => {
+      if (this.subscriber === subscriber) {
+        this.subscriber = null;
+        this.subscriberReady = null;
+      }
+      void subscriber.destroy();
+      if (this.closed || !live) return;
+      this.log.warn({ role: 'subscriber' }, 'Redis subscriber connection lost; subscribers will resubscribe and catch up from history');
+      for (const callback of this.interruptionCallbacks) callback();
+    });
+    await subscriber.connect();
+    return subscriber;
   }
 
   /** EVALSHA, falling back to EVAL once when the script cache is empty (fresh or failed-over Redis). */

@@ -68,6 +68,7 @@ export class Gateway {
     this.wss.on('connection', (ws) => this.accept(ws));
     this.heartbeat = setInterval(() => this.beat(), this.heartbeatMs);
     this.heartbeat.unref();
+    options.bus.onInterruption(() => this.interrupted());
   }
 
   stats(): GatewayStats {
@@ -132,6 +133,20 @@ export class Gateway {
         },
       }),
     );
+  }
+
+  /**
+   * The live feed from the bus broke: messages published meanwhile never
+   * reached this process. Every client is asked to reconnect (1012), and its
+   * resubscription with `since` replays exactly what it missed from history.
+   */
+  private interrupted(): void {
+    this.options.log.warn({ connections: this.sessions.size }, 'bus feed interrupted; closing every connection so clients resume from history');
+    for (const [ws, session] of this.sessions) {
+      session.close();
+      ws.close(CloseCode.ServiceRestart, 'live feed interrupted; reconnect and resume with since');
+    }
+    this.sessions.clear();
   }
 
   /** Terminates sockets that did not answer the previous ping, pings the rest. */

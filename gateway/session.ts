@@ -24,6 +24,7 @@ import {
   encodeSubscribed,
   encodeUnsubscribed,
   ErrorCode,
+  ID_ZERO,
   type SubscribeTopic,
 } from '../protocol/index.js';
 import type { Flushable, FlushScheduler } from './flush-scheduler.js';
@@ -107,7 +108,7 @@ export class Session implements Recipient, Flushable {
           return;
         }
         this.sendControl(encodeSubscribed(frame.topics.map((t) => t.topic), frame.ref));
-        for (const request of frame.topics) void this.subscribe(request);
+        for (const request of frame.topics) void this.subscribe(request, frame.ref);
         return;
       }
     }
@@ -138,7 +139,7 @@ export class Session implements Recipient, Flushable {
     this.queuedBytes = 0;
   }
 
-  private async subscribe(request: SubscribeTopic): Promise<void> {
+  private async subscribe(request: SubscribeTopic, ref: number | undefined): Promise<void> {
     const { topic } = request;
     // A repeated sub replaces the old state: the client wants a fresh catch-up.
     if (this.topics.has(topic)) this.drop(topic);
@@ -154,15 +155,16 @@ export class Session implements Recipient, Flushable {
       if (!current()) return;
       this.drop(topic);
       this.log.warn({ topic, error: (error as Error).message }, 'subscription failed');
-      this.sendControl(encodeError({ code: ErrorCode.Unavailable, message: `could not subscribe to "${topic}": the bus is unavailable; subscribe again later`, topic }));
+      this.sendControl(encodeError({ code: ErrorCode.Unavailable, message: `could not subscribe to "${topic}": the bus is unavailable; subscribe again later`, ref, topic }));
       return;
     }
     if (!current()) return;
     const backlog = state.backlog!;
     state.backlog = null;
-    if (state.overflowed && backlog.length > 0) {
-      this.sendControl(encodeGap(topic, state.lastId ?? '0-0', backlog[0].id));
-      state.lastId = null;
+    // The oldest live messages were dropped to bound the backlog. They are
+    // missing only if they were newer than what history delivered.
+    if (state.overflowed && backlog.length > 0 && (state.lastId === null || compareIds(backlog[0].id, state.lastId) > 0)) {
+      this.sendControl(encodeGap(topic, state.lastId ?? ID_ZERO, backlog[0].id));
     }
     for (const { id, serialized } of backlog) this.deliver(topic, id, serialized);
   }
@@ -189,7 +191,10 @@ export class Session implements Recipient, Flushable {
     if (!current()) return;
     const fresh = newest.filter((e) => compareIds(e.id, after) > 0);
     if (fresh.length === 0) return;
-    this.sendControl(encodeGap(topic, after, fresh[0].id));
+    // Whatever is left may fit in the newest page: then nothing was skipped.
+    const next = await this.bus.history(topic, after, 1);
+    if (!current()) return;
+    if (next.gap || next.entries[0]?.id !== fresh[0].id) this.sendControl(encodeGap(topic, after, fresh[0].id));
     for (const entry of fresh) this.enqueue(encodeMessage(topic, entry.id, entry.body));
     state.lastId = fresh[fresh.length - 1].id;
   }

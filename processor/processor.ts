@@ -137,8 +137,14 @@ export class Processor {
         }
       } catch (error) {
         if (!this.running) break;
-        this.log.error({ error: (error as Error).message }, 'processor batch failed; retrying in 1 s');
+        const message = (error as Error).message;
+        this.log.error({ error: message }, 'processor batch failed; retrying in 1 s');
+        // The failed batch is still pending: redo it before reading anything
+        // newer, or the duplicate check would later skip it as old.
+        for (const p of this.owned) this.catchingUp.add(p);
         await this.idle(1000);
+        // Redis lost its data (restart without persistence): the group is gone too.
+        if (message.includes('NOGROUP')) await this.bus.ensureGroup(this.group).catch(() => {});
       }
     }
   }
@@ -147,9 +153,10 @@ export class Processor {
     if (entries.length === 0) return;
     const requests: PublishRequest[] = [];
     for (const entry of entries) {
-      if (!entry.event) {
+      const problem = entry.event ? this.misplaced(entry.event.topic, entry.partition) : entry.problem;
+      if (!entry.event || problem) {
         this.stats.malformed++;
-        this.log.warn({ partition: entry.partition, id: entry.id, problem: entry.problem }, `skipping malformed ingest entry: ${entry.problem}`);
+        this.log.warn({ partition: entry.partition, id: entry.id, problem }, `skipping malformed ingest entry: ${problem}`);
         continue;
       }
       for (const routed of this.router(entry.event)) {
@@ -163,6 +170,15 @@ export class Processor {
     }
     await this.bus.ack(this.group, entries);
     this.stats.processed += entries.length;
+  }
+
+  /**
+   * An entry a producer wrote to the wrong partition would be published out
+   * of order with the rest of its topic, and escape duplicate suppression.
+   */
+  private misplaced(topic: string, partition: number): string | undefined {
+    const home = this.bus.partitionOf(topic);
+    return home === partition ? undefined : `topic "${topic}" belongs to partition ${home}, not ${partition}`;
   }
 
   private idle(ms: number): Promise<void> {

@@ -32,10 +32,10 @@ export const CloseCode = {
   GoingAway: 1001,
   /** Frame larger than MAX_CLIENT_FRAME_BYTES. Sent by ws itself. */
   TooLarge: 1009,
+  /** The gateway lost its live feed from the bus; reconnect and resume with `since`. */
+  ServiceRestart: 1012,
   /** The client could not keep up and its send buffer passed the hard limit. */
   SlowConsumer: 4008,
-  /** The client missed heartbeats. */
-  HeartbeatTimeout: 4009,
 } as const;
 
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];

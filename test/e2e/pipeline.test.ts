@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { createClient } from 'redis';
 import { freePort } from '../support/free-port.js';
 import { startRedis, type TestRedis } from '../support/redis-server.js';
 import { startRt, type RtProcess } from '../support/rt-process.js';
@@ -128,4 +129,33 @@ test('when a processor dies for good, another one takes its partitions after the
   await post(ingestPort, batch(topic, 200, 200));
   await client.until(() => client.of(topic).length === 400, 15_000, 'the standby processes the rest');
   assertExactlyOnceInOrder(client.of(topic).map((m) => m.data!.n as number), 400);
+});
+
+test('a gateway whose Redis subscriber connection drops asks clients to reconnect (1012); resuming with since loses nothing', async () => {
+  const env = { RT_KEY_PREFIX: 'e2e4' };
+  const ingestPort = await freePort();
+  const gatewayPort = await freePort();
+  await rt('ingest', ['--port', String(ingestPort)], env);
+  await rt('processor', [], env);
+  await rt('gateway', ['--port', String(gatewayPort)], env);
+
+  const topic = 'blip.events';
+  const first = await subscribe(gatewayPort, topic);
+  await post(ingestPort, batch(topic, 0, 100));
+  await first.until(() => first.of(topic).length === 100, 10_000, 'first 100');
+
+  const admin = createClient({ url: redis.url });
+  await admin.connect();
+  try {
+    await admin.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']);
+  } finally {
+    await admin.destroy();
+  }
+  assert.equal((await first.closed).code, 1012);
+  await post(ingestPort, batch(topic, 100, 100));
+  const seen = first.of(topic);
+  const resumed = await subscribe(gatewayPort, topic, seen[seen.length - 1].id);
+  await post(ingestPort, batch(topic, 200, 100));
+  await resumed.until(() => resumed.of(topic).length === 200, 10_000, 'the other 200');
+  assertExactlyOnceInOrder([...seen, ...resumed.of(topic)].map((m) => m.data!.n as number), 300);
 });

@@ -166,6 +166,9 @@ for (const engine of engines) {
       const recent = await bus.history('g', ids[ids.length - 3]!, 1000);
       assert.equal(recent.gap, false);
       assert.deepEqual(recent.entries.map((e) => e.id), ids.slice(-2));
+      await bus.publish([1, 2, 3].map((v) => ({ topic: 'fresh', body: { ts: v, value: v } })));
+      assert.equal((await bus.history('fresh', '0-0', 10)).gap, false, 'from the start of an untrimmed topic');
+      assert.equal((await bus.history('fresh', '1-0', 10)).gap, true, 'a since that is no id of the topic cannot be proven gap-free');
       const missing = await bus.history('never-published', '0-0', 10);
       assert.deepEqual(missing, { entries: [], gap: false });
     });

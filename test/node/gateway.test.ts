@@ -119,6 +119,27 @@ for (const engine of engines) {
       assert.ok(gapIndex < firstMsgs, 'the gap marker comes before the messages after it');
     });
 
+    test('a client too far behind skips ahead with a gap marker; one just within reach gets everything without one', async () => {
+      const { app, url } = await start({ maxReplay: 500 });
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i++) ids.push(...(await publish(app, 'far', Array.from({ length: 400 }, (_, j) => i * 400 + j))));
+      const far = await client(url);
+      far.send({ op: 'sub', topics: [{ topic: 'far', since: ids[0] }] });
+      await far.until(() => far.frameOf('gap').length === 1);
+      await far.until(() => far.of('far').at(-1)?.id === ids.at(-1));
+      const gap = far.frameOf('gap')[0];
+      const got = far.of('far').map((m) => m.id);
+      assert.equal(new Set(got).size, got.length, 'no duplicates');
+      assert.equal(gap.next, got[got.indexOf(gap.next!)], 'delivery resumes at the gap marker');
+      assert.ok(got.indexOf(gap.next!) > 0, 'the replayed part comes before the jump');
+
+      const near = await client(url);
+      near.send({ op: 'sub', topics: [{ topic: 'far', since: ids[ids.length - 801] }] });
+      await near.until(() => near.of('far').length === 800);
+      assert.deepEqual(near.of('far').map((m) => m.id), ids.slice(-800));
+      assert.equal(near.frameOf('gap').length, 0, 'nothing was skipped, so no gap');
+    });
+
     test('many sessions on one topic share one bus subscription, released when the last leaves', async () => {
       const { app, url, health } = await start();
       const cs = await Promise.all(Array.from({ length: 5 }, () => client(url)));
