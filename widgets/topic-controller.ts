@@ -99,7 +99,7 @@ export class TopicController implements ReactiveController {
     o.onReset?.();
 
     let problem = invalid;
-    if (!problem && topics.length === 0) problem = new WidgetError(WidgetErrorCode.MissingTopic, 'no topic given: set the topic attribute');
+    if (!problem && topics.length === 0) problem = new WidgetError(WidgetErrorCode.MissingTopic, 'no topic given: set the topic attribute (topics for rt-chart)');
     if (!problem) {
       try {
         for (const topic of topics) this.releases.push(this.subscribeTo(topic, gateway, snapshot, maxBuffered));

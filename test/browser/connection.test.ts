@@ -1,8 +1,9 @@
 // The connection manager against a scripted gateway (FakeSocket): exact
 // control over frames and timing. The same promises are checked against the
 // real gateway in connection-live.test.ts.
-import type { ErrorFrame, GapFrame, Message } from '../../protocol/index.js';
+import { MAX_SNAPSHOT, type ErrorFrame, type GapFrame, type Message } from '../../protocol/index.js';
 import { Connection, type ConnectionOptions } from '../../widgets/connection/connection.js';
+import { subscribe as subscribeOnPage } from '../../widgets/connection/connection-manager.js';
 import { FrameScheduler } from '../../widgets/connection/frame-scheduler.js';
 import type { ConnectionStatus, TopicListener } from '../../widgets/connection/listener.js';
 import { deepEqual, equal, ok, throws } from './support/assert.js';
@@ -58,6 +59,61 @@ function msg(topic: string, id: string, value = 1): Message {
 
 /** Lets the per-task batching timer run. */
 const nextTask = () => sleep(5);
+
+/** Fails unless `fn` throws a TypeError whose message contains every one of `parts`. */
+function throwsTypeError(fn: () => unknown, parts: string[], what: string): void {
+  let thrown: unknown;
+  try {
+    fn();
+  } catch (error) {
+    thrown = error;
+  }
+  ok(thrown !== undefined, `${what}: nothing was thrown`);
+  ok(thrown instanceof TypeError, `${what}: expected a TypeError, got ${String(thrown)}`);
+  for (const part of parts) ok(thrown.message.includes(part), `${what}: message ${JSON.stringify(thrown.message)} should mention ${part}`);
+}
+
+/**
+ * The gateway acknowledges a sub, delivers a message, then reports the topic
+ * unavailable (as it does when the bus fails while the subscription is being
+ * set up); `ref` is what the error frame carries, if anything.
+ */
+async function unavailableAfterAck(ref: (subRef: number) => number | undefined): Promise<void> {
+  // Retry delay for unavailable topics: backoffDelay(3) = floor(0.25 · min(400, 50·2³)) = 100 ms.
+  const c = connect({ backoff: { baseMs: 50, capMs: 400 }, random: () => 0.25 });
+  const a = listener();
+  c.subscribe('orders', a.l);
+  const socket = FakeSocket.last();
+  socket.open();
+  const subs = socket.frames('sub');
+  deepEqual(subs.map((f) => f.topics), [[{ topic: 'orders' }]]);
+  socket.ackSubs();
+  socket.receive({ op: 'msgs', msgs: [msg('orders', '1-0')] });
+  runFrame();
+  deepEqual(a.messages.map((m) => m.id), ['1-0']);
+
+  const error: ErrorFrame = { op: 'error', code: 'unavailable', message: 'could not subscribe to "orders": the bus is unavailable', topic: 'orders' };
+  const errorRef = ref(subs[0].ref as number);
+  if (errorRef !== undefined) error.ref = errorRef;
+  socket.receive(error);
+  equal(a.errors.length, 1, 'the listener was told');
+  equal(a.errors[0].code, 'unavailable');
+  equal(a.errors[0].topic, 'orders');
+
+  await nextTask();
+  equal(socket.frames('sub').length, 1, 'not subscribed again at once');
+  const again = await waitFor(() => socket.frames('sub')[1], 'a second sub for the topic', 2000);
+  // Resumed after the message it already has, so nothing is lost or repeated.
+  deepEqual(again.topics, [{ topic: 'orders', since: '1-0' }]);
+  equal(socket.frames('unsub').length, 0, 'no unsub for a subscription the gateway ended');
+
+  // The new subscription is live: messages flow again, without duplicates.
+  socket.ackSubs();
+  socket.receive({ op: 'msgs', msgs: [msg('orders', '1-0'), msg('orders', '2-0')] });
+  runFrame();
+  deepEqual(a.messages.map((m) => m.id), ['1-0', '2-0']);
+  equal(a.errors.length, 1);
+}
 
 describe('connection (scripted gateway)', () => {
   beforeEach(() => {
@@ -268,6 +324,76 @@ describe('connection (scripted gateway)', () => {
     }
     ok(answered.size >= 2, `pinged ${answered.size} times`);
     equal(FakeSocket.instances.length, 1, 'no reconnect');
+  });
+
+  it('a topic the gateway reports unavailable after acknowledging it is subscribed again later', async () => {
+    await unavailableAfterAck(() => undefined);
+  });
+
+  it('a topic the gateway reports unavailable after acknowledging it is subscribed again later, also when the error carries the acknowledged sub\'s ref', async () => {
+    await unavailableAfterAck((subRef) => subRef);
+  });
+
+  it('a topic the gateway reports unavailable after acknowledging it is subscribed again later, also when the error carries an unknown ref', async () => {
+    await unavailableAfterAck(() => 4242);
+  });
+
+  it('a topic reported unavailable whose listeners left before the retry is neither subscribed again nor unsubscribed', async () => {
+    const c = connect({ backoff: { baseMs: 50, capMs: 400 }, random: () => 0.25 });
+    const a = listener();
+    c.subscribe('keep', listener().l);
+    const off = c.subscribe('orders', a.l);
+    const socket = FakeSocket.last();
+    socket.open();
+    socket.ackSubs();
+    socket.receive({ op: 'error', code: 'unavailable', message: 'bus unavailable', topic: 'orders' });
+    equal(a.errors.length, 1, 'the listener was told');
+    off();
+    // Well past the 100 ms retry delay.
+    await sleep(250);
+    equal(socket.frames('sub').length, 1, 'no second sub');
+    deepEqual(socket.frames('unsub'), [], 'no unsub for a subscription the gateway ended');
+  });
+
+  it('subscribe refuses a snapshot or maxBuffered it cannot honour', async () => {
+    const gateway = 'ws://manager.test/ws';
+    const Original = window.WebSocket;
+    window.WebSocket = FakeSocket as unknown as typeof WebSocket;
+    const offs: (() => void)[] = [];
+    try {
+      const onMessages = () => {};
+      const refused: [string, Record<string, number>, string[]][] = [
+        ['snapshot 2.5', { snapshot: 2.5 }, ['options.snapshot', '2.5']],
+        ['snapshot -1', { snapshot: -1 }, ['options.snapshot', '-1']],
+        ['snapshot 100000', { snapshot: 100000 }, ['options.snapshot', '100000']],
+        ['maxBuffered 0', { maxBuffered: 0 }, ['options.maxBuffered', '0']],
+        ['maxBuffered NaN', { maxBuffered: NaN }, ['options.maxBuffered', 'NaN']],
+      ];
+      for (const [what, bad, parts] of refused) {
+        throwsTypeError(() => subscribeOnPage('mgr.t', { onMessages, gateway, ...bad }), parts, what);
+      }
+      equal(FakeSocket.instances.length, 0, 'no socket was opened for them');
+      // The page-wide registry of connection-manager.ts: nothing was even set up for this gateway.
+      const registry = (globalThis as unknown as Record<symbol, Map<string, unknown> | undefined>)[Symbol.for('rt.connections')];
+      equal(registry?.has(gateway) ?? false, false, 'no connection was created for them');
+
+      // The bounds themselves are accepted, and a valid subscribe still works.
+      const a = { messages: [] as Message[] };
+      offs.push(subscribeOnPage('mgr.a', { onMessages: (msgs) => a.messages.push(...msgs), gateway, snapshot: MAX_SNAPSHOT, maxBuffered: 1 }));
+      offs.push(subscribeOnPage('mgr.b', { onMessages, gateway, snapshot: 0 }));
+      equal(FakeSocket.instances.length, 1, 'one socket for the valid subscriptions');
+      const socket = FakeSocket.last();
+      equal(socket.url, gateway);
+      socket.open();
+      deepEqual(socket.frames('sub').map((f) => f.topics), [[{ topic: 'mgr.a', snapshot: MAX_SNAPSHOT }, { topic: 'mgr.b', snapshot: 0 }]]);
+      socket.ackSubs();
+      socket.receive({ op: 'msgs', msgs: [msg('mgr.a', '1-0')] });
+      await waitFor(() => a.messages.length > 0, 'a message for the valid subscription', 2000);
+      deepEqual(a.messages.map((m) => m.id), ['1-0']);
+    } finally {
+      for (const off of offs) off();
+      window.WebSocket = Original;
+    }
   });
 
   it('closes the socket once no subscription is left, and reports closed', async () => {

@@ -4,7 +4,7 @@
  * symbol, so two copies of rt.js on one page (a CMS plugin and the page
  * itself, say) still share their sockets.
  */
-import { topicProblem } from '../../protocol/index.js';
+import { MAX_SNAPSHOT, topicProblem } from '../../protocol/index.js';
 import { WidgetError, WidgetErrorCode } from '../widget-error.js';
 import { Connection } from './connection.js';
 import { pageBaseUrl, resolveGatewayUrl, SCRIPT_URL } from './gateway-url.js';
@@ -68,6 +68,13 @@ export function subscribe(topic: string, options: SubscribeOptions): Unsubscribe
   if (problem) throw new WidgetError(WidgetErrorCode.BadTopic, `topic "${String(topic)}": ${problem}`);
   if (typeof options?.onMessages !== 'function') {
     throw new TypeError('subscribe(topic, options): options.onMessages must be a function');
+  }
+  const { snapshot, maxBuffered } = options;
+  if (snapshot !== undefined && !(Number.isInteger(snapshot) && snapshot >= 0 && snapshot <= MAX_SNAPSHOT)) {
+    throw new TypeError(`subscribe(topic, options): options.snapshot must be an integer from 0 to ${MAX_SNAPSHOT}, got ${String(snapshot)}`);
+  }
+  if (maxBuffered !== undefined && !(Number.isInteger(maxBuffered) && maxBuffered >= 1)) {
+    throw new TypeError(`subscribe(topic, options): options.maxBuffered must be a positive integer, got ${String(maxBuffered)}`);
   }
   const url = resolveGatewayUrl(options.gateway, pageBaseUrl(), SCRIPT_URL);
   return connectionFor(url).subscribe(topic, options);

@@ -316,7 +316,10 @@ export class Connection {
   private onError(error: ErrorFrame): void {
     const request = error.ref !== undefined ? this.sent.get(error.ref) : undefined;
     const topics = error.topic !== undefined ? [error.topic] : (request?.topics ?? []);
-    if (request?.op === 'sub') {
+    // `unavailable` for a topic means its subscription ended on the gateway,
+    // even when it arrives after the `subscribed` acknowledgement.
+    const subscriptionFailed = request?.op === 'sub' || (error.code === ErrorCode.Unavailable && error.topic !== undefined);
+    if (subscriptionFailed) {
       // The gateway did not take these topics; do not send an `unsub` for them later.
       for (const topic of topics) {
         const state = this.topics.get(topic);

@@ -39,7 +39,7 @@ const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute:
  * @cssproperty --rt-event-log-height - Height of the scrolling list.
  * @cssproperty --rt-event-log-font - Font of the rows.
  * @cssproperty --rt-event-log-gap-bg - Background of the gap marker row.
- * @cssproperty --rt-bg - Background (also --rt-fg, --rt-muted, --rt-border, --rt-accent, --rt-warn, --rt-error, --rt-font, --rt-radius, --rt-padding, --rt-frame-border).
+ * @cssproperty --rt-bg - Background (also --rt-fg, --rt-muted, --rt-border, --rt-accent, --rt-ok, --rt-warn, --rt-error, --rt-font, --rt-radius, --rt-padding, --rt-frame-border).
  */
 export default class RtEventLog extends LitElement {
   static override styles = styles;

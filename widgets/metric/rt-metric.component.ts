@@ -27,7 +27,7 @@ const NO_VALUE = '—';
  * @cssproperty --rt-metric-value-size - Font size of the value.
  * @cssproperty --rt-metric-value-weight - Font weight of the value.
  * @cssproperty --rt-metric-stale-opacity - Opacity of the value while the connection is not live.
- * @cssproperty --rt-bg - Background (also --rt-fg, --rt-muted, --rt-border, --rt-accent, --rt-ok, --rt-warn, --rt-error, --rt-font, --rt-radius, --rt-padding, --rt-frame-border).
+ * @cssproperty --rt-bg - Background (also --rt-fg, --rt-muted, --rt-border, --rt-ok, --rt-warn, --rt-error, --rt-font, --rt-radius, --rt-padding, --rt-frame-border).
  */
 export default class RtMetric extends LitElement {
   static override styles = styles;
