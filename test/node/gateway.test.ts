@@ -203,6 +203,30 @@ for (const engine of engines) {
       await c.until(() => c.frameOf('subscribed').length === 2);
     });
 
+    test('only allowlisted origins may open a socket; clients without an Origin are accepted', async () => {
+      const { url } = await start({ allowedOrigins: ['https://dash.example.com'] });
+      await assert.rejects(TestClient.connect(url, { Origin: 'https://evil.example' }), /403/);
+      clients.push(await TestClient.connect(url, { Origin: 'https://dash.example.com' }));
+      clients.push(await TestClient.connect(url));
+    });
+
+    test('a connection whose unsent data passes the limit is closed with 4008; others are unaffected', async () => {
+      const { app, url } = await start({ maxBufferedBytes: 4096 });
+      const calm = await client(url);
+      calm.send({ op: 'sub', topics: [{ topic: 'calm' }] });
+      const flooded = await client(url);
+      flooded.send({ op: 'sub', topics: [{ topic: 'flood' }] });
+      await flooded.until(() => flooded.frameOf('subscribed').length === 1);
+      await calm.until(() => calm.frameOf('subscribed').length === 1);
+      // One tick's worth of messages bigger than the limit.
+      await app.bus.publish(Array.from({ length: 50 }, (_, i) => ({ topic: 'flood', body: { ts: i, data: { pad: 'x'.repeat(200) } } })));
+      const closed = await flooded.closed;
+      assert.equal(closed.code, 4008);
+      assert.match(closed.reason, /slow consumer/);
+      await publish(app, 'calm', [1]);
+      await calm.until(() => calm.of('calm').length === 1);
+    });
+
     test('a socket that stops answering pings is terminated', async () => {
       const { app, health } = await start({ heartbeatMs: 150 });
       // A raw TCP client completes the handshake, then reads but never answers a ping.
