@@ -78,6 +78,20 @@ describe('frame scheduler', () => {
     deepEqual(some.calls[0].map((m) => m.value), [99_990, 99_991, 99_992, 99_993, 99_994, 99_995, 99_996, 99_997, 99_998, 99_999]);
   });
 
+  it('a listener whose bounded queue dropped messages is told with a gap from the last message it got', () => {
+    const frames = fakeFrames();
+    const scheduler = new FrameScheduler(frames.request);
+    const r = recorder({ maxBuffered: 3 });
+    const q = new ListenerQueue(r.listener);
+    scheduler.enqueue(q, message(1));
+    frames.frame();
+    for (let i = 2; i <= 9; i++) scheduler.enqueue(q, message(i));
+    frames.frame();
+    scheduler.enqueue(q, message(10));
+    frames.frame();
+    deepEqual(r.events, ['msgs:1', 'gap:1001-0', 'msgs:7,8,9', 'msgs:10']);
+  });
+
   it('keeps a gap notice in its place among the messages', () => {
     const frames = fakeFrames();
     const scheduler = new FrameScheduler(frames.request);

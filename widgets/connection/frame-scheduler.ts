@@ -3,7 +3,7 @@
  * socket frames between two paints costs each listener one call and its host
  * one render, not one per frame received.
  */
-import type { GapFrame, Message } from '../../protocol/index.js';
+import { ID_ZERO, type GapFrame, type Message } from '../../protocol/index.js';
 import type { TopicListener } from './listener.js';
 import { RingBuffer } from './ring-buffer.js';
 
@@ -22,6 +22,10 @@ export class ListenerQueue {
   /** Entries dropped because the queue was full (for diagnostics). */
   dropped = 0;
   private readonly entries: RingBuffer<Entry>;
+  /** Messages were dropped since the last delivery: the listener must hear of it. */
+  private lost = false;
+  /** Id of the last message handed to the listener. */
+  private lastDelivered: string | null = null;
 
   constructor(readonly listener: TopicListener) {
     this.entries = new RingBuffer(listener.maxBuffered ?? DEFAULT_MAX_BUFFERED);
@@ -29,12 +33,25 @@ export class ListenerQueue {
 
   /** Queues an entry, dropping the oldest beyond the listener's bound. */
   push(entry: Entry): void {
-    if (this.entries.push(entry)) this.dropped++;
+    if (this.entries.push(entry)) {
+      this.dropped++;
+      this.lost = true;
+    }
   }
 
-  /** Calls the listener with everything queued, keeping gaps in their place. */
+  /**
+   * Calls the listener with everything queued, keeping gaps in their place.
+   * When the bound dropped messages, a gap from the last message delivered to
+   * the oldest one kept comes first: dropping is conflation for a listener
+   * that wants only the latest, but never silent for one that listens to gaps.
+   */
   deliver(): void {
     const entries = this.entries.drain();
+    if (this.lost) {
+      this.lost = false;
+      const first = entries.find((e): e is Message => !('op' in e));
+      if (first) this.listener.onGap?.({ op: 'gap', topic: first.topic, since: this.lastDelivered ?? ID_ZERO, next: first.id });
+    }
     let batch: Message[] = [];
     for (const entry of entries) {
       if ('op' in entry) {
@@ -43,6 +60,7 @@ export class ListenerQueue {
         this.listener.onGap?.(entry);
       } else {
         batch.push(entry);
+        this.lastDelivered = entry.id;
       }
     }
     if (batch.length > 0) this.listener.onMessages(batch);
