@@ -21,13 +21,20 @@ export function createStaticRouter(options: { demo: boolean }): Router {
     res.setHeader('Cache-Control', 'no-cache');
   };
   router.get(['/rt.js', '/rt.js.map'], (req, res, next) => {
-    const file = join(bundleDir, req.path.slice(1));
-    if (!existsSync(file)) {
+    const name = req.path.slice(1);
+    if (!existsSync(join(bundleDir, name))) {
       res.status(404).type('text/plain').send('rt.js is not built; run `npm run build`\n');
       return;
     }
+    // The build writes Brotli and gzip variants once; serve the best one the client takes.
+    const accepted = req.acceptsEncodings('br', 'gzip', 'identity');
+    const encoding = accepted === 'br' || accepted === 'gzip' ? accepted : null;
+    const variant = encoding ? `${name}.${encoding === 'br' ? 'br' : 'gz'}` : name;
+    const file = join(bundleDir, encoding && existsSync(join(bundleDir, variant)) ? variant : name);
     bundleHeaders(res);
-    res.sendFile(file, { headers: { 'Content-Type': req.path.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'application/json' } }, (error) => {
+    res.setHeader('Vary', 'Accept-Encoding');
+    if (file.endsWith(variant) && encoding) res.setHeader('Content-Encoding', encoding);
+    res.sendFile(file, { headers: { 'Content-Type': name.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'application/json' } }, (error) => {
       if (error) next(error);
     });
   });
