@@ -48,35 +48,35 @@ describe('processor', () => {
     }
   });
 
-  test('an entry written to the wrong partition is refused as malformed, not published out of order', async () => {
-    const bus = new RedisBus({ url: redis.url, keyPrefix: 'misplaced', partitions: 2 });
+  /** A processor on a real Redis bus, with a raw client for writing around it; all closed afterwards. */
+  async function onRedis(prefix: string, partitions: number, body: (bus: RedisBus, raw: { sendCommand(args: string[]): Promise<unknown> }, processor: Processor) => Promise<void>): Promise<void> {
+    const bus = new RedisBus({ url: redis.url, keyPrefix: prefix, partitions });
     await bus.connect();
     const raw = createClient({ url: redis.url });
     await raw.connect();
     const processor = new Processor({ bus, log: quiet, blockMs: 20 });
     try {
       await processor.start();
+      await body(bus, raw, processor);
+    } finally {
+      await processor.stop();
+      await raw.destroy();
+      await bus.close();
+    }
+  }
+
+  test('an entry written to the wrong partition is refused as malformed, not published out of order', () =>
+    onRedis('misplaced', 2, async (bus, raw, processor) => {
       const wrong = 1 - bus.partitionOf('orders');
       await raw.sendCommand(['XADD', keyNames('misplaced').ingest(wrong), '*', 'topic', 'orders', 'value', '1']);
       await raw.sendCommand(['XADD', keyNames('misplaced').ingest(bus.partitionOf('orders')), '*', 'topic', 'orders', 'value', '2']);
       await eventually(() => processor.stats.processed === 2, 5000, 'both entries handled');
       assert.equal(processor.stats.malformed, 1);
       assert.deepEqual(await values(bus, 'orders'), [2]);
-    } finally {
-      await processor.stop();
-      await raw.destroy();
-      await bus.close();
-    }
-  });
+    }));
 
-  test('after Redis lost everything, consumer group included, the processor recreates the group and goes on', async () => {
-    const bus = new RedisBus({ url: redis.url, keyPrefix: 'flushed', partitions: 1 });
-    await bus.connect();
-    const raw = createClient({ url: redis.url });
-    await raw.connect();
-    const processor = new Processor({ bus, log: quiet, blockMs: 20 });
-    try {
-      await processor.start();
+  test('after Redis lost everything, consumer group included, the processor recreates the group and goes on', () =>
+    onRedis('flushed', 1, async (bus, raw) => {
       await bus.append([{ topic: 'x', ts: 1, value: 1 }]);
       await eventually(async () => (await values(bus, 'x')).length === 1, 5000, 'first event');
       await raw.sendCommand(['FLUSHALL']);
@@ -84,10 +84,5 @@ describe('processor', () => {
         await bus.append([{ topic: 'x', ts: 2, value: 2 }]);
         return (await values(bus, 'x')).includes(2);
       }, 10_000, 'processing resumed');
-    } finally {
-      await processor.stop();
-      await raw.destroy();
-      await bus.close();
-    }
-  });
+    }));
 });
