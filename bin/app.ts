@@ -13,6 +13,7 @@ import { Gateway, createStaticRouter } from '../gateway/index.js';
 import { createIngestRouter, type IngestStats } from '../ingest/index.js';
 import { Processor } from '../processor/index.js';
 import { DEFAULTS, type Config } from './config.js';
+import { createMetrics } from './metrics.js';
 
 export type Role = 'ingest' | 'processor' | 'gateway';
 
@@ -96,11 +97,15 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
       });
       app.use(createStaticRouter({ demo: config.demo }));
     }
+    const gw = gateway;
+    const metrics = createMetrics({ bus, gateway: gw ? () => gw.stats() : undefined, ingest: ingestStats ?? undefined, processor: processor?.stats });
+    app.get('/metrics', async (_req, res) => {
+      res.type(metrics.contentType).send(await metrics.metrics());
+    });
     app.use((req, res) => {
       res.status(404).json({ error: 'not_found', message: `no route for ${req.method} ${req.path}` });
     });
     server = createServer(app);
-    const gw = gateway;
     server.on('upgrade', (req, socket, head) => {
       const path = (req.url ?? '').split('?')[0];
       if (gw && path === '/ws') {

@@ -9,9 +9,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Bus } from '../bus/index.js';
 import {
   CloseCode,
-  encodeError,
   encodeHello,
-  ErrorCode,
   MAX_CLIENT_FRAME_BYTES,
   MAX_SNAPSHOT,
   MAX_TOPICS_PER_FRAME,
@@ -19,7 +17,7 @@ import {
 } from '../protocol/index.js';
 import { FlushScheduler } from './flush-scheduler.js';
 import { Registry } from './registry.js';
-import { Session, type SessionLimits, type SessionLogger } from './session.js';
+import { Session, type DeliveryCounters, type SessionContext, type SessionLimits, type SessionLogger } from './session.js';
 
 export interface GatewayLogger extends SessionLogger {
   info(obj: object, msg: string): void;
@@ -36,7 +34,7 @@ export interface GatewayOptions {
 }
 
 /** Counters exposed on /healthz and as metrics. */
-export interface GatewayStats {
+export interface GatewayStats extends DeliveryCounters {
   connections: number;
   topics: number;
 }
@@ -56,13 +54,22 @@ export class Gateway {
   private readonly limits: SessionLimits;
   private readonly heartbeatMs: number;
   private readonly allowedOrigins: readonly string[];
-  private readonly flusher = new FlushScheduler();
+  private readonly counters: DeliveryCounters = { messagesSent: 0, framesSent: 0, slowConsumerCloses: 0, errorsSent: 0 };
+  private readonly context: SessionContext;
 
   constructor(private readonly options: GatewayOptions) {
     this.registry = new Registry(options.bus);
     this.limits = { ...defaultSessionLimits, ...options.limits };
     this.heartbeatMs = options.heartbeatMs ?? 25_000;
     this.allowedOrigins = options.allowedOrigins ?? ['*'];
+    this.context = {
+      bus: options.bus,
+      registry: this.registry,
+      limits: this.limits,
+      log: options.log,
+      flusher: new FlushScheduler(),
+      counters: this.counters,
+    };
     // Compression is off: it costs CPU per recipient and defeats serializing once.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME_BYTES, perMessageDeflate: false, clientTracking: false });
     this.wss.on('connection', (ws) => this.accept(ws));
@@ -72,7 +79,7 @@ export class Gateway {
   }
 
   stats(): GatewayStats {
-    return { connections: this.sessions.size, topics: this.registry.size };
+    return { connections: this.sessions.size, topics: this.registry.size, ...this.counters };
   }
 
   /** Handles an HTTP upgrade for the gateway path. */
@@ -104,17 +111,14 @@ export class Gateway {
   }
 
   private accept(ws: WebSocket): void {
-    const session = new Session(ws, this.options.bus, this.registry, this.limits, this.options.log, this.flusher);
+    const session = new Session(ws, this.context);
     this.sessions.set(ws, session);
     this.alive.add(ws);
     ws.on('pong', () => this.alive.add(ws));
     ws.on('message', (data, isBinary) => {
       this.alive.add(ws);
-      if (isBinary) {
-        ws.send(encodeError({ code: ErrorCode.BadFrame, message: 'binary frames are not supported; send JSON text frames' }));
-        return;
-      }
-      session.handleText(data.toString());
+      if (isBinary) session.handleBinary();
+      else session.handleText(data.toString());
     });
     ws.on('error', (error) => this.options.log.debug({ error: error.message }, 'socket error'));
     ws.on('close', () => {

@@ -39,6 +39,28 @@ export interface SessionLimits {
   maxBufferedBytes: number;
 }
 
+/** Totals every session of a gateway adds to (exported as metrics). */
+export interface DeliveryCounters {
+  /** Messages sent to clients (a message sent to N clients counts N). */
+  messagesSent: number;
+  /** `msgs` frames sent. */
+  framesSent: number;
+  /** Connections closed as slow consumers (4008). */
+  slowConsumerCloses: number;
+  /** `error` frames sent for bad client frames or failed subscriptions. */
+  errorsSent: number;
+}
+
+/** What every session of one gateway shares. */
+export interface SessionContext {
+  bus: Bus;
+  registry: Registry;
+  limits: SessionLimits;
+  log: SessionLogger;
+  flusher: FlushScheduler;
+  counters: DeliveryCounters;
+}
+
 export interface SessionLogger {
   debug(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
@@ -65,14 +87,19 @@ export class Session implements Recipient, Flushable {
   private queuedBytes = 0;
   private closed = false;
 
+  private readonly bus: Bus;
+  private readonly registry: Registry;
+  private readonly limits: SessionLimits;
+  private readonly log: SessionLogger;
+  private readonly flusher: FlushScheduler;
+  private readonly counters: DeliveryCounters;
+
   constructor(
     private readonly ws: WebSocket,
-    private readonly bus: Bus,
-    private readonly registry: Registry,
-    private readonly limits: SessionLimits,
-    private readonly log: SessionLogger,
-    private readonly flusher: FlushScheduler,
-  ) {}
+    context: SessionContext,
+  ) {
+    ({ bus: this.bus, registry: this.registry, limits: this.limits, log: this.log, flusher: this.flusher, counters: this.counters } = context);
+  }
 
   /** Topics this session holds. */
   get subscriptions(): number {
@@ -83,7 +110,7 @@ export class Session implements Recipient, Flushable {
   handleText(text: string): void {
     const decoded = decodeClientFrame(text);
     if (!decoded.ok) {
-      this.sendControl(encodeError(decoded.error));
+      this.sendError(decoded.error);
       return;
     }
     const frame = decoded.frame;
@@ -98,13 +125,11 @@ export class Session implements Recipient, Flushable {
       case 'sub': {
         const added = frame.topics.filter((t) => !this.topics.has(t.topic)).length;
         if (this.topics.size + added > this.limits.maxSubscriptions) {
-          this.sendControl(
-            encodeError({
-              code: ErrorCode.TooManySubscriptions,
-              message: `this frame would hold ${this.topics.size + added} topics; at most ${this.limits.maxSubscriptions} per connection`,
-              ref: frame.ref,
-            }),
-          );
+          this.sendError({
+            code: ErrorCode.TooManySubscriptions,
+            message: `this frame would hold ${this.topics.size + added} topics; at most ${this.limits.maxSubscriptions} per connection`,
+            ref: frame.ref,
+          });
           return;
         }
         this.sendControl(encodeSubscribed(frame.topics.map((t) => t.topic), frame.ref));
@@ -112,6 +137,11 @@ export class Session implements Recipient, Flushable {
         return;
       }
     }
+  }
+
+  /** Refuses a binary frame: the protocol is JSON text. */
+  handleBinary(): void {
+    this.sendError({ code: ErrorCode.BadFrame, message: 'binary frames are not supported; send JSON text frames' });
   }
 
   /** Called by the registry for each live message of a topic this session holds. */
@@ -155,7 +185,7 @@ export class Session implements Recipient, Flushable {
       if (!current()) return;
       this.drop(topic);
       this.log.warn({ topic, error: (error as Error).message }, 'subscription failed');
-      this.sendControl(encodeError({ code: ErrorCode.Unavailable, message: `could not subscribe to "${topic}": the bus is unavailable; subscribe again later`, ref, topic }));
+      this.sendError({ code: ErrorCode.Unavailable, message: `could not subscribe to "${topic}": the bus is unavailable; subscribe again later`, ref, topic });
       return;
     }
     if (!current()) return;
@@ -225,6 +255,7 @@ export class Session implements Recipient, Flushable {
     this.queuedBytes += serialized.length;
     if (this.queuedBytes + this.ws.bufferedAmount > this.limits.maxBufferedBytes) {
       this.log.warn({ queuedBytes: this.queuedBytes, bufferedAmount: this.ws.bufferedAmount }, 'disconnecting slow consumer');
+      this.counters.slowConsumerCloses++;
       this.closed = true;
       this.queue = [];
       this.queuedBytes = 0;
@@ -240,14 +271,22 @@ export class Session implements Recipient, Flushable {
     const queue = this.queue;
     this.queue = [];
     this.queuedBytes = 0;
+    this.counters.messagesSent += queue.length;
     if (queue.length === 1) {
+      this.counters.framesSent++;
       this.ws.send(this.flusher.singleFrame(queue[0]), { binary: false });
       return;
     }
     for (let i = 0; i < queue.length; i += MAX_MESSAGES_PER_FRAME) {
       const part = queue.length <= MAX_MESSAGES_PER_FRAME ? queue : queue.slice(i, i + MAX_MESSAGES_PER_FRAME);
+      this.counters.framesSent++;
       this.ws.send(encodeMessagesFrame(part));
     }
+  }
+
+  private sendError(error: Parameters<typeof encodeError>[0]): void {
+    this.counters.errorsSent++;
+    this.sendControl(encodeError(error));
   }
 
   /** Sends a control frame after whatever messages are queued, keeping order. */

@@ -1,0 +1,69 @@
+/**
+ * Prometheus metrics (prom-client) for whatever roles this process runs. The
+ * services keep plain counters; this reads them at scrape time, so nothing
+ * on the message path touches prom-client.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { Bus } from '../bus/index.js';
+import type { GatewayStats } from '../gateway/index.js';
+import type { IngestStats } from '../ingest/index.js';
+import type { ProcessorStats } from '../processor/index.js';
+
+export interface MetricSources {
+  bus: Bus;
+  gateway?: () => GatewayStats;
+  ingest?: IngestStats;
+  processor?: ProcessorStats;
+}
+
+/** A counter whose total is kept elsewhere and read when scraped. */
+function total(register: Registry, name: string, help: string, read: () => number): void {
+  new Counter({
+    name,
+    help,
+    registers: [register],
+    collect() {
+      this.reset();
+      this.inc(read());
+    },
+  });
+}
+
+function gauge(register: Registry, name: string, help: string, read: () => number): void {
+  new Gauge({
+    name,
+    help,
+    registers: [register],
+    collect() {
+      this.set(read());
+    },
+  });
+}
+
+export function createMetrics(sources: MetricSources): Registry {
+  const register = new Registry();
+  collectDefaultMetrics({ register, prefix: 'rt_' });
+  gauge(register, 'rt_bus_healthy', '1 while the bus answers, else 0', () => (sources.bus.healthy() ? 1 : 0));
+  const { gateway, ingest, processor } = sources;
+  if (gateway) {
+    gauge(register, 'rt_gateway_connections', 'open WebSocket connections', () => gateway().connections);
+    gauge(register, 'rt_gateway_topics', 'topics with a bus subscription in this process', () => gateway().topics);
+    total(register, 'rt_gateway_messages_sent_total', 'messages sent to clients (one per recipient)', () => gateway().messagesSent);
+    total(register, 'rt_gateway_frames_sent_total', 'msgs frames sent to clients', () => gateway().framesSent);
+    total(register, 'rt_gateway_slow_consumer_closes_total', 'connections closed with 4008', () => gateway().slowConsumerCloses);
+    total(register, 'rt_gateway_errors_sent_total', 'error frames sent', () => gateway().errorsSent);
+  }
+  if (ingest) {
+    total(register, 'rt_ingest_requests_total', 'POST /v1/events requests', () => ingest.requests);
+    total(register, 'rt_ingest_events_accepted_total', 'events appended to the ingest stream', () => ingest.accepted);
+    total(register, 'rt_ingest_requests_rejected_total', 'requests answered 4xx/5xx', () => ingest.rejected);
+  }
+  if (processor) {
+    total(register, 'rt_processor_entries_total', 'ingest entries processed and acknowledged', () => processor.processed);
+    total(register, 'rt_processor_published_total', 'messages published', () => processor.published);
+    total(register, 'rt_processor_duplicates_skipped_total', 'publishes skipped as redone duplicates', () => processor.duplicatesSkipped);
+    total(register, 'rt_processor_malformed_total', 'malformed ingest entries skipped', () => processor.malformed);
+    gauge(register, 'rt_processor_partitions_owned', 'ingest partitions this processor holds the lease of', () => processor.owned.length);
+  }
+  return register;
+}
