@@ -30,6 +30,8 @@ export interface StartOptions {
   roles: readonly Role[];
   /** Run the demo data generator in this process. */
   generator?: boolean;
+  /** Serve /healthz and /metrics even when no role listens (a processor given a port). */
+  http?: boolean;
   log?: Logger;
 }
 
@@ -68,7 +70,7 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
   let server: Server | null = null;
   let gateway: Gateway | null = null;
   let ingestStats: IngestStats | null = null;
-  if (roles.includes('ingest') || roles.includes('gateway')) {
+  if (roles.includes('ingest') || roles.includes('gateway') || options.http) {
     const app = express();
     app.disable('x-powered-by');
     app.get('/healthz', (_req, res) => {

@@ -12,7 +12,7 @@ import { CONFIG_KEYS, ConfigError, DEFAULTS, loadConfig, type Config } from './c
 const COMMANDS: Record<string, { roles: Role[]; summary: string }> = {
   start: { roles: ['ingest', 'processor', 'gateway'], summary: 'everything in one process (demo + data generator; in-memory bus unless REDIS_URL is set)' },
   ingest: { roles: ['ingest'], summary: 'the HTTP ingest API (POST /v1/events) — needs REDIS_URL' },
-  processor: { roles: ['processor'], summary: 'the stream processor — needs REDIS_URL' },
+  processor: { roles: ['processor'], summary: 'the stream processor — needs REDIS_URL; with --port also /healthz and /metrics' },
   gateway: { roles: ['gateway'], summary: 'the WebSocket gateway (/ws), the widget bundle (/rt.js) and the demo page — needs REDIS_URL' },
 };
 
@@ -96,7 +96,9 @@ async function main(): Promise<void> {
   const log = pino({ level: config.logLevel });
   let app: RunningApp;
   try {
-    app = await startServices({ config, roles: spec.roles, generator: command === 'start' && config.demo, log });
+    // A processor has nothing to serve but health and metrics: it listens only when given a port.
+    const http = command === 'processor' && (flags.port !== undefined || Boolean(process.env.PORT));
+    app = await startServices({ config, roles: spec.roles, generator: command === 'start' && config.demo, http, log });
   } catch (error) {
     const err = error as NodeJS.ErrnoException;
     if (err.code === 'EADDRINUSE') fail(`port ${config.port} on ${config.host} is already in use; pick another with --port or PORT`);

@@ -119,7 +119,10 @@ test('when a processor dies for good, another one takes its partitions after the
   await rt('ingest', ['--port', String(ingestPort)], env);
   await rt('gateway', ['--port', String(gatewayPort)], env);
   const doomed = await rt('processor', ['--name', 'doomed'], env);
-  await rt('processor', ['--name', 'standby'], env);
+  const standbyPort = await freePort();
+  await rt('processor', ['--name', 'standby', '--port', String(standbyPort)], env);
+  const standbyOwns = async (): Promise<number[]> => ((await (await fetch(`http://127.0.0.1:${standbyPort}/healthz`)).json()) as { processor: { owned: number[] } }).processor.owned;
+  assert.deepEqual(await standbyOwns(), [], 'the standby waits while the first processor holds every partition');
 
   const topic = 'failover.events';
   const client = await subscribe(gatewayPort, topic);
@@ -128,6 +131,8 @@ test('when a processor dies for good, another one takes its partitions after the
   await doomed.kill('SIGKILL');
   await post(ingestPort, batch(topic, 200, 200));
   await client.until(() => client.of(topic).length === 400, 15_000, 'the standby processes the rest');
+  assert.deepEqual(await standbyOwns(), [0, 1, 2, 3]);
+  assert.match(await (await fetch(`http://127.0.0.1:${standbyPort}/metrics`)).text(), /^rt_processor_partitions_owned 4$/m);
   assertExactlyOnceInOrder(client.of(topic).map((m) => m.data!.n as number), 400);
 });
 
