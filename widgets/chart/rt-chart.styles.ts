@@ -19,12 +19,25 @@ export default [
       min-width: 12em;
     }
 
-
+    /* Given a height (a dashboard cell), the plot takes what the header and
+       the legend leave; without one, the plot is --rt-chart-height tall. */
+    .base {
+      display: flex;
+      flex-direction: column;
+      height: 100%;
+    }
 
     .plot {
       position: relative;
+      flex: 1 1 auto;
       height: var(--rt-chart-height);
+      min-height: 60px;
       overflow: hidden;
+    }
+
+    .header,
+    .legend {
+      flex: none;
     }
 
     .plot[data-stale] {
