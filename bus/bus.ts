@@ -121,8 +121,12 @@ export interface Bus {
   /** History entries of a topic newer than `since`, oldest first, at most `limit`. */
   history(topic: string, since: string, limit: number): Promise<HistoryRange>;
 
-  /** The newest `count` history entries of a topic, oldest first. */
-  latest(topic: string, count: number): Promise<HistoryEntry[]>;
+  /**
+   * The newest `count` history entries of a topic, oldest first; with
+   * `minId`, only entries whose id is at least `minId` (a time window, since
+   * ids start with their milliseconds).
+   */
+  latest(topic: string, count: number, minId?: string): Promise<HistoryEntry[]>;
 
   /** True while the bus can serve requests (for /healthz). */
   healthy(): boolean;

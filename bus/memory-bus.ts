@@ -211,10 +211,11 @@ export class MemoryBus implements Bus {
     return { entries, gap: entries.length > 0 && predecessor !== since };
   }
 
-  async latest(topic: string, count: number): Promise<HistoryEntry[]> {
+  async latest(topic: string, count: number, minId?: string): Promise<HistoryEntry[]> {
     const state = this.topics.get(topic);
     if (!state || count <= 0) return [];
-    return state.entries.slice(-count);
+    const newest = state.entries.slice(-count);
+    return minId === undefined ? newest : newest.filter((e) => compareIds(e.id, minId) >= 0);
   }
 
   healthy(): boolean {

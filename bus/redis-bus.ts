@@ -217,9 +217,9 @@ export class RedisBus implements Bus {
     return { entries: reply.map(toHistoryEntry), gap };
   }
 
-  async latest(topic: string, count: number): Promise<HistoryEntry[]> {
+  async latest(topic: string, count: number, minId?: string): Promise<HistoryEntry[]> {
     if (count <= 0) return [];
-    const reply = (await this.client.sendCommand(['XREVRANGE', this.keys.history(topic), '+', '-', 'COUNT', String(count)])) as StreamEntryReply[];
+    const reply = (await this.client.sendCommand(['XREVRANGE', this.keys.history(topic), '+', minId ?? '-', 'COUNT', String(count)])) as StreamEntryReply[];
     return reply.map(toHistoryEntry).reverse();
   }
 

@@ -12,6 +12,7 @@ import {
   encodeHello,
   MAX_CLIENT_FRAME_BYTES,
   MAX_SNAPSHOT,
+  MAX_SNAPSHOT_MS,
   MAX_TOPICS_PER_FRAME,
   PROTOCOL_VERSION,
 } from '../protocol/index.js';
@@ -134,6 +135,7 @@ export class Gateway {
           maxSubscriptions: this.limits.maxSubscriptions,
           maxTopicsPerFrame: MAX_TOPICS_PER_FRAME,
           maxSnapshot: MAX_SNAPSHOT,
+          maxSnapshotMs: MAX_SNAPSHOT_MS,
         },
       }),
     );

@@ -9,7 +9,7 @@
  * sent. Nothing falls between the two reads and nothing is sent twice.
  */
 import type { WebSocket } from 'ws';
-import type { Bus } from '../bus/index.js';
+import type { Bus, HistoryEntry } from '../bus/index.js';
 import {
   CloseCode,
   compareIds,
@@ -25,6 +25,7 @@ import {
   encodeUnsubscribed,
   ErrorCode,
   ID_ZERO,
+  MAX_SNAPSHOT,
   type SubscribeTopic,
 } from '../protocol/index.js';
 import type { Flushable, FlushScheduler } from './flush-scheduler.js';
@@ -180,7 +181,7 @@ export class Session implements Recipient, Flushable {
       await this.registry.join(topic, this);
       if (!current()) return;
       if (request.since !== undefined) await this.replay(topic, request.since, state, current);
-      else await this.snapshot(topic, request.snapshot, state, current);
+      else await this.snapshot(topic, request, state, current);
     } catch (error) {
       if (!current()) return;
       this.drop(topic);
@@ -230,16 +231,24 @@ export class Session implements Recipient, Flushable {
   }
 
   /**
-   * Queues the recent messages of a topic: `count` if the client said, else
-   * the latest one for value topics and the last DEFAULT_EVENT_SNAPSHOT for
-   * event topics (a topic is an event topic when its newest message has data).
+   * Queues the recent messages of a topic: those of the last `snapshotMs`
+   * (at most `snapshot`, else MAX_SNAPSHOT) when asked for a time window;
+   * else `snapshot` if the client said; else the latest one for value topics
+   * and the last DEFAULT_EVENT_SNAPSHOT for event topics (a topic is an event
+   * topic when its newest message has data).
    */
-  private async snapshot(topic: string, count: number | undefined, state: TopicState, current: () => boolean): Promise<void> {
-    let entries = await this.bus.latest(topic, count ?? DEFAULT_EVENT_SNAPSHOT);
-    if (!current()) return;
-    if (count === undefined && entries.length > 0 && !entries[entries.length - 1].body.includes('"data":')) {
-      entries = entries.slice(-DEFAULT_VALUE_SNAPSHOT);
+  private async snapshot(topic: string, request: SubscribeTopic, state: TopicState, current: () => boolean): Promise<void> {
+    const { snapshot: count, snapshotMs } = request;
+    let entries: HistoryEntry[];
+    if (snapshotMs !== undefined) {
+      entries = await this.bus.latest(topic, count ?? MAX_SNAPSHOT, `${Math.max(0, Date.now() - snapshotMs)}-0`);
+    } else {
+      entries = await this.bus.latest(topic, count ?? DEFAULT_EVENT_SNAPSHOT);
+      if (count === undefined && entries.length > 0 && !entries[entries.length - 1].body.includes('"data":')) {
+        entries = entries.slice(-DEFAULT_VALUE_SNAPSHOT);
+      }
     }
+    if (!current()) return;
     for (const entry of entries) this.enqueue(encodeMessage(topic, entry.id, entry.body));
     if (entries.length > 0) state.lastId = entries[entries.length - 1].id;
   }

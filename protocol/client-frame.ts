@@ -4,7 +4,7 @@
  * uses the encoders so both sides agree by construction.
  */
 import { ErrorCode } from './errors.js';
-import { MAX_REF, MAX_SNAPSHOT, MAX_TOPICS_PER_FRAME } from './limits.js';
+import { MAX_REF, MAX_SNAPSHOT, MAX_SNAPSHOT_MS, MAX_TOPICS_PER_FRAME } from './limits.js';
 import { isMessageId } from './message-id.js';
 import type { ClientFrame, PingFrame, SubscribeFrame, SubscribeTopic, UnsubscribeFrame } from './messages.js';
 import { topicProblem } from './topic.js';
@@ -62,8 +62,8 @@ function decodeSub(frame: Obj, ref: number | undefined): DecodeResult {
   const seen = new Set<string>();
   for (let i = 0; i < topics.length; i++) {
     const entry = topics[i];
-    if (!isObject(entry)) return fail(ErrorCode.BadField, `sub.topics[${i}] must be an object {topic, since?, snapshot?}`, ref);
-    const keys = checkKeys(entry, ['topic', 'since', 'snapshot'], `sub.topics[${i}]`);
+    if (!isObject(entry)) return fail(ErrorCode.BadField, `sub.topics[${i}] must be an object {topic, since?, snapshot?, snapshotMs?}`, ref);
+    const keys = checkKeys(entry, ['topic', 'since', 'snapshot', 'snapshotMs'], `sub.topics[${i}]`);
     if (keys) return fail(ErrorCode.BadField, keys, ref);
     const problem = topicProblem(entry.topic);
     if (problem) return fail(ErrorCode.BadTopic, `sub.topics[${i}]: ${problem}`, ref, typeof entry.topic === 'string' ? entry.topic : undefined);
@@ -81,6 +81,13 @@ function decodeSub(frame: Obj, ref: number | undefined): DecodeResult {
         return fail(ErrorCode.BadField, `sub.topics[${i}].snapshot must be an integer from 0 to ${MAX_SNAPSHOT}`, ref, topic);
       }
       item.snapshot = n;
+    }
+    if (entry.snapshotMs !== undefined) {
+      const ms = entry.snapshotMs;
+      if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 1 || ms > MAX_SNAPSHOT_MS) {
+        return fail(ErrorCode.BadField, `sub.topics[${i}].snapshotMs must be an integer from 1 to ${MAX_SNAPSHOT_MS}`, ref, topic);
+      }
+      item.snapshotMs = ms;
     }
     out.push(item);
   }

@@ -10,7 +10,10 @@ export const MAX_TOPICS_PER_FRAME = 100;
 export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 1000;
 
 /** Most messages a subscriber may ask for as its snapshot. */
-export const MAX_SNAPSHOT = 1000;
+export const MAX_SNAPSHOT = 5000;
+
+/** Longest time window a subscriber may ask for as its snapshot (`snapshotMs`): one day. */
+export const MAX_SNAPSHOT_MS = 24 * 60 * 60 * 1000;
 
 /** Snapshot size when a subscriber does not say: the latest value of a value topic. */
 export const DEFAULT_VALUE_SNAPSHOT = 1;

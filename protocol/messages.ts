@@ -36,6 +36,12 @@ export interface SubscribeTopic {
   since?: string;
   /** Number of recent messages to send first when `since` is absent. */
   snapshot?: number;
+  /**
+   * Send first the messages of the last `snapshotMs` milliseconds (by their
+   * id's time), newest `snapshot` (default MAX_SNAPSHOT) of them at most.
+   * For charts with a time window. Ignored when `since` is present.
+   */
+  snapshotMs?: number;
 }
 
 export interface SubscribeFrame {
@@ -65,7 +71,7 @@ export interface HelloFrame {
   v: number;
   /** Interval of the gateway's WebSocket pings, in ms. */
   heartbeatMs: number;
-  limits: { maxFrameBytes: number; maxSubscriptions: number; maxTopicsPerFrame: number; maxSnapshot: number };
+  limits: { maxFrameBytes: number; maxSubscriptions: number; maxTopicsPerFrame: number; maxSnapshot: number; maxSnapshotMs: number };
 }
 
 /** Acknowledges a `sub`; the snapshot or replay follows in `msgs` frames. */

@@ -139,6 +139,14 @@ for (const engine of engines) {
       assert.equal(got.length, 3, 'no delivery after unsubscribe');
     });
 
+    test('latest with a minimum id returns only entries at or after it, newest count of them', async () => {
+      const bus = await make();
+      const ids = (await bus.publish([1, 2, 3, 4, 5].map((v) => ({ topic: 'win', body: { ts: v, value: v } })))) as string[];
+      assert.deepEqual((await bus.latest('win', 10, ids[2])).map((e) => e.id), ids.slice(2));
+      assert.deepEqual((await bus.latest('win', 2, ids[1])).map((e) => e.id), ids.slice(3));
+      assert.deepEqual(await bus.latest('win', 10, '99999999999999-0'), []);
+    });
+
     test('a publish whose source is not newer than the last one is skipped', async () => {
       const bus = await make();
       const first = await bus.publish([

@@ -10,6 +10,7 @@ import {
   ErrorCode,
   MAX_REF,
   MAX_SNAPSHOT,
+  MAX_SNAPSHOT_MS,
   MAX_TOPICS_PER_FRAME,
   TOPIC_MAX_LENGTH,
   compareIds,
@@ -269,6 +270,21 @@ describe('decodeClientFrame refuses bad frames with a specific code and message'
 });
 
 // ── decodeClientFrame: good frames ──────────────────────────────────────────
+
+describe('sub accepts a time-window snapshot', () => {
+  test('snapshotMs within 1..MAX_SNAPSHOT_MS decodes; anything else is bad_field naming it', () => {
+    const ok = decodeClientFrame(JSON.stringify({ op: 'sub', topics: [{ topic: 'c', snapshotMs: 300_000, snapshot: 10 }] }));
+    assert.deepEqual(ok, { ok: true, frame: { op: 'sub', topics: [{ topic: 'c', snapshotMs: 300_000, snapshot: 10 }] } });
+    for (const snapshotMs of [0, -1, 2.5, MAX_SNAPSHOT_MS + 1, '1000', null]) {
+      const result = decodeClientFrame(JSON.stringify({ op: 'sub', topics: [{ topic: 'c', snapshotMs }] }));
+      assert.equal(result.ok, false, String(snapshotMs));
+      if (!result.ok) {
+        assert.equal(result.error.code, 'bad_field');
+        assert.match(result.error.message, /snapshotMs must be an integer from 1 to/);
+      }
+    }
+  });
+});
 
 describe('unsub names each topic once and says which topic is wrong', () => {
   test('a topic listed twice in unsub is bad_field naming the topic', () => {
