@@ -129,7 +129,8 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
   }
 
   if (options.generator) {
-    const generator = startGenerator(bus);
+    // Five minutes of history, so the demo's charts open full.
+    const generator = startGenerator(bus, { backfillMs: 5 * 60_000 });
     closers.unshift(async () => generator.stop());
   }
 

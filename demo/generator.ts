@@ -56,7 +56,15 @@ export interface GeneratorOptions {
   random?: () => number;
   /** Clock in epoch ms, used for `ts` and the compressed day. Default `Date.now`. */
   now?: () => number;
+  /**
+   * Milliseconds of history to generate at start, so charts open full rather
+   * than empty. Appended in batches before the first live tick. Default 0.
+   */
+  backfillMs?: number;
 }
+
+/** Events per `append` call while backfilling. */
+const BACKFILL_BATCH = 2000;
 
 /** A running generator. */
 export interface DemoGenerator {
@@ -147,10 +155,35 @@ export function startGenerator(bus: Pick<Bus, 'append'>, options: GeneratorOptio
     }
   };
 
-  const timer = setInterval(tick, intervalMs);
-  // The generator rides along with the services; it must not keep a process alive alone.
-  timer.unref();
-  tick();
+  let timer: NodeJS.Timeout | undefined;
+  const goLive = (): void => {
+    if (stopped) return;
+    timer = setInterval(tick, intervalMs);
+    // The generator rides along with the services; it must not keep a process alive alone.
+    timer.unref();
+    tick();
+  };
+
+  const backfillMs = options.backfillMs ?? 0;
+  if (backfillMs > 0) {
+    // History first, in time order, then live ticks: charts need ascending times.
+    void (async () => {
+      const end = now();
+      let batch: IngestEvent[] = [];
+      for (let t = end - backfillMs; t < end && !stopped; t += intervalMs) {
+        batch.push(...series.next(t, intervalMs));
+        if (batch.length >= BACKFILL_BATCH) {
+          await bus.append(batch).catch(failed);
+          batch = [];
+        }
+      }
+      if (batch.length > 0 && !stopped) await bus.append(batch).catch(failed);
+      last = now() - intervalMs;
+      goLive();
+    })();
+  } else {
+    goLive();
+  }
 
   return {
     stop() {

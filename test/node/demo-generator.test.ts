@@ -215,6 +215,21 @@ describe('demo generator: the timer', () => {
     }
   });
 
+  it('backfills the requested history in time order before the first live tick', async () => {
+    const bus = recordingBus();
+    const generator = startGenerator(bus, { intervalMs: 100, random: mulberry32(5), now: () => START, backfillMs: 60_000 });
+    const deadline = Date.now() + 5000;
+    // Backfill calls carry past times only; the first live tick is stamped START.
+    const live = (): number => bus.calls.findIndex((events) => events.some((e) => e.topic === 'cpu.api' && e.ts === START));
+    while (live() < 0 && Date.now() < deadline) await sleep(5);
+    generator.stop();
+    assert.ok(live() > 0, 'backfill calls come before the first live tick');
+    const cpu = bus.calls.slice(0, live()).flat().filter((e) => e.topic === 'cpu.api').map((e) => e.ts);
+    assert.equal(cpu.length, 600, 'one point per interval over the minute');
+    assert.ok(cpu[0] >= START - 60_000 && cpu[cpu.length - 1] < START);
+    assert.deepEqual(cpu, [...cpu].sort((a, b) => a - b), 'ascending');
+  });
+
   it('uses the injected clock for ts', () => {
     const bus = recordingBus();
     const generator = startGenerator(bus, { intervalMs: 1000, random: mulberry32(3), now: () => START });
