@@ -6,7 +6,7 @@
 import { isServer, type ReactiveController, type ReactiveControllerHost } from 'lit';
 import type { ErrorFrame, GapFrame, Message } from '../protocol/index.js';
 import { subscribe } from './connection/connection-manager.js';
-import type { ConnectionStatus, Unsubscribe } from './connection/listener.js';
+import type { ConnectionStatus, SubscribeOptions, Unsubscribe } from './connection/listener.js';
 import { emit } from './events.js';
 import { WidgetError, WidgetErrorCode } from './widget-error.js';
 
@@ -18,8 +18,10 @@ export interface TopicControllerOptions {
   gateway?: () => string | null | undefined;
   /** Checks the host's other attributes; an error here is shown instead of subscribing. */
   validate?: () => WidgetError | null;
-  /** Recent messages to start with, per topic. */
+  /** Recent messages to start with, per topic (with `snapshotMs`: at most this many of the window). */
   snapshot?: () => number | undefined;
+  /** Start with the messages of this many recent milliseconds, per topic (see `SubscribeOptions.snapshotMs`). */
+  snapshotMs?: () => number | undefined;
   /** Most messages queued per topic between two frames (older ones are dropped). */
   maxBuffered?: () => number | undefined;
   /** New messages of one topic, oldest first, at most once per animation frame. */
@@ -30,6 +32,9 @@ export interface TopicControllerOptions {
   onReset?: () => void;
 }
 
+/** What the host asks of each subscription, besides its callbacks. */
+type Wants = Pick<SubscribeOptions, 'snapshot' | 'snapshotMs' | 'maxBuffered'>;
+
 /**
  * A Lit `ReactiveController` that subscribes its host to topics while the host
  * is connected, and calls `host.requestUpdate()` when data, status or errors
@@ -37,8 +42,8 @@ export interface TopicControllerOptions {
  *
  * Lifecycle: it attaches in the constructor, subscribes on the host's first
  * update after connecting (so attributes set right after `append` count), re-
- * subscribes when topics, gateway, snapshot or validity change, and releases
- * everything on disconnect. When the host is an element it also dispatches
+ * subscribes when topics, gateway, snapshot (count or window), queue bound or
+ * validity change, and releases everything on disconnect. When the host is an element it also dispatches
  * `rt-status` and `rt-error` from it.
  */
 export class TopicController implements ReactiveController {
@@ -88,9 +93,8 @@ export class TopicController implements ReactiveController {
     const topics = o.topics();
     const gateway = o.gateway?.() ?? '';
     const invalid = o.validate?.() ?? null;
-    const snapshot = o.snapshot?.();
-    const maxBuffered = o.maxBuffered?.();
-    const key = JSON.stringify([topics, gateway, invalid?.message ?? null, snapshot ?? null, maxBuffered ?? null]);
+    const wants: Wants = { snapshot: o.snapshot?.(), snapshotMs: o.snapshotMs?.(), maxBuffered: o.maxBuffered?.() };
+    const key = JSON.stringify([topics, gateway, invalid?.message ?? null, wants.snapshot ?? null, wants.snapshotMs ?? null, wants.maxBuffered ?? null]);
     if (key === this.key) return;
     this.key = key;
     this.release();
@@ -102,7 +106,7 @@ export class TopicController implements ReactiveController {
     if (!problem && topics.length === 0) problem = new WidgetError(WidgetErrorCode.MissingTopic, 'no topic given: set the topic attribute (topics for rt-chart)');
     if (!problem) {
       try {
-        for (const topic of topics) this.releases.push(this.subscribeTo(topic, gateway, snapshot, maxBuffered));
+        for (const topic of topics) this.releases.push(this.subscribeTo(topic, gateway, wants));
       } catch (error) {
         this.release();
         problem = error instanceof WidgetError ? error : new WidgetError(WidgetErrorCode.BadAttribute, String(error));
@@ -112,11 +116,10 @@ export class TopicController implements ReactiveController {
     if (problem) this.setStatus('idle');
   }
 
-  private subscribeTo(topic: string, gateway: string, snapshot: number | undefined, maxBuffered: number | undefined): Unsubscribe {
+  private subscribeTo(topic: string, gateway: string, wants: Wants): Unsubscribe {
     return subscribe(topic, {
       gateway,
-      snapshot,
-      maxBuffered,
+      ...wants,
       onMessages: (messages) => {
         this.latest = messages[messages.length - 1];
         this.options.onMessages?.(messages, topic);

@@ -1,7 +1,7 @@
 // The connection manager against a scripted gateway (FakeSocket): exact
 // control over frames and timing. The same promises are checked against the
 // real gateway in connection-live.test.ts.
-import { MAX_SNAPSHOT, type ErrorFrame, type GapFrame, type Message } from '../../protocol/index.js';
+import { MAX_SNAPSHOT, MAX_SNAPSHOT_MS, type ErrorFrame, type GapFrame, type Message } from '../../protocol/index.js';
 import { Connection, type ConnectionOptions } from '../../widgets/connection/connection.js';
 import { subscribe as subscribeOnPage } from '../../widgets/connection/connection-manager.js';
 import { FrameScheduler } from '../../widgets/connection/frame-scheduler.js';
@@ -180,6 +180,95 @@ describe('connection (scripted gateway)', () => {
     const socket = FakeSocket.last();
     socket.open();
     deepEqual(socket.frames('sub')[0].topics, [{ topic: 'm', snapshot: 300 }, { topic: 'n' }]);
+  });
+
+  it('asks for the largest time window any listener of the topic wants, with the largest count, and for none when no listener wants one', async () => {
+    const c = connect();
+    c.subscribe('chart', listener({ snapshotMs: 60_000 }).l);
+    c.subscribe('chart', listener({ snapshotMs: 300_000, snapshot: 20 }).l);
+    c.subscribe('counted', listener({ snapshotMs: 1_000, snapshot: 10 }).l);
+    c.subscribe('counted', listener({ snapshotMs: 5_000, snapshot: 3 }).l);
+    c.subscribe('plain', listener({ snapshot: 5 }).l);
+    c.subscribe('bare', listener().l);
+    const socket = FakeSocket.last();
+    socket.open();
+    deepEqual(socket.frames('sub')[0].topics, [
+      // A windowed listener that names no count wants up to MAX_SNAPSHOT of its window.
+      { topic: 'chart', snapshot: MAX_SNAPSHOT, snapshotMs: 300_000 },
+      { topic: 'counted', snapshot: 10, snapshotMs: 5_000 },
+      { topic: 'plain', snapshot: 5 },
+      { topic: 'bare' },
+    ]);
+  });
+
+  it('a topic where one listener asks by count alone goes on the wire without a window, with a count that covers every listener', async () => {
+    const c = connect();
+    c.subscribe('mixed', listener({ snapshot: 1 }).l);
+    c.subscribe('mixed', listener({ snapshotMs: 300_000 }).l);
+    // A listener that wants no snapshot at all does not stand in the window's way.
+    c.subscribe('quiet', listener({ snapshot: 0 }).l);
+    c.subscribe('quiet', listener({ snapshotMs: 1_000, snapshot: 7 }).l);
+    const socket = FakeSocket.last();
+    socket.open();
+    deepEqual(socket.frames('sub')[0].topics, [
+      { topic: 'mixed', snapshot: MAX_SNAPSHOT },
+      { topic: 'quiet', snapshot: 7, snapshotMs: 1_000 },
+    ]);
+  });
+
+  it('after a drop a windowed topic resumes with since only, and one never seen asks for its window again', async () => {
+    const c = connect();
+    const seen = listener({ snapshotMs: 300_000, snapshot: MAX_SNAPSHOT });
+    c.subscribe('seen', seen.l);
+    c.subscribe('unseen', listener({ snapshotMs: 60_000 }).l);
+    const first = FakeSocket.last();
+    first.open();
+    deepEqual(first.frames('sub')[0].topics, [
+      { topic: 'seen', snapshot: MAX_SNAPSHOT, snapshotMs: 300_000 },
+      { topic: 'unseen', snapshot: MAX_SNAPSHOT, snapshotMs: 60_000 },
+    ]);
+    first.ackSubs();
+    first.receive({ op: 'msgs', msgs: [msg('seen', '10-0'), msg('seen', '11-0')] });
+    runFrame();
+    first.drop();
+    const second = await waitFor(() => (FakeSocket.instances.length === 2 ? FakeSocket.last() : null), 'a second socket');
+    second.open();
+    deepEqual(second.frames('sub')[0].topics, [
+      { topic: 'seen', since: '11-0' },
+      { topic: 'unseen', snapshot: MAX_SNAPSHOT, snapshotMs: 60_000 },
+    ]);
+    second.ackSubs();
+    second.receive({ op: 'msgs', msgs: [msg('seen', '11-0'), msg('seen', '12-0')] });
+    runFrame();
+    deepEqual(seen.messages.map((m) => m.id), ['10-0', '11-0', '12-0']);
+  });
+
+  it('a windowed newcomer to a topic already on the wire gets the cached messages of its window (by id time), at most its snapshot', async () => {
+    const c = connect();
+    // Asks for one message only: the cache grows because a windowed listener joins.
+    c.subscribe('t', listener({ snapshot: 1 }).l);
+    const socket = FakeSocket.last();
+    socket.open();
+    socket.ackSubs();
+    c.subscribe('t', listener({ snapshotMs: 600_000 }).l);
+    const now = Date.now();
+    // 200 messages, one a second up to now: more than a count-only cache (DEFAULT_EVENT_SNAPSHOT) keeps.
+    const ids = Array.from({ length: 200 }, (_, i) => `${now - (199 - i) * 1000}-0`);
+    socket.receive({ op: 'msgs', msgs: ids.map((id) => msg('t', id)) });
+    runFrame();
+
+    const wide = listener({ snapshotMs: 300_000 });
+    const narrow = listener({ snapshotMs: 30_500 });
+    const capped = listener({ snapshotMs: 30_500, snapshot: 5 });
+    c.subscribe('t', wide.l);
+    c.subscribe('t', narrow.l);
+    c.subscribe('t', capped.l);
+    runFrame();
+    deepEqual(wide.messages.map((m) => m.id), ids, 'all 200 are within 5 minutes');
+    deepEqual(narrow.messages.map((m) => m.id), ids.slice(-31), 'the last 30.5 s hold 31 messages');
+    deepEqual(capped.messages.map((m) => m.id), ids.slice(-5), 'the newest 5 of them');
+    await nextTask();
+    equal(socket.frames('sub').length, 1, 'no second sub for the newcomers');
   });
 
   it('ignores messages for a topic until the gateway acknowledges its sub, then drops duplicates', async () => {
@@ -390,6 +479,37 @@ describe('connection (scripted gateway)', () => {
       socket.receive({ op: 'msgs', msgs: [msg('mgr.a', '1-0')] });
       await waitFor(() => a.messages.length > 0, 'a message for the valid subscription', 2000);
       deepEqual(a.messages.map((m) => m.id), ['1-0']);
+    } finally {
+      for (const off of offs) off();
+      window.WebSocket = Original;
+    }
+  });
+
+  it('subscribe refuses a snapshotMs that is not an integer from 1 to MAX_SNAPSHOT_MS', async () => {
+    const gateway = 'ws://manager-window.test/ws';
+    const Original = window.WebSocket;
+    window.WebSocket = FakeSocket as unknown as typeof WebSocket;
+    const offs: (() => void)[] = [];
+    try {
+      const onMessages = () => {};
+      for (const bad of [0, -1, 2.5, MAX_SNAPSHOT_MS + 1, NaN]) {
+        throwsTypeError(() => subscribeOnPage('mgr.w', { onMessages, gateway, snapshotMs: bad }), ['options.snapshotMs', String(bad)], `snapshotMs ${bad}`);
+      }
+      equal(FakeSocket.instances.length, 0, 'no socket was opened for them');
+      const registry = (globalThis as unknown as Record<symbol, Map<string, unknown> | undefined>)[Symbol.for('rt.connections')];
+      equal(registry?.has(gateway) ?? false, false, 'no connection was created for them');
+
+      // The bounds themselves are accepted and go on the wire.
+      offs.push(subscribeOnPage('mgr.day', { onMessages, gateway, snapshotMs: MAX_SNAPSHOT_MS }));
+      offs.push(subscribeOnPage('mgr.ms', { onMessages, gateway, snapshotMs: 1, snapshot: 0 }));
+      const socket = FakeSocket.last();
+      socket.open();
+      deepEqual(socket.frames('sub').map((f) => f.topics), [
+        [
+          { topic: 'mgr.day', snapshot: MAX_SNAPSHOT, snapshotMs: MAX_SNAPSHOT_MS },
+          { topic: 'mgr.ms', snapshot: 0, snapshotMs: 1 },
+        ],
+      ]);
     } finally {
       for (const off of offs) off();
       window.WebSocket = Original;

@@ -1,4 +1,6 @@
 import '../../widgets/index.js';
+import type { Message } from '../../protocol/index.js';
+import { Connection } from '../../widgets/connection/connection.js';
 import type { RtChart } from '../../widgets/index.js';
 import { equal, ok } from './support/assert.js';
 import { mount, part, unmountAll, whenLive } from './support/fixture.js';
@@ -56,6 +58,22 @@ describe('<rt-chart>', () => {
     await waitFor(() => chart.pointCount === 2, 'only the two points inside the 10 s window');
   });
 
+  it('starts with every point of its window already published, not a fixed count of them', async () => {
+    const topic = uniqueTopic('window');
+    const count = 600;
+    // 2.5 points a second over the last four minutes: twice what a 300-message snapshot held.
+    const now = Date.now();
+    const events = Array.from({ length: count }, (_, i) => ({ topic, value: i, ts: now - 240_000 + i * 400 }));
+    for (let i = 0; i < count; i += 200) await publish(events.slice(i, i + 200));
+    await untilStored(topic, count - 1);
+
+    const container = mount(`<rt-chart gateway="${gatewayUrl()}" topics="${topic}" window="300"></rt-chart>`);
+    const chart = container.querySelector<RtChart>('rt-chart')!;
+    await waitFor(() => chart.pointCount === count, `all ${count} points`).catch((error: Error) => {
+      throw new Error(`${error.message}; the chart holds ${chart.pointCount}`);
+    });
+  });
+
   it('resizes with its container', async () => {
     const topic = uniqueTopic('size');
     const container = mount(`<rt-chart gateway="${gatewayUrl()}" topics="${topic}"></rt-chart>`);
@@ -78,3 +96,26 @@ describe('<rt-chart>', () => {
     await waitFor(() => chart.shadowRoot!.querySelectorAll('.uplot').length === 1, 'exactly one chart after re-insertion');
   });
 });
+
+/**
+ * Resolves once the gateway has delivered the message with `lastValue` on
+ * `topic`, so everything published before it is in history. Uses a socket of
+ * its own: the page's shared one would put the topic on the wire and let the
+ * chart start from that connection's cache instead of a snapshot.
+ */
+async function untilStored(topic: string, lastValue: number): Promise<void> {
+  const probe = new Connection(gatewayUrl(), { idleCloseMs: 0 });
+  let seen = false;
+  const off = probe.subscribe(topic, {
+    snapshot: 1,
+    maxBuffered: 1,
+    onMessages: (messages: readonly Message[]) => {
+      if (messages.some((m) => m.value === lastValue)) seen = true;
+    },
+  });
+  try {
+    await waitFor(() => seen, `message ${lastValue} of ${topic} to reach history`);
+  } finally {
+    off();
+  }
+}

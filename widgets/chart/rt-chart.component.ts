@@ -2,7 +2,7 @@ import { html, LitElement, type PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
 import { styleMap } from 'lit/directives/style-map.js';
 import uPlot from 'uplot';
-import { MAX_SNAPSHOT, type Message } from '../../protocol/index.js';
+import { MAX_SNAPSHOT, MAX_SNAPSHOT_MS, type Message } from '../../protocol/index.js';
 import { renderProblem } from '../problem-view.js';
 import { renderHeader } from '../widget-header.js';
 import type { ThemeName } from '../theme.js';
@@ -14,13 +14,15 @@ import { chartOptions, readChartColors, sameColors, type ChartColors } from './c
 import { SeriesWindow } from './series-window.js';
 import styles from './rt-chart.styles.js';
 
-/** Snapshot per topic: enough to fill a window of a few minutes at one point a second. */
-const MIN_SNAPSHOT = 300;
 /** How often the window slides forward when no data arrives, in ms. */
 const SLIDE_EVERY_MS = 1000;
 const SERIES_COLORS = 6;
-/** Most points queued per topic between two frames. */
-const MAX_BUFFERED_POINTS = 10_000;
+/**
+ * Most points queued per topic between two frames: a whole snapshot and as
+ * much again, so neither the first frame nor a tab hidden for a while loses
+ * points that belong in the window; still bounded.
+ */
+const MAX_BUFFERED_POINTS = 2 * MAX_SNAPSHOT;
 
 /**
  * @summary A live line chart (uPlot) of one or more topics over a sliding
@@ -78,8 +80,10 @@ export default class RtChart extends LitElement {
     topics: () => this.topicList,
     gateway: () => this.gateway,
     validate: () => this.windowProblem(),
-    snapshot: () => Math.min(MAX_SNAPSHOT, Math.max(MIN_SNAPSHOT, Math.ceil(this.window))),
-    // Generous, so a tab hidden for a while still fills its window on return; still bounded.
+    // The whole window, whatever the topic's rate (a count would fill only part of a
+    // busy topic's window); the count only bounds it.
+    snapshotMs: () => Math.min(MAX_SNAPSHOT_MS, Math.ceil(this.window * 1000)),
+    snapshot: () => MAX_SNAPSHOT,
     maxBuffered: () => MAX_BUFFERED_POINTS,
     onMessages: (messages, topic) => this.addPoints(topic, messages),
     onReset: () => this.resetData(),

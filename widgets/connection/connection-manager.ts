@@ -4,7 +4,7 @@
  * symbol, so two copies of rt.js on one page (a CMS plugin and the page
  * itself, say) still share their sockets.
  */
-import { MAX_SNAPSHOT, topicProblem } from '../../protocol/index.js';
+import { MAX_SNAPSHOT, MAX_SNAPSHOT_MS, topicProblem } from '../../protocol/index.js';
 import { WidgetError, WidgetErrorCode } from '../widget-error.js';
 import { Connection } from './connection.js';
 import { pageBaseUrl, resolveGatewayUrl, SCRIPT_URL } from './gateway-url.js';
@@ -58,10 +58,11 @@ export function connectionFor(url: string): SharedConnection {
  * duplicates, also across reconnects.
  *
  * @param topic - topic name, e.g. `orders.per_sec`.
- * @param options - callbacks, snapshot size, queue bound, and the gateway
+ * @param options - callbacks, snapshot size or time window, queue bound, and the gateway
  *   (default: `/ws` on the host that served rt.js).
  * @returns a function that ends the subscription.
  * @throws WidgetError `bad_topic` or `bad_gateway` with a message naming the value.
+ * @throws TypeError when an option is missing or out of range, naming the option.
  */
 export function subscribe(topic: string, options: SubscribeOptions): Unsubscribe {
   const problem = topicProblem(topic);
@@ -69,9 +70,12 @@ export function subscribe(topic: string, options: SubscribeOptions): Unsubscribe
   if (typeof options?.onMessages !== 'function') {
     throw new TypeError('subscribe(topic, options): options.onMessages must be a function');
   }
-  const { snapshot, maxBuffered } = options;
+  const { snapshot, snapshotMs, maxBuffered } = options;
   if (snapshot !== undefined && !(Number.isInteger(snapshot) && snapshot >= 0 && snapshot <= MAX_SNAPSHOT)) {
     throw new TypeError(`subscribe(topic, options): options.snapshot must be an integer from 0 to ${MAX_SNAPSHOT}, got ${String(snapshot)}`);
+  }
+  if (snapshotMs !== undefined && !(Number.isInteger(snapshotMs) && snapshotMs >= 1 && snapshotMs <= MAX_SNAPSHOT_MS)) {
+    throw new TypeError(`subscribe(topic, options): options.snapshotMs must be an integer from 1 to ${MAX_SNAPSHOT_MS}, got ${String(snapshotMs)}`);
   }
   if (maxBuffered !== undefined && !(Number.isInteger(maxBuffered) && maxBuffered >= 1)) {
     throw new TypeError(`subscribe(topic, options): options.maxBuffered must be a positive integer, got ${String(maxBuffered)}`);

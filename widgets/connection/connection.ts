@@ -386,8 +386,7 @@ export class Connection {
   private subEntry(state: TopicState): SubscribeTopic {
     state.wire = 'sent';
     if (state.lastId !== null) return { topic: state.topic, since: state.lastId };
-    const snapshot = state.snapshot();
-    return snapshot === undefined ? { topic: state.topic } : { topic: state.topic, snapshot };
+    return { topic: state.topic, ...state.request() };
   }
 
   private sendSubs(entries: SubscribeTopic[]): void {

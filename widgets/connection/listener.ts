@@ -33,6 +33,15 @@ export interface TopicListener {
    */
   snapshot?: number;
   /**
+   * Receive first the messages of the last `snapshotMs` milliseconds (by the
+   * time in their id, i.e. when the gateway stored them), newest `snapshot`
+   * (default MAX_SNAPSHOT) of them at most: for views of a time window, whose
+   * right count depends on the topic's rate. An integer from 1 to
+   * MAX_SNAPSHOT_MS (one day). Not applied when resuming after a reconnect,
+   * which delivers exactly what was missed.
+   */
+  snapshotMs?: number;
+  /**
    * Most messages kept for this listener between two frames; older ones are
    * dropped. A metric needs only the latest (1); a log its length.
    */

@@ -4,8 +4,17 @@
  * cache of recent messages so a listener that joins a topic already on the
  * wire still gets its snapshot without another round trip.
  */
-import { compareIds, DEFAULT_EVENT_SNAPSHOT, isMessageId, MAX_SNAPSHOT, type Message } from '../../protocol/index.js';
+import {
+  compareIds,
+  DEFAULT_EVENT_SNAPSHOT,
+  isMessageId,
+  MAX_SNAPSHOT,
+  MAX_SNAPSHOT_MS,
+  type Message,
+  type SubscribeTopic,
+} from '../../protocol/index.js';
 import { ListenerQueue } from './frame-scheduler.js';
+import type { TopicListener } from './listener.js';
 import { RingBuffer } from './ring-buffer.js';
 
 /**
@@ -13,6 +22,16 @@ import { RingBuffer } from './ring-buffer.js';
  * awaiting `subscribed`, or acknowledged (messages flow).
  */
 export type WireState = 'none' | 'sent' | 'live';
+
+/** Most cached messages a listener may be replayed: its count, or the gateway's default for its kind of request. */
+function replayLimit(listener: TopicListener): number {
+  return listener.snapshot ?? (listener.snapshotMs !== undefined ? MAX_SNAPSHOT : DEFAULT_EVENT_SNAPSHOT);
+}
+
+/** The milliseconds part of a well-formed message id (the time the gateway stored it). */
+function idTime(id: string): number {
+  return Number(id.slice(0, id.indexOf('-')));
+}
 
 export class TopicState {
   /** One queue per listener of this topic. */
@@ -26,28 +45,56 @@ export class TopicState {
   constructor(readonly topic: string) {}
 
   /**
-   * Snapshot size to ask the gateway for: the largest any listener wants, or
-   * undefined to let the gateway apply its per-kind default.
+   * What to ask the gateway for when the topic goes on the wire without
+   * `since`. The largest time window any listener wants, with the largest
+   * count (a windowed listener that names none counts as MAX_SNAPSHOT, the
+   * gateway's default for a window). When some listener asks by count alone,
+   * no window is sent: on a quiet topic it would cut off the latest messages
+   * that listener wants, while the count alone covers every listener.
+   * Without any window or count, the gateway applies its per-kind default.
    */
-  snapshot(): number | undefined {
-    let best: number | undefined;
+  request(): Pick<SubscribeTopic, 'snapshot' | 'snapshotMs'> {
+    let count: number | undefined;
+    let windowMs: number | undefined;
+    let countOnly = false;
     for (const queue of this.queues) {
-      const n = queue.listener.snapshot;
-      if (n !== undefined && (best === undefined || n > best)) best = n;
+      const { snapshot, snapshotMs } = queue.listener;
+      const n = snapshot ?? (snapshotMs !== undefined ? MAX_SNAPSHOT : undefined);
+      if (n !== undefined && (count === undefined || n > count)) count = n;
+      if (snapshotMs !== undefined) {
+        if (windowMs === undefined || snapshotMs > windowMs) windowMs = snapshotMs;
+      } else if (snapshot !== 0) {
+        countOnly = true;
+      }
     }
-    return best === undefined ? undefined : Math.min(Math.max(0, Math.floor(best)), MAX_SNAPSHOT);
+    const request: Pick<SubscribeTopic, 'snapshot' | 'snapshotMs'> = {};
+    if (count !== undefined) request.snapshot = Math.min(Math.max(0, Math.floor(count)), MAX_SNAPSHOT);
+    if (windowMs !== undefined && !countOnly) request.snapshotMs = Math.min(Math.max(1, Math.floor(windowMs)), MAX_SNAPSHOT_MS);
+    return request;
   }
 
-  /** Adds a listener's queue and grows the cache to its snapshot size. */
+  /** Adds a listener's queue and grows the cache to what its replay may need. */
   add(queue: ListenerQueue): void {
     this.queues.add(queue);
-    const want = Math.min(queue.listener.snapshot ?? DEFAULT_EVENT_SNAPSHOT, MAX_SNAPSHOT);
+    const want = Math.min(replayLimit(queue.listener), MAX_SNAPSHOT);
     if (want > this.recent.capacity) this.recent.resize(want);
   }
 
-  /** Recent messages a newly added listener should start with. */
+  /**
+   * Recent messages a newly added listener should start with: its `snapshot`
+   * newest, or with `snapshotMs` those of that window (newest `snapshot`,
+   * default MAX_SNAPSHOT, of them). The window is measured on the time in the
+   * message id, as the gateway measures it, so a newcomer gets what a fresh
+   * `sub` would have brought (up to the skew between browser and gateway clocks).
+   */
   replayFor(queue: ListenerQueue): Message[] {
-    return this.recent.newest(queue.listener.snapshot ?? DEFAULT_EVENT_SNAPSHOT);
+    const { listener } = queue;
+    const newest = this.recent.newest(replayLimit(listener));
+    if (listener.snapshotMs === undefined) return newest;
+    const from = Date.now() - listener.snapshotMs;
+    let first = newest.length;
+    while (first > 0 && idTime(newest[first - 1].id) >= from) first--;
+    return first === 0 ? newest : newest.slice(first);
   }
 
   /**

@@ -3,7 +3,7 @@
  * control over what the "gateway" says and when. Only the parts the
  * connection uses are implemented.
  */
-import type { ServerFrame } from '../../../protocol/index.js';
+import { MAX_SNAPSHOT, MAX_SNAPSHOT_MS, type ServerFrame } from '../../../protocol/index.js';
 
 export class FakeSocket {
   static instances: FakeSocket[] = [];
@@ -35,7 +35,7 @@ export class FakeSocket {
       op: 'hello',
       v: 1,
       heartbeatMs,
-      limits: { maxFrameBytes: 16384, maxSubscriptions: 1000, maxTopicsPerFrame: 100, maxSnapshot: 1000 },
+      limits: { maxFrameBytes: 16384, maxSubscriptions: 1000, maxTopicsPerFrame: 100, maxSnapshot: MAX_SNAPSHOT, maxSnapshotMs: MAX_SNAPSHOT_MS },
     });
   }
 
