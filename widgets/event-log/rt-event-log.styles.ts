@@ -18,14 +18,27 @@ export default [
       min-width: 16em;
     }
 
+    /* Given a height (a dashboard cell), the list takes what the header
+       leaves; without one, the list is --rt-event-log-height tall. */
+    .base {
+      display: flex;
+      flex-direction: column;
+      height: 100%;
+    }
 
+    .header {
+      flex: none;
+    }
 
     .frame {
       position: relative;
+      flex: 1 1 auto;
+      height: var(--rt-event-log-height);
+      min-height: 60px;
     }
 
     .list {
-      height: var(--rt-event-log-height);
+      height: 100%;
       font-family: var(--rt-event-log-font);
       font-size: 0.8em;
     }
