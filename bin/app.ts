@@ -116,10 +116,18 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
       }
       socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nWebSocket endpoint is /ws\n');
     });
-    await new Promise<void>((resolve, reject) => {
-      server!.once('error', reject);
-      server!.listen(config.port, config.host, () => resolve());
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server!.once('error', reject);
+        server!.listen(config.port, config.host, () => resolve());
+      });
+    } catch (error) {
+      // Port taken or not allowed: undo what already started, then say why.
+      await gw?.close();
+      for (const close of closers) await close().catch(() => {});
+      await bus.close();
+      throw error;
+    }
     const s = server;
     closers.unshift(async () => {
       await gw?.close();

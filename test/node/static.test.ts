@@ -63,3 +63,7 @@ test('the demo dashboard and the embed page are served; unknown paths are a JSON
   assert.equal(missing.status, 404);
   assert.equal(((await missing.json()) as { error: string }).error, 'not_found');
 });
+
+test('a second app on a port already in use fails with EADDRINUSE and leaves nothing running', async () => {
+  await assert.rejects(startApp({ port: app.port!, host: '127.0.0.1' }), { code: 'EADDRINUSE' });
+});
