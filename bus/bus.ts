@@ -87,6 +87,16 @@ export interface Bus {
   /** Gives up a lease held by `owner` (no-op when someone else holds it). */
   releaseLease(partition: number, owner: string): Promise<void>;
 
+  /**
+   * Announces `member` as a live processor until `ttlMs` from now and
+   * resolves with the number of live processors (itself included). Processors
+   * use it to take only their fair share of the partitions.
+   */
+  presence(member: string, ttlMs: number): Promise<number>;
+
+  /** Withdraws `member` from the live processors at once (orderly shutdown). */
+  leavePresence(member: string): Promise<void>;
+
   /** Moves every pending entry of the group on a partition to `consumer`. */
   takeOverPending(group: string, consumer: string, partition: number): Promise<number>;
 

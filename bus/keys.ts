@@ -17,6 +17,8 @@ export interface KeyNames {
   channel(topic: string): string;
   /** Last ingest entry published on a topic, `<partition>/<id>` (duplicate suppression). */
   source(topic: string): string;
+  /** Sorted set of live processors, scored by when their presence expires. */
+  processors(): string;
 }
 
 /** Key names under `prefix` (default "rt"). */
@@ -27,5 +29,6 @@ export function keyNames(prefix = 'rt'): KeyNames {
     history: (t) => `${prefix}:{${t}}:h`,
     channel: (t) => `${prefix}:{${t}}:c`,
     source: (t) => `${prefix}:{${t}}:src`,
+    processors: () => `${prefix}:processors`,
   };
 }

@@ -72,6 +72,8 @@ export class MemoryBus implements Bus {
   private readonly historyMaxLen: number;
   private readonly parts: PartitionState[];
   private readonly topics = new Map<string, TopicState>();
+  /** Live processors and when their presence expires. */
+  private readonly members = new Map<string, number>();
   /** Blocked readers, woken by any append. */
   private readonly waiters = new Set<() => void>();
   private closed = false;
@@ -122,6 +124,17 @@ export class MemoryBus implements Bus {
   async releaseLease(partition: number, owner: string): Promise<void> {
     const part = this.part(partition);
     if (part.lease?.owner === owner) part.lease = null;
+  }
+
+  async presence(member: string, ttlMs: number): Promise<number> {
+    const now = Date.now();
+    for (const [name, expires] of this.members) if (expires <= now) this.members.delete(name);
+    this.members.set(member, now + ttlMs);
+    return this.members.size;
+  }
+
+  async leavePresence(member: string): Promise<void> {
+    this.members.delete(member);
   }
 
   async takeOverPending(group: string, consumer: string, partition: number): Promise<number> {

@@ -19,7 +19,7 @@ import { checkEvent } from './ingest-event.js';
 import { keyNames, type KeyNames } from './keys.js';
 import { partitionOf } from './partition.js';
 import { createRedisClient, type BusLogger, type RedisClient } from './redis-connection.js';
-import { LEASE, PUBLISH, RELEASE, type Script } from './redis-scripts.js';
+import { LEASE, PRESENCE, PUBLISH, RELEASE, type Script } from './redis-scripts.js';
 
 export interface RedisBusOptions {
   /** redis:// or rediss:// URL. */
@@ -124,6 +124,14 @@ export class RedisBus implements Bus {
 
   async releaseLease(partition: number, owner: string): Promise<void> {
     await this.run(RELEASE, [this.keys.lease(partition)], [owner]);
+  }
+
+  async presence(member: string, ttlMs: number): Promise<number> {
+    return (await this.run(PRESENCE, [this.keys.processors()], [member, String(ttlMs)])) as number;
+  }
+
+  async leavePresence(member: string): Promise<void> {
+    await this.client.sendCommand(['ZREM', this.keys.processors(), member]);
   }
 
   async takeOverPending(group: string, consumer: string, partition: number): Promise<number> {

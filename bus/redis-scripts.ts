@@ -70,3 +70,17 @@ export const RELEASE = script(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 1
 `);
+
+/**
+ * Renews a processor's presence and counts the live ones, dropping expired.
+ * Times come from the Redis server's clock, so processors on hosts with
+ * skewed clocks still agree on who is live.
+ *   KEYS: processors sorted set   ARGV: member, ttl ms
+ */
+export const PRESENCE = script(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+return redis.call('ZCARD', KEYS[1])
+`);

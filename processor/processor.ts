@@ -3,6 +3,10 @@
  * event, publishes the results, then acknowledges. Each partition has one
  * owner at a time (a lease in the bus), so a topic's events are published in
  * the order they were ingested even with several processors running.
+ * Processors announce themselves (presence) and each holds its fair share,
+ * ceil(partitions / live processors): a newcomer gets partitions handed over
+ * between batches, and a dead one's partitions are taken once its leases
+ * and presence expire.
  *
  * Crash safety: entries are acknowledged only after their messages are
  * published. A processor that dies in between leaves them pending; whoever
@@ -61,6 +65,10 @@ export class Processor {
   private readonly owned = new Set<number>();
   /** Owned partitions whose pending entries still have to be redone. */
   private readonly catchingUp = new Set<number>();
+  /** Owned partitions to give up at the next pause between batches. */
+  private readonly releasing = new Set<number>();
+  /** Serializes lease work (renewal timer vs. release between batches) so neither undoes the other. */
+  private leaseWork: Promise<void> = Promise.resolve();
   private running = false;
   private loop: Promise<void> | null = null;
   private leaseTimer: NodeJS.Timeout | null = null;
@@ -81,9 +89,9 @@ export class Processor {
   async start(): Promise<void> {
     await this.bus.ensureGroup(this.group);
     this.running = true;
-    await this.renewLeases();
+    await this.exclusive(() => this.renewLeases());
     this.leaseTimer = setInterval(() => {
-      this.renewLeases().catch((error: Error) => this.log.warn({ error: error.message }, 'lease renewal failed; will retry'));
+      this.exclusive(() => this.renewLeases()).catch((error: Error) => this.log.warn({ error: error.message }, 'lease renewal failed; will retry'));
     }, Math.max(10, Math.floor(this.leaseTtlMs / 3)));
     this.loop = this.consume();
   }
@@ -95,26 +103,59 @@ export class Processor {
     if (this.leaseTimer) clearInterval(this.leaseTimer);
     this.wakeIdle?.();
     await this.loop;
+    await this.leaseWork;
     await Promise.all([...this.owned].map((p) => this.bus.releaseLease(p, this.name).catch(() => {})));
+    await this.bus.leavePresence(this.name).catch(() => {});
     this.owned.clear();
+    this.releasing.clear();
     this.stats.owned = [];
   }
 
+  /**
+   * Keeps this processor at its fair share of the partitions: renews what it
+   * holds, marks extras for release when more processors are live, and takes
+   * free partitions while under its share. Runs every third of the lease TTL.
+   */
   private async renewLeases(): Promise<void> {
-    for (let p = 0; p < this.bus.partitions; p++) {
+    const live = await this.bus.presence(this.name, this.leaseTtlMs);
+    const share = Math.ceil(this.bus.partitions / Math.max(1, live));
+    for (const p of [...this.owned]) {
       if (!this.running) return;
-      const held = await this.bus.lease(p, this.name, this.leaseTtlMs);
-      if (held && !this.owned.has(p)) {
-        const moved = await this.bus.takeOverPending(this.group, this.name, p);
-        this.owned.add(p);
-        this.catchingUp.add(p);
-        this.log.info({ partition: p, processor: this.name, pendingTakenOver: moved }, `processor owns partition ${p}`);
-        this.wakeIdle?.();
-      } else if (!held && this.owned.has(p)) {
-        this.owned.delete(p);
-        this.catchingUp.delete(p);
-        this.log.warn({ partition: p, processor: this.name }, `processor lost the lease of partition ${p}`);
-      }
+      if (await this.bus.lease(p, this.name, this.leaseTtlMs)) continue;
+      this.owned.delete(p);
+      this.catchingUp.delete(p);
+      this.releasing.delete(p);
+      this.log.warn({ partition: p, processor: this.name }, `processor lost the lease of partition ${p}`);
+    }
+    // Released by the consume loop between batches, never under a batch in flight.
+    const keep = [...this.owned].filter((p) => !this.releasing.has(p)).sort((a, b) => a - b);
+    for (const p of keep.slice(share)) this.releasing.add(p);
+    for (let p = 0; p < this.bus.partitions && this.owned.size - this.releasing.size < share; p++) {
+      if (!this.running) return;
+      if (this.owned.has(p) || !(await this.bus.lease(p, this.name, this.leaseTtlMs))) continue;
+      const moved = await this.bus.takeOverPending(this.group, this.name, p);
+      this.owned.add(p);
+      this.catchingUp.add(p);
+      this.log.info({ partition: p, processor: this.name, pendingTakenOver: moved, live }, `processor owns partition ${p}`);
+      this.wakeIdle?.();
+    }
+    this.stats.owned = [...this.owned].sort((a, b) => a - b);
+  }
+
+  private exclusive(work: () => Promise<void>): Promise<void> {
+    const run = this.leaseWork.then(work);
+    this.leaseWork = run.catch(() => {});
+    return run;
+  }
+
+  /** Gives up the partitions marked for release; called between batches. */
+  private async releaseMarked(): Promise<void> {
+    for (const p of [...this.releasing]) {
+      this.releasing.delete(p);
+      this.owned.delete(p);
+      this.catchingUp.delete(p);
+      await this.bus.releaseLease(p, this.name);
+      this.log.info({ partition: p, processor: this.name }, `processor hands partition ${p} over to balance the load`);
     }
     this.stats.owned = [...this.owned].sort((a, b) => a - b);
   }
@@ -122,6 +163,7 @@ export class Processor {
   private async consume(): Promise<void> {
     while (this.running) {
       try {
+        if (this.releasing.size > 0) await this.exclusive(() => this.releaseMarked());
         if (this.catchingUp.size > 0) {
           const partitions = [...this.catchingUp];
           const entries = await this.bus.read(this.group, this.name, partitions, { pending: true, count: this.batchSize, blockMs: 0 });

@@ -118,6 +118,18 @@ for (const engine of engines) {
       assert.equal(await bus.lease(0, 'p2', 10_000), true);
     });
 
+    test('presence counts live processors; expired and departed ones drop out', async () => {
+      const bus = await make();
+      assert.equal(await bus.presence('a', 10_000), 1);
+      assert.equal(await bus.presence('b', 40), 2);
+      assert.equal(await bus.presence('a', 10_000), 2, 'renewing does not count twice');
+      await new Promise((r) => setTimeout(r, 80));
+      assert.equal(await bus.presence('a', 10_000), 1, 'b expired');
+      assert.equal(await bus.presence('c', 10_000), 2);
+      await bus.leavePresence('c');
+      assert.equal(await bus.presence('a', 10_000), 1);
+    });
+
     test('published messages reach subscribers in order with increasing ids, and land in history', async () => {
       const bus = await make();
       const got: [string, string][] = [];
