@@ -29,11 +29,6 @@ export class Registry {
     return this.topics.size;
   }
 
-  /** Local recipients of a topic. */
-  recipients(topic: string): number {
-    return this.topics.get(topic)?.recipients.size ?? 0;
-  }
-
   /**
    * Adds a recipient; resolves once live messages of the topic flow to it,
    * which is what makes "read history, then live" gap-free.

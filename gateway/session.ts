@@ -102,11 +102,6 @@ export class Session implements Recipient, Flushable {
     ({ bus: this.bus, registry: this.registry, limits: this.limits, log: this.log, flusher: this.flusher, counters: this.counters } = context);
   }
 
-  /** Topics this session holds. */
-  get subscriptions(): number {
-    return this.topics.size;
-  }
-
   /** Handles one text frame from the client. Never throws. */
   handleText(text: string): void {
     const decoded = decodeClientFrame(text);

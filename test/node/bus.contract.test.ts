@@ -8,6 +8,7 @@ import { createClient } from 'redis';
 import { compareIds } from '../../protocol/index.js';
 import { MemoryBus, RedisBus, keyNames, type Bus, type IngestEvent } from '../../bus/index.js';
 import { startRedis, type TestRedis } from '../support/redis-server.js';
+import { eventually } from '../support/ws-client.js';
 
 interface Engine {
   name: string;
@@ -135,7 +136,7 @@ for (const engine of engines) {
       const got: [string, string][] = [];
       const stop = await bus.subscribe('cpu', (id, body) => got.push([id, body]));
       const ids = await bus.publish([1, 2, 3].map((v) => ({ topic: 'cpu', body: { ts: v, value: v } })));
-      await waitFor(() => got.length === 3);
+      await eventually(() => got.length === 3);
       assert.deepEqual(got.map(([id]) => id), ids);
       assert.deepEqual(got.map(([, body]) => JSON.parse(body).value), [1, 2, 3]);
       assert.ok(compareIds(ids[0]!, ids[1]!) < 0 && compareIds(ids[1]!, ids[2]!) < 0);
@@ -229,11 +230,3 @@ describe('redis bus only', () => {
     }
   });
 });
-
-async function waitFor(predicate: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
