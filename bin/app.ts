@@ -13,6 +13,7 @@ import { Gateway, createStaticRouter } from '../gateway/index.js';
 import { createIngestRouter, type IngestStats } from '../ingest/index.js';
 import { Processor } from '../processor/index.js';
 import { DEFAULTS, type Config } from './config.js';
+import type { ConfigFile } from './config-file.js';
 import { createMetrics } from './metrics.js';
 
 export type Role = 'ingest' | 'processor' | 'gateway';
@@ -22,6 +23,8 @@ export interface RunningApp {
   port: number | null;
   bus: Bus;
   log: Logger;
+  /** Applies a reloaded config file (SIGHUP) to the running services. */
+  reload(file: ConfigFile): void;
   close(): Promise<void>;
 }
 
@@ -33,6 +36,8 @@ export interface StartOptions {
   /** Serve /healthz and /metrics even when no role listens (a processor given a port). */
   http?: boolean;
   log?: Logger;
+  /** The compiled config file (RT_CONFIG), if any. */
+  configFile?: ConfigFile;
 }
 
 async function createBus(config: Config, log: Logger): Promise<Bus> {
@@ -61,7 +66,7 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
 
   let processor: Processor | null = null;
   if (roles.includes('processor')) {
-    processor = new Processor({ bus, log: log.child({ component: 'processor' }), name: config.processorName ?? undefined, leaseTtlMs: config.leaseTtlMs });
+    processor = new Processor({ bus, log: log.child({ component: 'processor' }), name: config.processorName ?? undefined, leaseTtlMs: config.leaseTtlMs, rules: options.configFile?.rules });
     await processor.start();
     const p = processor;
     closers.push(() => p.stop());
@@ -148,6 +153,9 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
     port,
     bus,
     log,
+    reload(file) {
+      processor?.setRules(file.rules);
+    },
     close() {
       closing ??= (async () => {
         for (const close of closers) await close().catch((error: Error) => log.warn({ error: error.message }, 'error during shutdown'));

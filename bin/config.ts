@@ -24,6 +24,7 @@ export interface Config {
   logLevel: string;
   processorName: string | null;
   leaseTtlMs: number;
+  configFile: string | null;
 }
 
 type Kind = 'port' | 'int' | 'string' | 'url' | 'list' | 'bool' | 'level';
@@ -57,6 +58,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { key: 'logLevel', env: 'LOG_LEVEL', flag: 'log-level', kind: 'level', doc: 'trace, debug, info, warn, error, fatal or silent' },
   { key: 'processorName', env: 'RT_PROCESSOR_NAME', flag: 'name', kind: 'string', doc: 'consumer name of a processor (default: host-pid-random); a restart under the same name resumes at once' },
   { key: 'leaseTtlMs', env: 'RT_LEASE_TTL_MS', flag: 'lease-ttl-ms', kind: 'int', min: 100, doc: 'partition lease lifetime; a dead processor\'s partitions move after this' },
+  { key: 'configFile', env: 'RT_CONFIG', flag: 'config', kind: 'string', doc: 'JSON config file (rules; reloaded on SIGHUP); see docs/configuration.md' },
 ];
 
 export const DEFAULTS: Config = {
@@ -77,6 +79,7 @@ export const DEFAULTS: Config = {
   logLevel: 'info',
   processorName: null,
   leaseTtlMs: 10_000,
+  configFile: null,
 };
 
 /** A configuration value that cannot be used; the message names the key and where it came from. */

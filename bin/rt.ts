@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { redactUrl } from '../bus/index.js';
 import { startServices, type Role, type RunningApp } from './app.js';
 import { CONFIG_KEYS, ConfigError, DEFAULTS, loadConfig, type Config } from './config.js';
+import { ConfigFileError, loadConfigFile, type ConfigFile } from './config-file.js';
 
 const COMMANDS: Record<string, { roles: Role[]; summary: string }> = {
   start: { roles: ['ingest', 'processor', 'gateway'], summary: 'everything in one process (demo + data generator; in-memory bus unless REDIS_URL is set)' },
@@ -89,6 +90,13 @@ async function main(): Promise<void> {
     if (error instanceof ConfigError) fail(error.message);
     throw error;
   }
+  let configFile: ConfigFile | undefined;
+  try {
+    if (config.configFile) configFile = loadConfigFile(config.configFile);
+  } catch (error) {
+    if (error instanceof ConfigFileError) fail(error.message);
+    throw error;
+  }
   if (command !== 'start' && !config.redisUrl) {
     fail(`rt ${command} runs as a separate process and needs Redis: set REDIS_URL (or --redis). To run everything in one process without Redis, use "rt start".`);
   }
@@ -98,7 +106,7 @@ async function main(): Promise<void> {
   try {
     // A processor has nothing to serve but health and metrics: it listens only when given a port.
     const http = command === 'processor' && (flags.port !== undefined || Boolean(process.env.PORT));
-    app = await startServices({ config, roles: spec.roles, generator: command === 'start' && config.demo, http, log });
+    app = await startServices({ config, roles: spec.roles, generator: command === 'start' && config.demo, http, log, configFile });
   } catch (error) {
     const err = error as NodeJS.ErrnoException;
     if (err.code === 'EADDRINUSE') fail(`port ${config.port} on ${config.host} is already in use; pick another with --port or PORT`);
@@ -127,6 +135,20 @@ async function main(): Promise<void> {
     force.unref();
     void app.close().then(() => process.exit(0));
   };
+  // SIGHUP re-reads the config file; a file that does not validate is refused and the running one stays.
+  process.on('SIGHUP', () => {
+    if (!config.configFile) {
+      log.warn({ signal: 'SIGHUP' }, 'SIGHUP ignored: no config file (RT_CONFIG / --config) to reload');
+      return;
+    }
+    try {
+      app.reload(loadConfigFile(config.configFile));
+      log.info({ file: config.configFile }, `config file ${config.configFile} reloaded`);
+    } catch (error) {
+      const problems = error instanceof ConfigFileError ? error.problems : [{ path: '(file)', message: (error as Error).message }];
+      log.error({ file: config.configFile, code: 'config_file_invalid', problems }, `config file ${config.configFile} refused on reload; keeping the running configuration: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+    }
+  });
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 }

@@ -19,6 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Bus, IngestEntry, PublishRequest } from '../bus/index.js';
 import { passThrough, type Router } from './router.js';
+import { NO_RULES, type RuleSet } from './rules.js';
 
 export interface ProcessorLogger {
   info(obj: object, msg: string): void;
@@ -40,6 +41,8 @@ export interface ProcessorOptions {
   /** How long one read waits for new entries, in ms (default 1000). */
   blockMs?: number;
   router?: Router;
+  /** Routing and aggregation rules (the config file's `rules`). */
+  rules?: RuleSet;
 }
 
 /** Counters exposed on /healthz and as metrics. */
@@ -61,6 +64,7 @@ export class Processor {
   private readonly batchSize: number;
   private readonly blockMs: number;
   private readonly router: Router;
+  private rules: RuleSet;
   /** Partitions this processor holds the lease of. */
   private readonly owned = new Set<number>();
   /** Owned partitions whose pending entries still have to be redone. */
@@ -83,6 +87,12 @@ export class Processor {
     this.batchSize = options.batchSize ?? 500;
     this.blockMs = options.blockMs ?? 1000;
     this.router = options.router ?? passThrough;
+    this.rules = options.rules ?? NO_RULES;
+  }
+
+  /** Replaces the rules (config reload); applies from the next batch on. */
+  setRules(rules: RuleSet | undefined): void {
+    this.rules = rules ?? NO_RULES;
   }
 
   /** Creates the group, takes what partitions it can, and starts consuming. */
@@ -201,8 +211,9 @@ export class Processor {
         this.log.warn({ partition: entry.partition, id: entry.id, problem }, `skipping malformed ingest entry: ${problem}`);
         continue;
       }
+      const publishAs = this.rules.plan(entry.event.topic).publishAs;
       for (const routed of this.router(entry.event)) {
-        requests.push({ topic: routed.topic, body: routed.body, source: { partition: entry.partition, id: entry.id } });
+        requests.push({ topic: routed.topic === entry.event.topic ? publishAs : routed.topic, body: routed.body, source: { partition: entry.partition, id: entry.id } });
       }
     }
     const ids = await this.bus.publish(requests);
