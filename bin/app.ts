@@ -66,7 +66,7 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
 
   let processor: Processor | null = null;
   if (roles.includes('processor')) {
-    processor = new Processor({ bus, log: log.child({ component: 'processor' }), name: config.processorName ?? undefined, leaseTtlMs: config.leaseTtlMs, rules: options.configFile?.rules });
+    processor = new Processor({ ingest: bus.ingest, coordination: bus.coordination, broker: bus.broker, log: log.child({ component: 'processor' }), name: config.processorName ?? undefined, leaseTtlMs: config.leaseTtlMs, rules: options.configFile?.rules });
     await processor.start();
     const p = processor;
     closers.push(() => p.stop());
@@ -90,13 +90,13 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
       });
     });
     if (roles.includes('ingest')) {
-      const ingest = createIngestRouter({ bus, log: log.child({ component: 'ingest' }), maxBodyBytes: config.maxBodyBytes });
+      const ingest = createIngestRouter({ ingest: bus.ingest, log: log.child({ component: 'ingest' }), maxBodyBytes: config.maxBodyBytes });
       ingestStats = ingest.stats;
       app.use(ingest.router);
     }
     if (roles.includes('gateway')) {
       gateway = new Gateway({
-        bus,
+        broker: bus.broker,
         log: log.child({ component: 'gateway' }),
         heartbeatMs: config.heartbeatMs,
         allowedOrigins: config.allowedOrigins,
@@ -143,7 +143,7 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
 
   if (options.generator) {
     // Five minutes of history, so the demo's charts open full.
-    const generator = startGenerator(bus, { backfillMs: 5 * 60_000 });
+    const generator = startGenerator(bus.ingest, { backfillMs: 5 * 60_000 });
     closers.unshift(async () => generator.stop());
   }
 

@@ -5,7 +5,7 @@
  */
 import { topicProblem } from '../protocol/index.js';
 import type { Json } from '../protocol/index.js';
-import type { IngestEvent } from './bus.js';
+import type { IngestEvent } from './ingest-log.js';
 
 /** Largest `data` object of one event, as JSON text, in bytes (UTF-16 units). */
 export const MAX_EVENT_DATA_CHARS = 64 * 1024;

@@ -27,7 +27,7 @@ end
  * Appends a message to a topic's history stream and publishes `<id> <body>`
  * on its channel, in one step. Each entry also records the id of the entry
  * before it (field "p"), so a reader resuming after an id can tell whether
- * retention removed anything in between (see RedisBus.history). With a source mark ("p/id") it first checks
+ * retention removed anything in between (see RedisBroker.history). With a source mark ("p/id") it first checks
  * that the source is newer than the last one published for this topic, and
  * returns false without doing anything when it is not (a redo after a crash).
  *   KEYS: history stream, source mark
@@ -84,3 +84,13 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
 return redis.call('ZCARD', KEYS[1])
 `);
+
+/** EVALSHA, falling back to EVAL once when the script cache is empty (fresh or failed-over Redis). */
+export async function runScript(client: { sendCommand(args: string[]): Promise<unknown> }, script: Script, keys: string[], args: string[]): Promise<unknown> {
+  try {
+    return await client.sendCommand(['EVALSHA', script.sha, String(keys.length), ...keys, ...args]);
+  } catch (error) {
+    if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
+    return client.sendCommand(['EVAL', script.source, String(keys.length), ...keys, ...args]);
+  }
+}

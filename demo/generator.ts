@@ -11,7 +11,7 @@
  * seconds: latency percentiles spike, errors climb and the log fills with the
  * warnings and errors of that cause. The worker's CPU has its own batch jobs.
  */
-import type { Bus, IngestEvent } from '../bus/bus.js';
+import type { IngestEvent, IngestLog } from '../bus/ingest-log.js';
 import type { Json } from '../protocol/index.js';
 
 /** Metric topics (events with a numeric `value`), one event each per tick. */
@@ -109,7 +109,7 @@ export function mulberry32(seed: number): () => number {
  * `console.warn`, and while an append is still pending the next ticks' events
  * are dropped rather than queued, so a stalled bus cannot grow memory.
  */
-export function startGenerator(bus: Pick<Bus, 'append'>, options: GeneratorOptions = {}): DemoGenerator {
+export function startGenerator(bus: Pick<IngestLog, 'append'>, options: GeneratorOptions = {}): DemoGenerator {
   const intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
   if (!Number.isFinite(intervalMs) || intervalMs <= 0) {
     throw new RangeError(`intervalMs must be a positive number of milliseconds, got ${intervalMs}`);

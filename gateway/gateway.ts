@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Bus } from '../bus/index.js';
+import type { Broker } from '../bus/index.js';
 import {
   CloseCode,
   encodeHello,
@@ -25,7 +25,7 @@ export interface GatewayLogger extends SessionLogger {
 }
 
 export interface GatewayOptions {
-  bus: Bus;
+  broker: Broker;
   log: GatewayLogger;
   /** Interval of WebSocket pings; a socket that misses one is terminated (default 25 000). */
   heartbeatMs?: number;
@@ -59,12 +59,12 @@ export class Gateway {
   private readonly context: SessionContext;
 
   constructor(private readonly options: GatewayOptions) {
-    this.registry = new Registry(options.bus);
+    this.registry = new Registry(options.broker);
     this.limits = { ...defaultSessionLimits, ...options.limits };
     this.heartbeatMs = options.heartbeatMs ?? 25_000;
     this.allowedOrigins = options.allowedOrigins ?? ['*'];
     this.context = {
-      bus: options.bus,
+      broker: options.broker,
       registry: this.registry,
       limits: this.limits,
       log: options.log,
@@ -76,7 +76,7 @@ export class Gateway {
     this.wss.on('connection', (ws) => this.accept(ws));
     this.heartbeat = setInterval(() => this.beat(), this.heartbeatMs);
     this.heartbeat.unref();
-    options.bus.onInterruption(() => this.interrupted());
+    options.broker.onInterruption(() => this.interrupted());
   }
 
   stats(): GatewayStats {

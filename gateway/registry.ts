@@ -4,7 +4,7 @@
  * taken when the first session joins and released when the last one leaves.
  * Each live message is serialized once here and handed to every session.
  */
-import type { Bus } from '../bus/index.js';
+import type { Broker } from '../bus/index.js';
 import { encodeMessage } from '../protocol/index.js';
 
 /** What the registry needs from a session. */
@@ -22,7 +22,7 @@ interface TopicEntry {
 export class Registry {
   private readonly topics = new Map<string, TopicEntry>();
 
-  constructor(private readonly bus: Bus) {}
+  constructor(private readonly broker: Broker) {}
 
   /** Number of topics with a bus subscription. */
   get size(): number {
@@ -37,7 +37,7 @@ export class Registry {
     let entry = this.topics.get(topic);
     if (!entry) {
       const fresh: TopicEntry = { recipients: new Set(), ready: Promise.resolve(), release: null };
-      fresh.ready = this.bus
+      fresh.ready = this.broker
         .subscribe(topic, (id, body) => {
           if (fresh.recipients.size === 0) return;
           const serialized = encodeMessage(topic, id, body);

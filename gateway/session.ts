@@ -9,7 +9,7 @@
  * sent. Nothing falls between the two reads and nothing is sent twice.
  */
 import type { WebSocket } from 'ws';
-import type { Bus, HistoryEntry } from '../bus/index.js';
+import type { Broker, HistoryEntry } from '../bus/index.js';
 import {
   CloseCode,
   compareIds,
@@ -54,7 +54,7 @@ export interface DeliveryCounters {
 
 /** What every session of one gateway shares. */
 export interface SessionContext {
-  bus: Bus;
+  broker: Broker;
   registry: Registry;
   limits: SessionLimits;
   log: SessionLogger;
@@ -88,7 +88,7 @@ export class Session implements Recipient, Flushable {
   private queuedBytes = 0;
   private closed = false;
 
-  private readonly bus: Bus;
+  private readonly broker: Broker;
   private readonly registry: Registry;
   private readonly limits: SessionLimits;
   private readonly log: SessionLogger;
@@ -99,7 +99,7 @@ export class Session implements Recipient, Flushable {
     private readonly ws: WebSocket,
     context: SessionContext,
   ) {
-    ({ bus: this.bus, registry: this.registry, limits: this.limits, log: this.log, flusher: this.flusher, counters: this.counters } = context);
+    ({ broker: this.broker, registry: this.registry, limits: this.limits, log: this.log, flusher: this.flusher, counters: this.counters } = context);
   }
 
   /** Handles one text frame from the client. Never throws. */
@@ -200,7 +200,7 @@ export class Session implements Recipient, Flushable {
     let after = since;
     let sent = 0;
     for (;;) {
-      const range = await this.bus.history(topic, after, PAGE);
+      const range = await this.broker.history(topic, after, PAGE);
       if (!current()) return;
       if (range.gap && sent === 0) this.sendControl(encodeGap(topic, since, range.entries[0]?.id));
       for (const entry of range.entries) this.enqueue(encodeMessage(topic, entry.id, entry.body));
@@ -213,12 +213,12 @@ export class Session implements Recipient, Flushable {
       if (sent >= this.limits.maxReplay) break;
     }
     // Too far behind to replay everything: skip to the newest page, say so.
-    const newest = await this.bus.latest(topic, PAGE);
+    const newest = await this.broker.latest(topic, PAGE);
     if (!current()) return;
     const fresh = newest.filter((e) => compareIds(e.id, after) > 0);
     if (fresh.length === 0) return;
     // Whatever is left may fit in the newest page: then nothing was skipped.
-    const next = await this.bus.history(topic, after, 1);
+    const next = await this.broker.history(topic, after, 1);
     if (!current()) return;
     if (next.gap || next.entries[0]?.id !== fresh[0].id) this.sendControl(encodeGap(topic, after, fresh[0].id));
     for (const entry of fresh) this.enqueue(encodeMessage(topic, entry.id, entry.body));
@@ -236,9 +236,9 @@ export class Session implements Recipient, Flushable {
     const { snapshot: count, snapshotMs } = request;
     let entries: HistoryEntry[];
     if (snapshotMs !== undefined) {
-      entries = await this.bus.latest(topic, count ?? MAX_SNAPSHOT, `${Math.max(0, Date.now() - snapshotMs)}-0`);
+      entries = await this.broker.latest(topic, count ?? MAX_SNAPSHOT, `${Math.max(0, Date.now() - snapshotMs)}-0`);
     } else {
-      entries = await this.bus.latest(topic, count ?? DEFAULT_EVENT_SNAPSHOT);
+      entries = await this.broker.latest(topic, count ?? DEFAULT_EVENT_SNAPSHOT);
       if (count === undefined && entries.length > 0 && !entries[entries.length - 1].body.includes('"data":')) {
         entries = entries.slice(-DEFAULT_VALUE_SNAPSHOT);
       }

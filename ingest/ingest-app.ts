@@ -5,7 +5,7 @@
  * names each invalid item.
  */
 import express, { type ErrorRequestHandler, type Request, type Response, type Router } from 'express';
-import { checkEvent, type Bus, type IngestEvent } from '../bus/index.js';
+import { checkEvent, type IngestEvent, type IngestLog } from '../bus/index.js';
 import { bodyFormat, parseBody } from './parse-body.js';
 
 export interface IngestLogger {
@@ -14,7 +14,8 @@ export interface IngestLogger {
 }
 
 export interface IngestOptions {
-  bus: Pick<Bus, 'append'>;
+  /** Where accepted events go. */
+  ingest: Pick<IngestLog, 'append'>;
   log: IngestLogger;
   /** Largest request body in bytes (default 1 MiB). */
   maxBodyBytes?: number;
@@ -38,7 +39,7 @@ function problem(res: Response, status: number, error: string, message: string, 
 
 /** Builds the router for `/v1/events` and the stats it counts into. */
 export function createIngestRouter(options: IngestOptions): { router: Router; stats: IngestStats } {
-  const { bus, log } = options;
+  const { ingest, log } = options;
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
   const maxEvents = options.maxEvents ?? 10_000;
   const stats: IngestStats = { requests: 0, accepted: 0, rejected: 0 };
@@ -90,7 +91,7 @@ export function createIngestRouter(options: IngestOptions): { router: Router; st
         return problem(res, 400, 'invalid_events', message, { items: errors.slice(0, MAX_LISTED_ERRORS) });
       }
       try {
-        await bus.append(events);
+        await ingest.append(events);
       } catch (error) {
         stats.rejected++;
         log.error({ error: (error as Error).message }, 'append to the ingest stream failed');

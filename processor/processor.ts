@@ -17,7 +17,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Bus, IngestEntry, PublishRequest } from '../bus/index.js';
+import type { Broker, Coordination, IngestEntry, IngestLog, PublishRequest } from '../bus/index.js';
 import { passThrough, type Router } from './router.js';
 import { NO_RULES, type RuleSet } from './rules.js';
 
@@ -28,7 +28,9 @@ export interface ProcessorLogger {
 }
 
 export interface ProcessorOptions {
-  bus: Bus;
+  ingest: IngestLog;
+  coordination: Coordination;
+  broker: Pick<Broker, 'publish'>;
   log: ProcessorLogger;
   /** Consumer group name (default "rt-processor"). */
   group?: string;
@@ -57,7 +59,9 @@ export interface ProcessorStats {
 export class Processor {
   readonly name: string;
   readonly stats: ProcessorStats = { processed: 0, published: 0, duplicatesSkipped: 0, malformed: 0, owned: [] };
-  private readonly bus: Bus;
+  private readonly ingest: IngestLog;
+  private readonly coordination: Coordination;
+  private readonly broker: Pick<Broker, 'publish'>;
   private readonly log: ProcessorLogger;
   private readonly group: string;
   private readonly leaseTtlMs: number;
@@ -79,7 +83,9 @@ export class Processor {
   private wakeIdle: (() => void) | null = null;
 
   constructor(options: ProcessorOptions) {
-    this.bus = options.bus;
+    this.ingest = options.ingest;
+    this.coordination = options.coordination;
+    this.broker = options.broker;
     this.log = options.log;
     this.group = options.group ?? 'rt-processor';
     this.name = options.name ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -97,7 +103,7 @@ export class Processor {
 
   /** Creates the group, takes what partitions it can, and starts consuming. */
   async start(): Promise<void> {
-    await this.bus.ensureGroup(this.group);
+    await this.ingest.ensureGroup(this.group);
     this.running = true;
     await this.exclusive(() => this.renewLeases());
     this.leaseTimer = setInterval(() => {
@@ -114,8 +120,8 @@ export class Processor {
     this.wakeIdle?.();
     await this.loop;
     await this.leaseWork;
-    await Promise.all([...this.owned].map((p) => this.bus.releaseLease(p, this.name).catch(() => {})));
-    await this.bus.leavePresence(this.name).catch(() => {});
+    await Promise.all([...this.owned].map((p) => this.coordination.releaseLease(p, this.name).catch(() => {})));
+    await this.coordination.leavePresence(this.name).catch(() => {});
     this.owned.clear();
     this.releasing.clear();
     this.stats.owned = [];
@@ -127,11 +133,11 @@ export class Processor {
    * free partitions while under its share. Runs every third of the lease TTL.
    */
   private async renewLeases(): Promise<void> {
-    const live = await this.bus.presence(this.name, this.leaseTtlMs);
-    const share = Math.ceil(this.bus.partitions / Math.max(1, live));
+    const live = await this.coordination.presence(this.name, this.leaseTtlMs);
+    const share = Math.ceil(this.ingest.partitions / Math.max(1, live));
     for (const p of [...this.owned]) {
       if (!this.running) return;
-      if (await this.bus.lease(p, this.name, this.leaseTtlMs)) continue;
+      if (await this.coordination.lease(p, this.name, this.leaseTtlMs)) continue;
       this.owned.delete(p);
       this.catchingUp.delete(p);
       this.releasing.delete(p);
@@ -140,10 +146,10 @@ export class Processor {
     // Released by the consume loop between batches, never under a batch in flight.
     const keep = [...this.owned].filter((p) => !this.releasing.has(p)).sort((a, b) => a - b);
     for (const p of keep.slice(share)) this.releasing.add(p);
-    for (let p = 0; p < this.bus.partitions && this.owned.size - this.releasing.size < share; p++) {
+    for (let p = 0; p < this.ingest.partitions && this.owned.size - this.releasing.size < share; p++) {
       if (!this.running) return;
-      if (this.owned.has(p) || !(await this.bus.lease(p, this.name, this.leaseTtlMs))) continue;
-      const moved = await this.bus.takeOverPending(this.group, this.name, p);
+      if (this.owned.has(p) || !(await this.coordination.lease(p, this.name, this.leaseTtlMs))) continue;
+      const moved = await this.ingest.takeOverPending(this.group, this.name, p);
       this.owned.add(p);
       this.catchingUp.add(p);
       this.log.info({ partition: p, processor: this.name, pendingTakenOver: moved, live }, `processor owns partition ${p}`);
@@ -164,7 +170,7 @@ export class Processor {
       this.releasing.delete(p);
       this.owned.delete(p);
       this.catchingUp.delete(p);
-      await this.bus.releaseLease(p, this.name);
+      await this.coordination.releaseLease(p, this.name);
       this.log.info({ partition: p, processor: this.name }, `processor hands partition ${p} over to balance the load`);
     }
     this.stats.owned = [...this.owned].sort((a, b) => a - b);
@@ -176,13 +182,13 @@ export class Processor {
         if (this.releasing.size > 0) await this.exclusive(() => this.releaseMarked());
         if (this.catchingUp.size > 0) {
           const partitions = [...this.catchingUp];
-          const entries = await this.bus.read(this.group, this.name, partitions, { pending: true, count: this.batchSize, blockMs: 0 });
+          const entries = await this.ingest.read(this.group, this.name, partitions, { pending: true, count: this.batchSize, blockMs: 0 });
           for (const p of partitions) {
             if (!entries.some((e) => e.partition === p)) this.catchingUp.delete(p);
           }
           await this.handle(entries);
         } else if (this.owned.size > 0) {
-          const entries = await this.bus.read(this.group, this.name, [...this.owned], { pending: false, count: this.batchSize, blockMs: this.blockMs });
+          const entries = await this.ingest.read(this.group, this.name, [...this.owned], { pending: false, count: this.batchSize, blockMs: this.blockMs });
           await this.handle(entries);
         } else {
           await this.idle(this.leaseTtlMs / 3);
@@ -196,7 +202,7 @@ export class Processor {
         for (const p of this.owned) this.catchingUp.add(p);
         await this.idle(1000);
         // Redis lost its data (restart without persistence): the group is gone too.
-        if (message.includes('NOGROUP')) await this.bus.ensureGroup(this.group).catch(() => {});
+        if (message.includes('NOGROUP')) await this.ingest.ensureGroup(this.group).catch(() => {});
       }
     }
   }
@@ -216,12 +222,12 @@ export class Processor {
         requests.push({ topic: routed.topic === entry.event.topic ? publishAs : routed.topic, body: routed.body, source: { partition: entry.partition, id: entry.id } });
       }
     }
-    const ids = await this.bus.publish(requests);
+    const ids = await this.broker.publish(requests);
     for (const id of ids) {
       if (id === null) this.stats.duplicatesSkipped++;
       else this.stats.published++;
     }
-    await this.bus.ack(this.group, entries);
+    await this.ingest.ack(this.group, entries);
     this.stats.processed += entries.length;
   }
 
@@ -230,7 +236,7 @@ export class Processor {
    * of order with the rest of its topic, and escape duplicate suppression.
    */
   private misplaced(topic: string, partition: number): string | undefined {
-    const home = this.bus.partitionOf(topic);
+    const home = this.ingest.partitionOf(topic);
     return home === partition ? undefined : `topic "${topic}" belongs to partition ${home}, not ${partition}`;
   }
 

@@ -41,7 +41,7 @@ for (const engine of engines) {
       return c;
     };
     const publish = async (app: RunningApp, topic: string, values: number[], data = false): Promise<string[]> =>
-      (await app.bus.publish(values.map((v) => ({ topic, body: data ? { ts: v, data: { n: v } } : { ts: v, value: v } })))) as string[];
+      (await app.bus.broker.publish(values.map((v) => ({ topic, body: data ? { ts: v, data: { n: v } } : { ts: v, value: v } })))) as string[];
 
     after(async () => {
       for (const c of clients) c.close();
@@ -112,7 +112,7 @@ for (const engine of engines) {
       await new Promise((r) => setTimeout(r, 150));
       publishing = false;
       await publisher;
-      const total = (await app.bus.history('seam', first[0], 100_000)).entries;
+      const total = (await app.bus.broker.history('seam', first[0], 100_000)).entries;
       await c.until(() => c.of('seam').length >= total.length, 5000, 'all messages');
       const got = c.of('seam').map((m) => m.id);
       assert.deepEqual(got, total.map((e) => e.id), 'exactly the history after since, in order, once each');
@@ -129,7 +129,7 @@ for (const engine of engines) {
       const gap = c.frameOf('gap')[0];
       assert.equal(gap.topic, 'g');
       assert.equal(gap.since, ids[0]);
-      const retained = (await app.bus.history('g', '0-0', 100_000)).entries.map((e) => e.id);
+      const retained = (await app.bus.broker.history('g', '0-0', 100_000)).entries.map((e) => e.id);
       await c.until(() => c.of('g').length === retained.length);
       assert.equal(gap.next, retained[0]);
       assert.deepEqual(c.of('g').map((m) => m.id), retained);
@@ -238,7 +238,7 @@ for (const engine of engines) {
       await flooded.until(() => flooded.frameOf('subscribed').length === 1);
       await calm.until(() => calm.frameOf('subscribed').length === 1);
       // One tick's worth of messages bigger than the limit.
-      await app.bus.publish(Array.from({ length: 50 }, (_, i) => ({ topic: 'flood', body: { ts: i, data: { pad: 'x'.repeat(200) } } })));
+      await app.bus.broker.publish(Array.from({ length: 50 }, (_, i) => ({ topic: 'flood', body: { ts: i, data: { pad: 'x'.repeat(200) } } })));
       const closed = await flooded.closed;
       assert.equal(closed.code, 4008);
       assert.match(closed.reason, /slow consumer/);

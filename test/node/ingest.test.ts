@@ -44,7 +44,7 @@ class Harness {
   static async start(options: Parameters<typeof startApp>[0] = {}): Promise<Harness> {
     const app = await startApp({ port: 0, host: '127.0.0.1', ...options });
     const harness = new Harness(app, `http://127.0.0.1:${app.port}`);
-    await app.bus.ensureGroup(harness.probeGroup);
+    await app.bus.ingest.ensureGroup(harness.probeGroup);
     return harness;
   }
 
@@ -56,9 +56,9 @@ class Harness {
 
   /** Every ingest entry appended since the previous call. */
   async appended(): Promise<IngestEvent[]> {
-    const partitions = Array.from({ length: this.app.bus.partitions }, (_, i) => i);
-    const entries = await this.app.bus.read(this.probeGroup, `probe-${++this.probes}`, partitions, { pending: false, count: 100_000, blockMs: 0 });
-    await this.app.bus.ack(this.probeGroup, entries);
+    const partitions = Array.from({ length: this.app.bus.ingest.partitions }, (_, i) => i);
+    const entries = await this.app.bus.ingest.read(this.probeGroup, `probe-${++this.probes}`, partitions, { pending: false, count: 100_000, blockMs: 0 });
+    await this.app.bus.ingest.ack(this.probeGroup, entries);
     return entries.map((e) => e.event).filter((e): e is IngestEvent => e !== null);
   }
 
@@ -79,7 +79,7 @@ class Harness {
 
   /** The published history of a topic (what the processor has made of the ingest stream). */
   async history(topic: string): Promise<MessageBody[]> {
-    const entries = await this.app.bus.latest(topic, 100);
+    const entries = await this.app.bus.broker.latest(topic, 100);
     return entries.map((e) => JSON.parse(e.body) as MessageBody);
   }
 

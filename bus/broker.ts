@@ -1,0 +1,71 @@
+/**
+ * The broker role: per-topic publish with history, live subscriptions and
+ * replay (what the processor publishes to and the gateway serves from).
+ * Engines: `RedisBroker` and `MemoryBroker`, both held to
+ * test/node/broker.contract.test.ts.
+ */
+import type { MessageBody } from '../protocol/index.js';
+
+/** A message for the processor to publish on a topic. */
+export interface PublishRequest {
+  topic: string;
+  body: MessageBody;
+  /**
+   * The ingest entry that produced this message, as `<partition>/<id>`. A
+   * publish whose source is not newer than the topic's last recorded source is
+   * skipped, so a processor that crashed between publish and ack can redo its
+   * pending entries without publishing anything twice.
+   */
+  source?: { partition: number; id: string };
+}
+
+/** A history stream entry: its id and the JSON of its `MessageBody`. */
+export interface HistoryEntry {
+  id: string;
+  body: string;
+}
+
+/** What `history` found after a given id. */
+export interface HistoryRange {
+  /** Entries newer than the requested id, oldest first, at most `limit`. */
+  entries: HistoryEntry[];
+  /** True when entries newer than the requested id were trimmed away. */
+  gap: boolean;
+}
+
+/** Receives live messages of one topic: the message id and its body JSON. */
+export type TopicListener = (id: string, body: string) => void;
+
+export interface Broker {
+  /**
+   * Publishes messages, pipelined. Each one atomically appends to the topic's
+   * history stream and publishes on its channel. Resolves with each new id,
+   * or null where the publish was skipped as a duplicate of its source.
+   */
+  publish(requests: readonly PublishRequest[]): Promise<(string | null)[]>;
+
+  /**
+   * Subscribes to a topic's channel. Resolves once the subscription is active:
+   * every message published after that is delivered to `listener`, in order.
+   * Resolves with the function that ends this subscription.
+   */
+  subscribe(topic: string, listener: TopicListener): Promise<() => Promise<void>>;
+
+  /**
+   * Registers a callback for when live delivery was interrupted (the
+   * subscriber connection dropped): messages published meanwhile were not
+   * delivered, and every subscription has ended. Subscribers must subscribe
+   * again and catch up from history. The memory broker is never interrupted.
+   */
+  onInterruption(callback: () => void): void;
+
+  /** History entries of a topic newer than `since`, oldest first, at most `limit`. */
+  history(topic: string, since: string, limit: number): Promise<HistoryRange>;
+
+  /**
+   * The newest `count` history entries of a topic, oldest first; with
+   * `minId`, only entries whose id is at least `minId` (a time window, since
+   * ids start with their milliseconds).
+   */
+  latest(topic: string, count: number, minId?: string): Promise<HistoryEntry[]>;
+}

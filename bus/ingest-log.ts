@@ -1,0 +1,59 @@
+/**
+ * The ingest log role: partitioned, append-only streams of producer events,
+ * read by consumer groups with pending entries (what ingest writes and the
+ * processor consumes). Engines: `RedisIngestLog` and `MemoryIngestLog`, both
+ * held to test/node/ingest-log.contract.test.ts.
+ */
+import type { Json } from '../protocol/index.js';
+
+/** A producer event after validation by ingest: `ts` is always set. */
+export interface IngestEvent {
+  topic: string;
+  ts: number;
+  value?: number;
+  data?: { [key: string]: Json };
+}
+
+/** One entry of an ingest stream partition, as read by a consumer group. */
+export interface IngestEntry {
+  partition: number;
+  /** Entry id within its partition stream. */
+  id: string;
+  /** The event, or null when the entry is malformed (written directly by a producer). */
+  event: IngestEvent | null;
+  /** Why the entry is malformed, when `event` is null. */
+  problem?: string;
+}
+
+/** Options of a consumer-group read. */
+export interface ReadOptions {
+  /** Read this consumer's pending (delivered, unacknowledged) entries instead of new ones. */
+  pending: boolean;
+  /** Most entries to return per partition. */
+  count: number;
+  /** How long to wait for new entries when there are none (ignored for pending reads). */
+  blockMs: number;
+}
+
+export interface IngestLog {
+  /** Number of ingest stream partitions. */
+  readonly partitions: number;
+
+  /** Partition that carries a topic's events (stable hash of the topic). */
+  partitionOf(topic: string): number;
+
+  /** Appends events to their partitions, pipelined; resolves with their entry ids. */
+  append(events: IngestEvent[]): Promise<string[]>;
+
+  /** Creates the consumer group on every partition if missing (from the start of each stream). */
+  ensureGroup(group: string): Promise<void>;
+
+  /** Moves every pending entry of the group on a partition to `consumer`. */
+  takeOverPending(group: string, consumer: string, partition: number): Promise<number>;
+
+  /** Reads entries of the given partitions as `consumer` of `group`. */
+  read(group: string, consumer: string, partitions: readonly number[], options: ReadOptions): Promise<IngestEntry[]>;
+
+  /** Acknowledges processed entries. */
+  ack(group: string, entries: readonly Pick<IngestEntry, 'partition' | 'id'>[]): Promise<void>;
+}

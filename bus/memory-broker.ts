@@ -1,0 +1,111 @@
+/**
+ * The in-memory broker: per-topic history with gap detection, live listeners
+ * and duplicate suppression by source, the same semantics as the Redis
+ * broker. History is an `EntryQueue`, so publishing and trimming take
+ * constant time at any size.
+ */
+import { encodeBody, ID_ZERO } from '../protocol/index.js';
+import type { Broker, HistoryEntry, HistoryRange, PublishRequest, TopicListener } from './broker.js';
+import { EntryQueue } from './entry-queue.js';
+import { isNewerSource, StreamIdClock } from './stream-id.js';
+
+export interface MemoryBrokerOptions {
+  /** Entries kept per topic history (default 10 000). */
+  historyMaxLen?: number;
+}
+
+interface TopicState {
+  entries: EntryQueue<HistoryEntry>;
+  /** Id of the newest entry retention removed ("0-0" while none was): the first kept entry's predecessor. */
+  maxDeleted: string;
+  clock: StreamIdClock;
+  listeners: Set<TopicListener>;
+  source: string | null;
+}
+
+export class MemoryBroker implements Broker {
+  private readonly historyMaxLen: number;
+  private readonly topics = new Map<string, TopicState>();
+  private closed = false;
+
+  constructor(options: MemoryBrokerOptions = {}) {
+    this.historyMaxLen = options.historyMaxLen ?? 10_000;
+  }
+
+  async publish(requests: readonly PublishRequest[]): Promise<(string | null)[]> {
+    this.assertOpen();
+    return requests.map((request) => {
+      const topic = this.topic(request.topic);
+      if (request.source) {
+        if (!isNewerSource(request.source, topic.source)) return null;
+        topic.source = `${request.source.partition}/${request.source.id}`;
+      }
+      const id = topic.clock.next();
+      const body = encodeBody(request.body);
+      topic.entries.push({ id, body });
+      if (topic.entries.length > this.historyMaxLen) topic.maxDeleted = topic.entries.dropFirst(topic.entries.length - this.historyMaxLen)!.id;
+      for (const listener of topic.listeners) {
+        try {
+          listener(id, body);
+        } catch {
+          // A failing subscriber must not stop the publisher or other subscribers.
+        }
+      }
+      return id;
+    });
+  }
+
+  async subscribe(topic: string, listener: TopicListener): Promise<() => Promise<void>> {
+    this.assertOpen();
+    const state = this.topic(topic);
+    // Wrap so that subscribing the same function twice gives two subscriptions.
+    const own: TopicListener = (id, body) => listener(id, body);
+    state.listeners.add(own);
+    return async () => {
+      state.listeners.delete(own);
+      // Forget topics nobody listens to and nothing was published on.
+      if (state.listeners.size === 0 && state.entries.length === 0 && state.source === null) this.topics.delete(topic);
+    };
+  }
+
+  onInterruption(): void {
+    // In-process delivery cannot be interrupted.
+  }
+
+  async history(topic: string, since: string, limit: number): Promise<HistoryRange> {
+    const state = this.topics.get(topic);
+    if (!state) return { entries: [], gap: false };
+    const start = state.entries.firstAfter(since);
+    const entries = state.entries.slice(start, start + limit);
+    // The same rule as the Redis broker: a gap unless the first entry after
+    // `since` directly follows it (the first entry ever follows "0-0").
+    const predecessor = start > 0 ? state.entries.at(start - 1)!.id : state.maxDeleted;
+    return { entries, gap: entries.length > 0 && predecessor !== since };
+  }
+
+  async latest(topic: string, count: number, minId?: string): Promise<HistoryEntry[]> {
+    const state = this.topics.get(topic);
+    if (!state || count <= 0) return [];
+    const from = Math.max(state.entries.length - count, minId === undefined ? 0 : state.entries.firstAtOrAfter(minId));
+    return state.entries.slice(from);
+  }
+
+  /** Later publishes and subscribes fail. */
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  private topic(name: string): TopicState {
+    let state = this.topics.get(name);
+    if (!state) {
+      state = { entries: new EntryQueue<HistoryEntry>(), maxDeleted: ID_ZERO, clock: new StreamIdClock(), listeners: new Set(), source: null };
+      this.topics.set(name, state);
+    }
+    return state;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('bus is closed');
+  }
+}
+

@@ -1,0 +1,165 @@
+/**
+ * The in-memory ingest log: a real single-process engine with the same
+ * semantics as the Redis one (consumer groups with pending entries, takeover),
+ * not a mock. Partition storage is an `EntryQueue`, so appends and trims take
+ * constant time at any size.
+ */
+import { ID_ZERO } from '../protocol/index.js';
+import { EntryQueue } from './entry-queue.js';
+import type { IngestEntry, IngestEvent, IngestLog, ReadOptions } from './ingest-log.js';
+import { partitionOf } from './partition.js';
+import { StreamIdClock } from './stream-id.js';
+
+export interface MemoryIngestLogOptions {
+  /** Ingest stream partitions (default 4). */
+  partitions?: number;
+  /** Entries kept per ingest partition (default 100 000). */
+  ingestMaxLen?: number;
+}
+
+interface StoredEntry {
+  id: string;
+  event: IngestEvent;
+}
+
+interface Group {
+  lastDelivered: string;
+  /** Delivered but unacknowledged entries, in delivery order. */
+  pending: Map<string, { consumer: string; entry: StoredEntry }>;
+}
+
+interface PartitionState {
+  entries: EntryQueue<StoredEntry>;
+  groups: Map<string, Group>;
+  clock: StreamIdClock;
+}
+
+export class MemoryIngestLog implements IngestLog {
+  readonly partitions: number;
+  private readonly ingestMaxLen: number;
+  private readonly parts: PartitionState[];
+  /** Blocked readers, woken by any append. */
+  private readonly waiters = new Set<() => void>();
+  private closed = false;
+
+  constructor(options: MemoryIngestLogOptions = {}) {
+    this.partitions = options.partitions ?? 4;
+    this.ingestMaxLen = options.ingestMaxLen ?? 100_000;
+    this.parts = Array.from({ length: this.partitions }, () => ({ entries: new EntryQueue<StoredEntry>(), groups: new Map(), clock: new StreamIdClock() }));
+  }
+
+  partitionOf(topic: string): number {
+    return partitionOf(topic, this.partitions);
+  }
+
+  async append(events: IngestEvent[]): Promise<string[]> {
+    this.assertOpen();
+    const ids = events.map((event) => {
+      const part = this.parts[this.partitionOf(event.topic)];
+      const id = part.clock.next();
+      part.entries.push({ id, event });
+      if (part.entries.length > this.ingestMaxLen) part.entries.dropFirst(part.entries.length - this.ingestMaxLen);
+      return id;
+    });
+    if (ids.length > 0) this.wake();
+    return ids;
+  }
+
+  async ensureGroup(group: string): Promise<void> {
+    for (const part of this.parts) {
+      if (!part.groups.has(group)) part.groups.set(group, { lastDelivered: ID_ZERO, pending: new Map() });
+    }
+  }
+
+  async takeOverPending(group: string, consumer: string, partition: number): Promise<number> {
+    const g = this.group(group, partition);
+    for (const slot of g.pending.values()) slot.consumer = consumer;
+    return g.pending.size;
+  }
+
+  async read(group: string, consumer: string, partitions: readonly number[], options: ReadOptions): Promise<IngestEntry[]> {
+    this.assertOpen();
+    if (options.pending) return this.readPending(group, consumer, partitions, options.count);
+    const deadline = Date.now() + options.blockMs;
+    for (;;) {
+      const out = this.readNew(group, consumer, partitions, options.count);
+      const left = deadline - Date.now();
+      if (out.length > 0 || left <= 0 || this.closed) return out;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, left);
+        const waiter = (): void => done();
+        function done(): void {
+          clearTimeout(timer);
+          waiters.delete(waiter);
+          resolve();
+        }
+        const waiters = this.waiters;
+        waiters.add(waiter);
+      });
+    }
+  }
+
+  async ack(group: string, entries: readonly Pick<IngestEntry, 'partition' | 'id'>[]): Promise<void> {
+    for (const { partition, id } of entries) this.group(group, partition).pending.delete(id);
+  }
+
+  /** Ends blocked reads (they resolve empty); later calls fail. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.wake();
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  private readNew(group: string, consumer: string, partitions: readonly number[], count: number): IngestEntry[] {
+    const out: IngestEntry[] = [];
+    for (const partition of partitions) {
+      const part = this.part(partition);
+      const g = this.group(group, partition);
+      const start = part.entries.firstAfter(g.lastDelivered);
+      const batch = part.entries.slice(start, start + count);
+      for (const entry of batch) {
+        g.pending.set(entry.id, { consumer, entry });
+        out.push({ partition, id: entry.id, event: entry.event });
+      }
+      if (batch.length > 0) g.lastDelivered = batch[batch.length - 1].id;
+    }
+    return out;
+  }
+
+  private readPending(group: string, consumer: string, partitions: readonly number[], count: number): IngestEntry[] {
+    const out: IngestEntry[] = [];
+    for (const partition of partitions) {
+      let taken = 0;
+      for (const slot of this.group(group, partition).pending.values()) {
+        if (taken === count) break;
+        if (slot.consumer !== consumer) continue;
+        out.push({ partition, id: slot.entry.id, event: slot.entry.event });
+        taken++;
+      }
+    }
+    return out;
+  }
+
+  private wake(): void {
+    for (const waiter of [...this.waiters]) waiter();
+  }
+
+  private part(partition: number): PartitionState {
+    const part = this.parts[partition];
+    if (!part) throw new RangeError(`partition ${partition} does not exist (0..${this.partitions - 1})`);
+    return part;
+  }
+
+  private group(group: string, partition: number): Group {
+    const g = this.part(partition).groups.get(group);
+    if (!g) throw new Error(`NOGROUP consumer group "${group}" does not exist; call ensureGroup first`);
+    return g;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('bus is closed');
+  }
+}

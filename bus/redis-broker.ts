@@ -1,0 +1,134 @@
+/**
+ * The broker on Redis: each topic has a capped history stream and a Pub/Sub
+ * channel, and publishing is one Lua script per message (append + publish,
+ * atomic). Commands issued in the same tick are pipelined by node-redis.
+ * Subscriptions share one subscriber connection of their own.
+ */
+import { encodeBody, ID_ZERO } from '../protocol/index.js';
+import type { Broker, HistoryEntry, HistoryRange, PublishRequest, TopicListener } from './broker.js';
+import type { KeyNames } from './keys.js';
+import { createRedisClient, type BusLogger, type RedisClient } from './redis-connection.js';
+import { PUBLISH, runScript } from './redis-scripts.js';
+
+export interface RedisBrokerOptions {
+  /** Approximate entries kept per topic history. */
+  historyMaxLen: number;
+}
+
+type Fields = string[];
+type StreamEntryReply = [string, Fields | null];
+
+export class RedisBroker implements Broker {
+  private readonly historyMaxLen: string;
+  private subscriber: RedisClient | null = null;
+  private subscriberReady: Promise<RedisClient> | null = null;
+  private readonly interruptionCallbacks: (() => void)[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly client: RedisClient,
+    private readonly url: string,
+    private readonly keys: KeyNames,
+    private readonly log: BusLogger,
+    options: RedisBrokerOptions,
+  ) {
+    this.historyMaxLen = String(options.historyMaxLen);
+  }
+
+  async publish(requests: readonly PublishRequest[]): Promise<(string | null)[]> {
+    return Promise.all(
+      requests.map(async (request) => {
+        const { topic, source } = request;
+        const reply = await runScript(
+          this.client,
+          PUBLISH,
+          [this.keys.history(topic), this.keys.source(topic)],
+          [this.keys.channel(topic), this.historyMaxLen, encodeBody(request.body), source ? String(source.partition) : '', source ? source.id : ''],
+        );
+        return typeof reply === 'string' ? reply : null;
+      }),
+    );
+  }
+
+  async subscribe(topic: string, listener: TopicListener): Promise<() => Promise<void>> {
+    const subscriber = await this.subscriberConnection();
+    const channel = this.keys.channel(topic);
+    const onMessage = (message: string): void => {
+      const space = message.indexOf(' ');
+      listener(message.slice(0, space), message.slice(space + 1));
+    };
+    await subscriber.subscribe(channel, onMessage);
+    return async () => {
+      if (subscriber.isOpen) await subscriber.unsubscribe(channel, onMessage);
+    };
+  }
+
+  onInterruption(callback: () => void): void {
+    this.interruptionCallbacks.push(callback);
+  }
+
+  async history(topic: string, since: string, limit: number): Promise<HistoryRange> {
+    const reply = (await this.client.sendCommand(['XRANGE', this.keys.history(topic), `(${since}`, '+', 'COUNT', String(limit)])) as StreamEntryReply[];
+    // Redis 7.0 does not track ids removed by MAXLEN trimming, so each entry
+    // carries its predecessor: when the first entry after `since` does not
+    // follow `since` directly, retention removed what was in between.
+    const first = reply[0];
+    const gap = first !== undefined && (field(first[1], 'p') || ID_ZERO) !== since;
+    return { entries: reply.map(toHistoryEntry), gap };
+  }
+
+  async latest(topic: string, count: number, minId?: string): Promise<HistoryEntry[]> {
+    if (count <= 0) return [];
+    const reply = (await this.client.sendCommand(['XREVRANGE', this.keys.history(topic), '+', minId ?? '-', 'COUNT', String(count)])) as StreamEntryReply[];
+    return reply.map(toHistoryEntry).reverse();
+  }
+
+  /** True unless the subscriber connection exists and is down. */
+  healthy(): boolean {
+    return this.subscriber === null || this.subscriber.isReady;
+  }
+
+  /** Closes the subscriber connection (no interruption is reported). */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.subscriber?.isOpen) await this.subscriber.destroy();
+  }
+
+  private subscriberConnection(): Promise<RedisClient> {
+    this.subscriberReady ??= this.openSubscriber();
+    return this.subscriberReady;
+  }
+
+  private async openSubscriber(): Promise<RedisClient> {
+    const subscriber = createRedisClient(this.url, this.log, 'subscriber');
+    this.subscriber = subscriber;
+    let live = false;
+    subscriber.once('ready', () => (live = true));
+    // Pub/Sub is fire-and-forget: whatever was published while the connection
+    // was down is gone from it. node-redis would quietly resubscribe, so
+    // instead the connection is dropped and subscribers are told to catch up
+    // from history, which is what makes the gap visible and closable.
+    subscriber.once('error', () => {
+      if (this.subscriber === subscriber) {
+        this.subscriber = null;
+        this.subscriberReady = null;
+      }
+      void subscriber.destroy();
+      if (this.closed || !live) return;
+      this.log.warn({ role: 'subscriber' }, 'Redis subscriber connection lost; subscribers will resubscribe and catch up from history');
+      for (const callback of this.interruptionCallbacks) callback();
+    });
+    await subscriber.connect();
+    return subscriber;
+  }
+}
+
+function field(fields: Fields | null, name: string): string | undefined {
+  if (!fields) return undefined;
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}
+
+function toHistoryEntry([id, fields]: StreamEntryReply): HistoryEntry {
+  return { id, body: field(fields, 'b') ?? '{}' };
+}

@@ -1,0 +1,32 @@
+/**
+ * Coordination on Redis: a lease is a key with a TTL naming its owner, and
+ * presence is a sorted set of processors scored by when they expire (by the
+ * Redis server's clock). Each step is one Lua script, so it is atomic.
+ */
+import type { Coordination } from './coordination.js';
+import type { KeyNames } from './keys.js';
+import type { RedisClient } from './redis-connection.js';
+import { LEASE, PRESENCE, RELEASE, runScript } from './redis-scripts.js';
+
+export class RedisCoordination implements Coordination {
+  constructor(
+    private readonly client: RedisClient,
+    private readonly keys: KeyNames,
+  ) {}
+
+  async lease(partition: number, owner: string, ttlMs: number): Promise<boolean> {
+    return (await runScript(this.client, LEASE, [this.keys.lease(partition)], [owner, String(ttlMs)])) === 1;
+  }
+
+  async releaseLease(partition: number, owner: string): Promise<void> {
+    await runScript(this.client, RELEASE, [this.keys.lease(partition)], [owner]);
+  }
+
+  async presence(member: string, ttlMs: number): Promise<number> {
+    return (await runScript(this.client, PRESENCE, [this.keys.processors()], [member, String(ttlMs)])) as number;
+  }
+
+  async leavePresence(member: string): Promise<void> {
+    await this.client.sendCommand(['ZREM', this.keys.processors(), member]);
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * The broker contract: every promise of the `Broker` role, checked against
+ * the memory engine and against the Redis engine on a real redis-server.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { compareIds } from '../../protocol/index.js';
+import { forEachEngine } from '../support/bus-engines.js';
+import { eventually } from '../support/ws-client.js';
+
+forEachEngine('broker', ({ make }) => {
+  test('published messages reach subscribers in order with increasing ids, and land in history', async () => {
+    const broker = (await make()).broker;
+    const got: [string, string][] = [];
+    const stop = await broker.subscribe('cpu', (id, body) => got.push([id, body]));
+    const ids = await broker.publish([1, 2, 3].map((v) => ({ topic: 'cpu', body: { ts: v, value: v } })));
+    await eventually(() => got.length === 3);
+    assert.deepEqual(got.map(([id]) => id), ids);
+    assert.deepEqual(got.map(([, body]) => JSON.parse(body).value), [1, 2, 3]);
+    assert.ok(compareIds(ids[0]!, ids[1]!) < 0 && compareIds(ids[1]!, ids[2]!) < 0);
+    const history = await broker.history('cpu', '0-0', 100);
+    assert.deepEqual(history.entries.map((e) => e.id), ids);
+    assert.equal(history.gap, false);
+    const since = await broker.history('cpu', ids[0]!, 100);
+    assert.deepEqual(since.entries.map((e) => e.id), ids.slice(1));
+    assert.deepEqual((await broker.latest('cpu', 2)).map((e) => e.id), ids.slice(1));
+    await stop();
+    await broker.publish([{ topic: 'cpu', body: { ts: 4, value: 4 } }]);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(got.length, 3, 'no delivery after unsubscribe');
+  });
+
+  test('latest with a minimum id returns only entries at or after it, newest count of them', async () => {
+    const broker = (await make()).broker;
+    const ids = (await broker.publish([1, 2, 3, 4, 5].map((v) => ({ topic: 'win', body: { ts: v, value: v } })))) as string[];
+    assert.deepEqual((await broker.latest('win', 10, ids[2])).map((e) => e.id), ids.slice(2));
+    assert.deepEqual((await broker.latest('win', 2, ids[1])).map((e) => e.id), ids.slice(3));
+    assert.deepEqual(await broker.latest('win', 10, '99999999999999-0'), []);
+  });
+
+  test('a publish whose source is not newer than the last one is skipped', async () => {
+    const broker = (await make()).broker;
+    const first = await broker.publish([
+      { topic: 't', body: { ts: 1, value: 1 }, source: { partition: 0, id: '5-0' } },
+      { topic: 't', body: { ts: 2, value: 2 }, source: { partition: 0, id: '6-0' } },
+    ]);
+    assert.ok(first.every((id) => id !== null));
+    const redo = await broker.publish([
+      { topic: 't', body: { ts: 1, value: 1 }, source: { partition: 0, id: '5-0' } },
+      { topic: 't', body: { ts: 2, value: 2 }, source: { partition: 0, id: '6-0' } },
+      { topic: 't', body: { ts: 3, value: 3 }, source: { partition: 0, id: '7-0' } },
+    ]);
+    assert.equal(redo[0], null);
+    assert.equal(redo[1], null);
+    assert.notEqual(redo[2], null);
+    assert.equal((await broker.history('t', '0-0', 100)).entries.length, 3);
+  });
+
+  test('history reports a gap when entries after the requested id were trimmed', async () => {
+    const broker = (await make({ historyMaxLen: 10 })).broker;
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) ids.push(...((await broker.publish(Array.from({ length: 10 }, (_, j) => ({ topic: 'g', body: { ts: i * 10 + j, value: j } })))) as string[]));
+    const old = await broker.history('g', ids[0]!, 1000);
+    assert.equal(old.gap, true);
+    const recent = await broker.history('g', ids[ids.length - 3]!, 1000);
+    assert.equal(recent.gap, false);
+    assert.deepEqual(recent.entries.map((e) => e.id), ids.slice(-2));
+    await broker.publish([1, 2, 3].map((v) => ({ topic: 'fresh', body: { ts: v, value: v } })));
+    assert.equal((await broker.history('fresh', '0-0', 10)).gap, false, 'from the start of an untrimmed topic');
+    assert.equal((await broker.history('fresh', '1-0', 10)).gap, true, 'a since that is no id of the topic cannot be proven gap-free');
+    const missing = await broker.history('never-published', '0-0', 10);
+    assert.deepEqual(missing, { entries: [], gap: false });
+  });
+});
