@@ -66,7 +66,7 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
 
   let processor: Processor | null = null;
   if (roles.includes('processor')) {
-    processor = new Processor({ ingest: bus.ingest, coordination: bus.coordination, broker: bus.broker, log: log.child({ component: 'processor' }), name: config.processorName ?? undefined, leaseTtlMs: config.leaseTtlMs, rules: options.configFile?.rules });
+    processor = new Processor({ ingest: bus.ingest, coordination: bus.coordination, broker: bus.broker, state: bus.state, log: log.child({ component: 'processor' }), name: config.processorName ?? undefined, leaseTtlMs: config.leaseTtlMs, rules: options.configFile?.rules });
     await processor.start();
     const p = processor;
     closers.push(() => p.stop());

@@ -62,7 +62,9 @@ export function createMetrics(sources: MetricSources): Registry {
     total(register, 'rt_processor_entries_total', 'ingest entries processed and acknowledged', () => processor.processed);
     total(register, 'rt_processor_published_total', 'messages published', () => processor.published);
     total(register, 'rt_processor_duplicates_skipped_total', 'publishes skipped as redone duplicates', () => processor.duplicatesSkipped);
-    total(register, 'rt_processor_malformed_total', 'malformed ingest entries skipped', () => processor.malformed);
+    total(register, 'rt_processor_dead_letters_total', 'ingest entries sent to the dead-letter stream (malformed, misplaced, unusable by a rule)', () => processor.deadLetters);
+    total(register, 'rt_processor_late_events_total', 'events left out of an aggregation window that had already closed', () => processor.lateEvents);
+    gauge(register, 'rt_processor_windows_open', 'aggregation windows open in this processor', () => processor.windowsOpen);
     gauge(register, 'rt_processor_partitions_owned', 'ingest partitions this processor holds the lease of', () => processor.owned.length);
   }
   return register;

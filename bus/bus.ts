@@ -10,15 +10,19 @@
 import type { Broker } from './broker.js';
 import type { Coordination } from './coordination.js';
 import type { IngestLog } from './ingest-log.js';
+import type { ProcessorState } from './processor-state.js';
 
 export type { Broker, HistoryEntry, HistoryRange, PublishRequest, TopicListener } from './broker.js';
 export type { Coordination } from './coordination.js';
 export type { IngestEntry, IngestEvent, IngestLog, ReadOptions } from './ingest-log.js';
+export type { DeadLetter, ProcessorState, StoredDeadLetter } from './processor-state.js';
 
 export interface Bus {
   readonly ingest: IngestLog;
   readonly coordination: Coordination;
   readonly broker: Broker;
+  /** Window checkpoints and dead letters of the processor. */
+  readonly state: ProcessorState;
 
   /** True while the bus can serve requests (for /healthz). */
   healthy(): boolean;

@@ -23,6 +23,8 @@ export interface IngestEntry {
   event: IngestEvent | null;
   /** Why the entry is malformed, when `event` is null. */
   problem?: string;
+  /** The entry's raw fields, when `event` is null (for the dead-letter stream). */
+  raw?: { [field: string]: string };
 }
 
 /** Options of a consumer-group read. */

@@ -19,6 +19,10 @@ export interface KeyNames {
   source(topic: string): string;
   /** Sorted set of live processors, scored by when their presence expires. */
   processors(): string;
+  /** Window checkpoint of partition `p` for consumer group `group` (same hash tag as the partition). */
+  windows(partition: number, group: string): string;
+  /** Stream of ingest entries the processor could not use. */
+  deadLetters(): string;
 }
 
 /** Key names under `prefix` (default "rt"). */
@@ -30,5 +34,7 @@ export function keyNames(prefix = 'rt'): KeyNames {
     channel: (t) => `${prefix}:{${t}}:c`,
     source: (t) => `${prefix}:{${t}}:src`,
     processors: () => `${prefix}:processors`,
+    windows: (p, group) => `${prefix}:in:{${p}}:windows:${group}`,
+    deadLetters: () => `${prefix}:dead`,
   };
 }

@@ -6,6 +6,7 @@ import type { Bus } from './bus.js';
 import { MemoryBroker } from './memory-broker.js';
 import { MemoryCoordination } from './memory-coordination.js';
 import { MemoryIngestLog } from './memory-ingest-log.js';
+import { MemoryProcessorState } from './memory-processor-state.js';
 
 export interface MemoryBusOptions {
   /** Ingest stream partitions (default 4). */
@@ -20,11 +21,13 @@ export class MemoryBus implements Bus {
   readonly ingest: MemoryIngestLog;
   readonly coordination: MemoryCoordination;
   readonly broker: MemoryBroker;
+  readonly state: MemoryProcessorState;
 
   constructor(options: MemoryBusOptions = {}) {
     this.ingest = new MemoryIngestLog(options);
     this.coordination = new MemoryCoordination();
     this.broker = new MemoryBroker(options);
+    this.state = new MemoryProcessorState(this.ingest);
   }
 
   healthy(): boolean {

@@ -1,14 +1,14 @@
 /**
  * The broker on Redis: each topic has a capped history stream and a Pub/Sub
- * channel, and publishing is one Lua script per message (append + publish,
- * atomic). Commands issued in the same tick are pipelined by node-redis.
+ * channel, and publishing is one Lua script per topic and batch (append +
+ * publish, atomic, in order). Commands issued in the same tick are pipelined by node-redis.
  * Subscriptions share one subscriber connection of their own.
  */
 import { encodeBody, ID_ZERO } from '../protocol/index.js';
 import type { Broker, HistoryEntry, HistoryRange, PublishRequest, TopicListener } from './broker.js';
 import type { KeyNames } from './keys.js';
 import { createRedisClient, type BusLogger, type RedisClient } from './redis-connection.js';
-import { PUBLISH, runScript } from './redis-scripts.js';
+import { PUBLISH_BATCH, runScript } from './redis-scripts.js';
 
 export interface RedisBrokerOptions {
   /** Approximate entries kept per topic history. */
@@ -36,18 +36,27 @@ export class RedisBroker implements Broker {
   }
 
   async publish(requests: readonly PublishRequest[]): Promise<(string | null)[]> {
-    return Promise.all(
-      requests.map(async (request) => {
-        const { topic, source } = request;
-        const reply = await runScript(
-          this.client,
-          PUBLISH,
-          [this.keys.history(topic), this.keys.source(topic)],
-          [this.keys.channel(topic), this.historyMaxLen, encodeBody(request.body), source ? String(source.partition) : '', source ? source.id : ''],
-        );
-        return typeof reply === 'string' ? reply : null;
+    // One script call per topic: a topic's messages stay in order inside it,
+    // and a batch of many messages on few topics costs few round trips.
+    const byTopic = new Map<string, number[]>();
+    requests.forEach((request, i) => {
+      const indexes = byTopic.get(request.topic);
+      if (indexes) indexes.push(i);
+      else byTopic.set(request.topic, [i]);
+    });
+    const ids: (string | null)[] = new Array(requests.length).fill(null);
+    await Promise.all(
+      [...byTopic].map(async ([topic, indexes]) => {
+        const args = [this.keys.channel(topic), this.historyMaxLen];
+        for (const i of indexes) {
+          const { body, source } = requests[i];
+          args.push(encodeBody(body), source ? String(source.partition) : '', source ? source.id : '');
+        }
+        const reply = (await runScript(this.client, PUBLISH_BATCH, [this.keys.history(topic), this.keys.source(topic)], args)) as string[];
+        indexes.forEach((i, k) => (ids[i] = reply[k] === '' ? null : reply[k]));
       }),
     );
+    return ids;
   }
 
   async subscribe(topic: string, listener: TopicListener): Promise<() => Promise<void>> {

@@ -10,6 +10,7 @@ import { RedisBroker } from './redis-broker.js';
 import { createRedisClient, type BusLogger, type RedisClient } from './redis-connection.js';
 import { RedisCoordination } from './redis-coordination.js';
 import { RedisIngestLog } from './redis-ingest-log.js';
+import { RedisProcessorState } from './redis-processor-state.js';
 
 export interface RedisBusOptions {
   /** redis:// or rediss:// URL. */
@@ -31,6 +32,7 @@ export class RedisBus implements Bus {
   readonly ingest: RedisIngestLog;
   readonly coordination: RedisCoordination;
   readonly broker: RedisBroker;
+  readonly state: RedisProcessorState;
   private readonly client: RedisClient;
   private closed = false;
 
@@ -41,6 +43,7 @@ export class RedisBus implements Bus {
     this.ingest = new RedisIngestLog(this.client, options.url, keys, log, { partitions: options.partitions ?? 4, ingestMaxLen: options.ingestMaxLen ?? 100_000 });
     this.coordination = new RedisCoordination(this.client, keys);
     this.broker = new RedisBroker(this.client, options.url, keys, log, { historyMaxLen: options.historyMaxLen ?? 10_000 });
+    this.state = new RedisProcessorState(this.client, keys);
   }
 
   /** Connects the command connection; retries (and logs) until Redis answers. */

@@ -118,7 +118,10 @@ export class RedisIngestLog implements IngestLog {
       for (const [id, fields] of entries) {
         const { event, problem } = fieldsToEvent(fields, now);
         const entry: IngestEntry = { partition, id, event };
-        if (problem) entry.problem = problem;
+        if (problem) {
+          entry.problem = problem;
+          if (fields) entry.raw = Object.fromEntries(Array.from({ length: fields.length >> 1 }, (_, i) => [fields[2 * i], fields[2 * i + 1]]));
+        }
         out.push(entry);
       }
     }

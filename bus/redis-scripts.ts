@@ -94,3 +94,59 @@ export async function runScript(client: { sendCommand(args: string[]): Promise<u
     return client.sendCommand(['EVAL', script.source, String(keys.length), ...keys, ...args]);
   }
 }
+
+/**
+ * Publishes several messages of one topic in one call: for each, the same
+ * steps as PUBLISH (duplicate check against the source mark, XADD with the
+ * predecessor's id, PUBLISH `<id> <body>`), in order. The processor sends a
+ * topic's messages of one read batch through one call instead of one per
+ * message. Returns each new id, or '' where a message was skipped as a
+ * duplicate of its source.
+ *   KEYS: history stream, source mark
+ *   ARGV: channel, maxlen, then per message: body, source partition ('' = none), source id
+ */
+export const PUBLISH_BATCH = script(`${NEWER}
+local last = redis.call('GET', KEYS[2])
+local lastp, lastid
+if last then
+  local slash = string.find(last, '/', 1, true)
+  lastp, lastid = string.sub(last, 1, slash - 1), string.sub(last, slash + 1)
+end
+local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+local prev = ''
+if newest[1] then prev = newest[1][1] end
+local out = {}
+local marked = false
+for i = 3, #ARGV, 3 do
+  local body, sp, sid = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local skip = false
+  if sp ~= '' then
+    if lastp == sp and not newer(sid, lastid) then
+      skip = true
+    else
+      lastp, lastid, marked = sp, sid, true
+    end
+  end
+  if skip then
+    out[#out + 1] = ''
+  else
+    prev = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'b', body, 'p', prev)
+    redis.call('PUBLISH', ARGV[1], prev .. ' ' .. body)
+    out[#out + 1] = prev
+  end
+end
+if marked then redis.call('SET', KEYS[2], lastp .. '/' .. lastid) end
+return out
+`);
+
+/**
+ * Acknowledges entries of an ingest partition and stores the partition's
+ * window checkpoint in one step (both keys share the partition's hash tag).
+ *   KEYS: ingest stream, checkpoint key
+ *   ARGV: group, checkpoint ('' = leave it), then the entry ids
+ */
+export const COMMIT = script(`
+if #ARGV > 2 then redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, 3)) end
+if ARGV[2] ~= '' then redis.call('SET', KEYS[2], ARGV[2]) end
+return 1
+`);

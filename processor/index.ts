@@ -1,2 +1,2 @@
 export * from './processor.js';
-export * from './router.js';
+export * from './rules.js';

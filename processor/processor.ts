@@ -9,17 +9,27 @@
  * and presence expire.
  *
  * Crash safety: entries are acknowledged only after their messages are
- * published. A processor that dies in between leaves them pending; whoever
- * takes the partition next (a restart, or another processor once the lease
- * expires) moves them to itself and redoes them first. The bus skips
- * publishes whose source entry is not newer than the topic's last one, so a
- * redo never publishes twice.
+ * published, together with the checkpoint of the partition's aggregation
+ * windows that covers them (one atomic commit). A processor that dies in
+ * between leaves them pending; whoever takes the partition next (a restart,
+ * or another processor once the lease expires) starts from the checkpoint,
+ * moves the pending entries to itself and redoes them first. The broker skips
+ * publishes whose source entry (or, for window outputs, window start) is not
+ * newer than the topic's last one, so a redo never publishes twice.
+ *
+ * Speed: reading, publishing and committing overlap. While one batch is
+ * folded and published, the next read is already in flight, and a batch's
+ * commit travels with the next batch's publish. Publishes of one batch are
+ * issued only after the previous batch's publishes succeeded, so what reached
+ * Redis is always a prefix of the log per topic, which a redo completes
+ * without duplicates.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Broker, Coordination, IngestEntry, IngestLog, PublishRequest } from '../bus/index.js';
-import { passThrough, type Router } from './router.js';
-import { NO_RULES, type RuleSet } from './rules.js';
+import type { Broker, Coordination, IngestEntry, IngestLog, ProcessorState } from '../bus/index.js';
+import { planBatch, type PartitionCommit } from './batch.js';
+import { NO_RULES, type RuleSet, type WindowPlan } from './rules.js';
+import { PartitionWindows, type WindowsSnapshot } from './windows.js';
 
 export interface ProcessorLogger {
   info(obj: object, msg: string): void;
@@ -31,6 +41,8 @@ export interface ProcessorOptions {
   ingest: IngestLog;
   coordination: Coordination;
   broker: Pick<Broker, 'publish'>;
+  /** Window checkpoints (committed with acknowledgements) and dead letters. */
+  state: ProcessorState;
   log: ProcessorLogger;
   /** Consumer group name (default "rt-processor"). */
   group?: string;
@@ -42,7 +54,6 @@ export interface ProcessorOptions {
   batchSize?: number;
   /** How long one read waits for new entries, in ms (default 1000). */
   blockMs?: number;
-  router?: Router;
   /** Routing and aggregation rules (the config file's `rules`). */
   rules?: RuleSet;
 }
@@ -52,23 +63,32 @@ export interface ProcessorStats {
   processed: number;
   published: number;
   duplicatesSkipped: number;
-  malformed: number;
+  /** Entries sent to the dead-letter stream (malformed, misplaced, unusable by a rule). */
+  deadLetters: number;
+  /** Events left out of a window that had already closed. */
+  lateEvents: number;
+  /** Aggregation windows open now. */
+  windowsOpen: number;
   owned: number[];
 }
 
 export class Processor {
   readonly name: string;
-  readonly stats: ProcessorStats = { processed: 0, published: 0, duplicatesSkipped: 0, malformed: 0, owned: [] };
+  readonly stats: ProcessorStats = { processed: 0, published: 0, duplicatesSkipped: 0, deadLetters: 0, lateEvents: 0, windowsOpen: 0, owned: [] };
   private readonly ingest: IngestLog;
   private readonly coordination: Coordination;
   private readonly broker: Pick<Broker, 'publish'>;
+  private readonly state: ProcessorState;
   private readonly log: ProcessorLogger;
   private readonly group: string;
   private readonly leaseTtlMs: number;
   private readonly batchSize: number;
   private readonly blockMs: number;
-  private readonly router: Router;
   private rules: RuleSet;
+  /** Window state of owned partitions, loaded from their checkpoint when first needed. */
+  private readonly windows = new Map<number, PartitionWindows>();
+  /** The last batch's commit, in flight while the next batch is read and published. */
+  private committing: Promise<void> = Promise.resolve();
   /** Partitions this processor holds the lease of. */
   private readonly owned = new Set<number>();
   /** Owned partitions whose pending entries still have to be redone. */
@@ -86,13 +106,13 @@ export class Processor {
     this.ingest = options.ingest;
     this.coordination = options.coordination;
     this.broker = options.broker;
+    this.state = options.state;
     this.log = options.log;
     this.group = options.group ?? 'rt-processor';
     this.name = options.name ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     this.leaseTtlMs = options.leaseTtlMs ?? 10_000;
     this.batchSize = options.batchSize ?? 500;
     this.blockMs = options.blockMs ?? 1000;
-    this.router = options.router ?? passThrough;
     this.rules = options.rules ?? NO_RULES;
   }
 
@@ -119,11 +139,13 @@ export class Processor {
     if (this.leaseTimer) clearInterval(this.leaseTimer);
     this.wakeIdle?.();
     await this.loop;
+    await this.committing.catch(() => {});
     await this.leaseWork;
     await Promise.all([...this.owned].map((p) => this.coordination.releaseLease(p, this.name).catch(() => {})));
     await this.coordination.leavePresence(this.name).catch(() => {});
     this.owned.clear();
     this.releasing.clear();
+    this.windows.clear();
     this.stats.owned = [];
   }
 
@@ -141,6 +163,7 @@ export class Processor {
       this.owned.delete(p);
       this.catchingUp.delete(p);
       this.releasing.delete(p);
+      this.windows.delete(p);
       this.log.warn({ partition: p, processor: this.name }, `processor lost the lease of partition ${p}`);
     }
     // Released by the consume loop between batches, never under a batch in flight.
@@ -170,6 +193,7 @@ export class Processor {
       this.releasing.delete(p);
       this.owned.delete(p);
       this.catchingUp.delete(p);
+      this.windows.delete(p);
       await this.coordination.releaseLease(p, this.name);
       this.log.info({ partition: p, processor: this.name }, `processor hands partition ${p} over to balance the load`);
     }
@@ -177,67 +201,125 @@ export class Processor {
   }
 
   private async consume(): Promise<void> {
+    /** The next fresh read, issued before the current batch is handled. */
+    let ahead: { partitions: number[]; entries: Promise<IngestEntry[]> } | null = null;
     while (this.running) {
       try {
-        if (this.releasing.size > 0) await this.exclusive(() => this.releaseMarked());
-        if (this.catchingUp.size > 0) {
-          const partitions = [...this.catchingUp];
-          const entries = await this.ingest.read(this.group, this.name, partitions, { pending: true, count: this.batchSize, blockMs: 0 });
-          for (const p of partitions) {
-            if (!entries.some((e) => e.partition === p)) this.catchingUp.delete(p);
+        if (!ahead) {
+          if (this.releasing.size > 0) {
+            // Nothing of a released partition may be in flight: its next owner claims what is pending.
+            await this.committing;
+            await this.exclusive(() => this.releaseMarked());
           }
-          await this.handle(entries);
-        } else if (this.owned.size > 0) {
-          const entries = await this.ingest.read(this.group, this.name, [...this.owned], { pending: false, count: this.batchSize, blockMs: this.blockMs });
-          await this.handle(entries);
-        } else {
-          await this.idle(this.leaseTtlMs / 3);
+          if (this.catchingUp.size > 0) {
+            const partitions = [...this.catchingUp];
+            const entries = await this.ingest.read(this.group, this.name, partitions, { pending: true, count: this.batchSize, blockMs: 0 });
+            for (const p of partitions) {
+              if (!entries.some((e) => e.partition === p)) this.catchingUp.delete(p);
+            }
+            await this.handle(entries, []);
+            continue;
+          }
+          if (this.owned.size === 0) {
+            await this.idle(this.leaseTtlMs / 3);
+            continue;
+          }
+          ahead = this.readFresh();
         }
+        const { partitions } = ahead;
+        const entries = await ahead.entries;
+        ahead = null;
+        // Read the next batch while this one is folded, published and committed.
+        if (this.running && this.releasing.size === 0 && this.catchingUp.size === 0 && this.owned.size > 0) ahead = this.readFresh();
+        const idle = partitions.filter((p) => !entries.some((e) => e.partition === p));
+        await this.handle(entries, idle);
       } catch (error) {
         if (!this.running) break;
         const message = (error as Error).message;
         this.log.error({ error: message }, 'processor batch failed; retrying in 1 s');
+        // What was read ahead is pending too; it is redone with the rest.
+        await ahead?.entries.catch(() => {});
+        ahead = null;
+        await this.committing.catch(() => {});
+        this.committing = Promise.resolve();
         // The failed batch is still pending: redo it before reading anything
-        // newer, or the duplicate check would later skip it as old.
+        // newer, or the duplicate check would later skip it as old. Windows
+        // restart from their last commit, which covers exactly the acknowledged entries.
         for (const p of this.owned) this.catchingUp.add(p);
+        this.windows.clear();
         await this.idle(1000);
         // Redis lost its data (restart without persistence): the group is gone too.
         if (message.includes('NOGROUP')) await this.ingest.ensureGroup(this.group).catch(() => {});
       }
     }
+    await ahead?.entries.catch(() => {});
   }
 
-  private async handle(entries: IngestEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    const requests: PublishRequest[] = [];
-    for (const entry of entries) {
-      const problem = entry.event ? this.misplaced(entry.event.topic, entry.partition) : entry.problem;
-      if (!entry.event || problem) {
-        this.stats.malformed++;
-        this.log.warn({ partition: entry.partition, id: entry.id, problem }, `skipping malformed ingest entry: ${problem}`);
-        continue;
-      }
-      const publishAs = this.rules.plan(entry.event.topic).publishAs;
-      for (const routed of this.router(entry.event)) {
-        requests.push({ topic: routed.topic === entry.event.topic ? publishAs : routed.topic, body: routed.body, source: { partition: entry.partition, id: entry.id } });
-      }
-    }
-    const ids = await this.broker.publish(requests);
-    for (const id of ids) {
-      if (id === null) this.stats.duplicatesSkipped++;
-      else this.stats.published++;
-    }
-    await this.ingest.ack(this.group, entries);
-    this.stats.processed += entries.length;
+  private readFresh(): { partitions: number[]; entries: Promise<IngestEntry[]> } {
+    const partitions = [...this.owned];
+    const entries = this.ingest.read(this.group, this.name, partitions, { pending: false, count: this.batchSize, blockMs: this.blockMs });
+    // Handled when awaited; this keeps a failure meanwhile from being reported as unhandled.
+    entries.catch(() => {});
+    return { partitions, entries };
   }
 
-  /**
-   * An entry a producer wrote to the wrong partition would be published out
-   * of order with the rest of its topic, and escape duplicate suppression.
-   */
-  private misplaced(topic: string, partition: number): string | undefined {
-    const home = this.ingest.partitionOf(topic);
-    return home === partition ? undefined : `topic "${topic}" belongs to partition ${home}, not ${partition}`;
+  /** Loads the window state of partitions about to be used, from their checkpoints. */
+  private async loadWindows(partitions: Iterable<number>): Promise<void> {
+    for (const p of partitions) {
+      if (this.windows.has(p) || !this.owned.has(p)) continue;
+      const stored = await this.state.checkpoint(this.group, p);
+      let windows = new PartitionWindows();
+      if (stored) {
+        try {
+          const plans = new Map<string, WindowPlan>();
+          windows = PartitionWindows.restore(JSON.parse(stored) as WindowsSnapshot, (topic, label) => {
+            const key = `${topic}\u0000${label}`;
+            if (!plans.has(key)) plans.set(key, this.rules.plan(topic).windows.find((w) => w.label === label)!);
+            return plans.get(key);
+          });
+        } catch (error) {
+          this.log.error({ partition: p, error: (error as Error).message }, `window checkpoint of partition ${p} is unreadable; its windows start empty`);
+        }
+      }
+      this.windows.set(p, windows);
+    }
+  }
+
+  private async handle(entries: IngestEntry[], idle: number[]): Promise<void> {
+    if (entries.length === 0 && idle.length === 0) return;
+    await this.loadWindows(new Set([...entries.map((e) => e.partition), ...idle]));
+    const batch = planBatch(entries, idle, Date.now(), {
+      rules: this.rules,
+      partitionOf: (topic) => this.ingest.partitionOf(topic),
+      windows: (p) => this.windows.get(p)!,
+      owns: (p) => this.owned.has(p),
+    });
+    this.stats.lateEvents += batch.late;
+    if (batch.letters.length > 0) {
+      this.stats.deadLetters += batch.letters.length;
+      const first = batch.letters[0];
+      this.log.warn({ count: batch.letters.length, code: first.code, partition: first.partition, id: first.id }, `${batch.letters.length} ingest entries sent to the dead-letter stream; first: ${first.reason}`);
+      // Before the commit: a crash in between may file a letter twice, never lose one.
+      await this.state.deadLetter(batch.letters);
+    }
+    if (batch.requests.length > 0) {
+      const ids = await this.broker.publish(batch.requests);
+      for (const id of ids) {
+        if (id === null) this.stats.duplicatesSkipped++;
+        else this.stats.published++;
+      }
+    }
+    // The previous commit has been on its way meanwhile; its failure stops this batch here.
+    await this.committing;
+    this.committing = this.commit(batch.commits);
+    let open = 0;
+    for (const w of this.windows.values()) open += w.size;
+    this.stats.windowsOpen = open;
+  }
+
+  private async commit(commits: PartitionCommit[]): Promise<void> {
+    await Promise.all(commits.map((c) => this.state.commit(this.group, c.partition, c.ids, c.checkpoint)));
+    for (const c of commits) this.stats.processed += c.ids.length;
   }
 
   private idle(ms: number): Promise<void> {

@@ -28,7 +28,7 @@ class FailingOnceBus extends MemoryBus {
 }
 
 /** What the processor's process hands it: the three roles of one bus. */
-const roles = (bus: Bus) => ({ ingest: bus.ingest, coordination: bus.coordination, broker: bus.broker });
+const roles = (bus: Bus) => ({ ingest: bus.ingest, coordination: bus.coordination, broker: bus.broker, state: bus.state });
 
 const values = async (bus: Bus, topic: string): Promise<number[]> =>
   (await bus.broker.history(topic, '0-0', 10_000)).entries.map((e) => JSON.parse(e.body).value as number);
@@ -73,13 +73,17 @@ describe('processor', () => {
     }
   }
 
-  test('an entry written to the wrong partition is refused as malformed, not published out of order', () =>
+  test('an entry written to the wrong partition goes to the dead-letter stream, not published out of order', () =>
     onRedis('misplaced', 2, async (bus, raw, processor) => {
       const wrong = 1 - bus.ingest.partitionOf('orders');
       await raw.sendCommand(['XADD', keyNames('misplaced').ingest(wrong), '*', 'topic', 'orders', 'value', '1']);
       await raw.sendCommand(['XADD', keyNames('misplaced').ingest(bus.ingest.partitionOf('orders')), '*', 'topic', 'orders', 'value', '2']);
       await eventually(() => processor.stats.processed === 2, 5000, 'both entries handled');
-      assert.equal(processor.stats.malformed, 1);
+      assert.equal(processor.stats.deadLetters, 1);
+      const [letter] = await bus.state.deadLetters(10);
+      assert.equal(letter.code, 'misplaced_entry');
+      assert.equal(letter.partition, wrong);
+      assert.deepEqual(JSON.parse(letter.entry), { topic: 'orders', ts: JSON.parse(letter.entry).ts, value: 1 });
       assert.deepEqual(await values(bus, 'orders'), [2]);
     }));
 
