@@ -37,6 +37,13 @@ export interface ReadOptions {
   blockMs: number;
 }
 
+/** What a fenced read returned. */
+export interface FencedRead {
+  entries: IngestEntry[];
+  /** Partitions not read because another processor holds their lease. */
+  refused: number[];
+}
+
 export interface IngestLog {
   /** Number of ingest stream partitions. */
   readonly partitions: number;
@@ -58,4 +65,12 @@ export interface IngestLog {
 
   /** Acknowledges processed entries. */
   ack(group: string, entries: readonly Pick<IngestEntry, 'partition' | 'id'>[]): Promise<void>;
+
+  /**
+   * `read`, fenced by partition leases: a partition whose lease another
+   * processor than `owner` holds is not read and is listed in `refused`. A
+   * processor that paused past its lease thus never takes entries its
+   * successor has moved on from (they would stay pending with it, unseen).
+   */
+  readFenced(owner: string, group: string, consumer: string, partitions: readonly number[], options: ReadOptions): Promise<FencedRead>;
 }

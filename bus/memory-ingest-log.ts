@@ -6,7 +6,7 @@
  */
 import { ID_ZERO } from '../protocol/index.js';
 import { EntryQueue } from './entry-queue.js';
-import type { IngestEntry, IngestEvent, IngestLog, ReadOptions } from './ingest-log.js';
+import type { FencedRead, IngestEntry, IngestEvent, IngestLog, ReadOptions } from './ingest-log.js';
 import { partitionOf } from './partition.js';
 import { StreamIdClock } from './stream-id.js';
 
@@ -101,6 +101,11 @@ export class MemoryIngestLog implements IngestLog {
 
   async ack(group: string, entries: readonly Pick<IngestEntry, 'partition' | 'id'>[]): Promise<void> {
     for (const { partition, id } of entries) this.group(group, partition).pending.delete(id);
+  }
+
+  /** In one process no lease is lost to a pause, so nothing is ever refused. */
+  async readFenced(_owner: string, group: string, consumer: string, partitions: readonly number[], options: ReadOptions): Promise<FencedRead> {
+    return { entries: await this.read(group, consumer, partitions, options), refused: [] };
   }
 
   /** Ends blocked reads (they resolve empty); later calls fail. */

@@ -1,7 +1,8 @@
 /**
  * The processor state in memory: checkpoints in a map and a capped
  * dead-letter list. Commits acknowledge through the memory ingest log; one
- * process and no awaits in between make the pair atomic.
+ * process and no awaits in between make the pair atomic. The lease fence
+ * is the processor's own: in one process a lease is never lost to a pause.
  */
 import { EntryQueue } from './entry-queue.js';
 import type { MemoryIngestLog } from './memory-ingest-log.js';
@@ -22,10 +23,11 @@ export class MemoryProcessorState implements ProcessorState {
     return this.checkpoints.get(`${group}\u0000${partition}`) ?? null;
   }
 
-  async commit(group: string, partition: number, ids: readonly string[], checkpoint: string | null): Promise<void> {
+  async commit(_owner: string, group: string, partition: number, ids: readonly string[], checkpoint: string | null): Promise<boolean> {
     // Acknowledge first: it is what throws (unknown group or partition), and then nothing changed.
     await this.ingest.ack(group, ids.map((id) => ({ partition, id })));
     if (checkpoint !== null) this.checkpoints.set(`${group}\u0000${partition}`, checkpoint);
+    return true;
   }
 
   async deadLetter(letters: readonly DeadLetter[]): Promise<void> {

@@ -33,9 +33,11 @@ export interface ProcessorState {
   /**
    * Acknowledges `ids` on a partition and, when `checkpoint` is not null,
    * stores it as the partition's window checkpoint — both or neither, so a
-   * checkpoint always covers exactly the acknowledged entries.
+   * checkpoint always covers exactly the acknowledged entries. Fenced by the
+   * partition lease: resolves false, having done nothing, when a processor
+   * other than `owner` holds it.
    */
-  commit(group: string, partition: number, ids: readonly string[], checkpoint: string | null): Promise<void>;
+  commit(owner: string, group: string, partition: number, ids: readonly string[], checkpoint: string | null): Promise<boolean>;
 
   /** Appends to the dead-letter stream (capped; oldest dropped first). */
   deadLetter(letters: readonly DeadLetter[]): Promise<void>;

@@ -3,11 +3,12 @@
  * group. Blocking reads get a connection of their own; everything else shares
  * the bus's command connection.
  */
-import type { IngestEntry, IngestEvent, IngestLog, ReadOptions } from './ingest-log.js';
+import type { FencedRead, IngestEntry, IngestEvent, IngestLog, ReadOptions } from './ingest-log.js';
 import { checkEvent } from './ingest-event.js';
 import type { KeyNames } from './keys.js';
 import { partitionOf } from './partition.js';
 import { createRedisClient, type BusLogger, type RedisClient } from './redis-connection.js';
+import { FENCED_READ, runScript } from './redis-scripts.js';
 
 export interface RedisIngestLogOptions {
   /** Ingest stream partitions. Every service must use the same number. */
@@ -136,6 +137,44 @@ export class RedisIngestLog implements IngestLog {
       byPartition.set(partition, ids);
     }
     await Promise.all([...byPartition].map(([p, ids]) => this.client.sendCommand(['XACK', this.keys.ingest(p), group, ...ids])));
+  }
+
+  async readFenced(owner: string, group: string, consumer: string, partitions: readonly number[], options: ReadOptions): Promise<FencedRead> {
+    // Scripts cannot block, so each partition is read by one fenced script
+    // (pipelined), and only when all came back empty does the reader wait,
+    // with XREAD BLOCK after each stream's newest id, for something to arrive.
+    const replies = await Promise.all(
+      partitions.map((p) => runScript(this.client, FENCED_READ, [this.keys.ingest(p), this.keys.lease(p)], [owner, group, consumer, String(options.count), options.pending ? '0' : '>'])),
+    );
+    const now = Date.now();
+    const entries: IngestEntry[] = [];
+    const refused: number[] = [];
+    const newest: [number, string][] = [];
+    replies.forEach((reply, i) => {
+      const partition = partitions[i];
+      if (reply === -1) refused.push(partition);
+      else if (typeof reply === 'string') newest.push([partition, reply]);
+      else for (const [id, fields] of reply as StreamEntryReply[]) entries.push(this.toEntry(partition, id, fields, now));
+    });
+    if (entries.length === 0 && !options.pending && newest.length > 0 && options.blockMs > 0) {
+      const args = ['XREAD', 'COUNT', '1', 'BLOCK', String(options.blockMs), 'STREAMS', ...newest.map(([p]) => this.keys.ingest(p)), ...newest.map(([, id]) => id)];
+      try {
+        await (await this.readerConnection()).sendCommand(args);
+      } catch (error) {
+        if (!this.closed) throw error;
+      }
+    }
+    return { entries, refused };
+  }
+
+  private toEntry(partition: number, id: string, fields: Fields | null, now: number): IngestEntry {
+    const { event, problem } = fieldsToEvent(fields, now);
+    const entry: IngestEntry = { partition, id, event };
+    if (problem) {
+      entry.problem = problem;
+      if (fields) entry.raw = Object.fromEntries(Array.from({ length: fields.length >> 1 }, (_, i) => [fields[2 * i], fields[2 * i + 1]]));
+    }
+    return entry;
   }
 
   /** Closes the blocking-read connection; a read in progress resolves empty. */

@@ -22,15 +22,15 @@ export class RedisProcessorState implements ProcessorState {
     return (await this.client.sendCommand(['GET', this.keys.windows(partition, group)])) as string | null;
   }
 
-  async commit(group: string, partition: number, ids: readonly string[], checkpoint: string | null): Promise<void> {
-    const keys = [this.keys.ingest(partition), this.keys.windows(partition, group)];
+  async commit(owner: string, group: string, partition: number, ids: readonly string[], checkpoint: string | null): Promise<boolean> {
+    const keys = [this.keys.ingest(partition), this.keys.windows(partition, group), this.keys.lease(partition)];
     // Earlier slices only acknowledge; the last one carries the checkpoint, so a
     // checkpoint is never stored ahead of the acknowledgements it covers.
     for (let i = MAX_IDS_PER_COMMIT; i < ids.length; i += MAX_IDS_PER_COMMIT) {
-      await runScript(this.client, COMMIT, keys, [group, '', ...ids.slice(i - MAX_IDS_PER_COMMIT, i)]);
+      if ((await runScript(this.client, COMMIT, keys, [owner, group, '', ...ids.slice(i - MAX_IDS_PER_COMMIT, i)])) !== 1) return false;
     }
     const from = Math.max(0, Math.ceil(ids.length / MAX_IDS_PER_COMMIT) - 1) * MAX_IDS_PER_COMMIT;
-    await runScript(this.client, COMMIT, keys, [group, checkpoint ?? '', ...ids.slice(from)]);
+    return (await runScript(this.client, COMMIT, keys, [owner, group, checkpoint ?? '', ...ids.slice(from)])) === 1;
   }
 
   async deadLetter(letters: readonly DeadLetter[]): Promise<void> {

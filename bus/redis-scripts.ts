@@ -141,12 +141,37 @@ return out
 
 /**
  * Acknowledges entries of an ingest partition and stores the partition's
- * window checkpoint in one step (both keys share the partition's hash tag).
- *   KEYS: ingest stream, checkpoint key
- *   ARGV: group, checkpoint ('' = leave it), then the entry ids
+ * window checkpoint in one step (the keys share the partition's hash tag),
+ * unless another processor holds the partition's lease: then nothing is
+ * done and 0 is returned, so a processor that lost a partition cannot
+ * overwrite its new owner's checkpoint.
+ *   KEYS: ingest stream, checkpoint key, lease key
+ *   ARGV: owner, group, checkpoint ('' = leave it), then the entry ids
  */
 export const COMMIT = script(`
-if #ARGV > 2 then redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, 3)) end
-if ARGV[2] ~= '' then redis.call('SET', KEYS[2], ARGV[2]) end
+local holder = redis.call('GET', KEYS[3])
+if holder and holder ~= ARGV[1] then return 0 end
+if #ARGV > 3 then redis.call('XACK', KEYS[1], ARGV[2], unpack(ARGV, 4)) end
+if ARGV[3] ~= '' then redis.call('SET', KEYS[2], ARGV[3]) end
 return 1
+`);
+
+/**
+ * A consumer-group read of one partition fenced by its lease: refused (-1)
+ * when another processor holds the lease, so a processor that lost a
+ * partition (a pause longer than the lease) cannot take entries the new
+ * owner has already moved on from. Otherwise returns the entries, or, when
+ * there are none, the id of the stream's newest entry (for a blocking wait
+ * after it).
+ *   KEYS: ingest stream, lease key
+ *   ARGV: owner, group, consumer, count, '>' (new) or '0' (own pending)
+ */
+export const FENCED_READ = script(`
+local holder = redis.call('GET', KEYS[2])
+if holder and holder ~= ARGV[1] then return -1 end
+local r = redis.call('XREADGROUP', 'GROUP', ARGV[2], ARGV[3], 'COUNT', ARGV[4], 'STREAMS', KEYS[1], ARGV[5])
+if r and #r[1][2] > 0 then return r[1][2] end
+local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+if newest[1] then return newest[1][1] end
+return '0-0'
 `);

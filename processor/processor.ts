@@ -26,7 +26,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Broker, Coordination, IngestEntry, IngestLog, ProcessorState } from '../bus/index.js';
+import type { Broker, Coordination, FencedRead, IngestEntry, IngestLog, ProcessorState } from '../bus/index.js';
 import { planBatch, type PartitionCommit } from './batch.js';
 import { NO_RULES, type RuleSet, type WindowPlan } from './rules.js';
 import { PartitionWindows, type WindowsSnapshot } from './windows.js';
@@ -160,11 +160,7 @@ export class Processor {
     for (const p of [...this.owned]) {
       if (!this.running) return;
       if (await this.coordination.lease(p, this.name, this.leaseTtlMs)) continue;
-      this.owned.delete(p);
-      this.catchingUp.delete(p);
-      this.releasing.delete(p);
-      this.windows.delete(p);
-      this.log.warn({ partition: p, processor: this.name }, `processor lost the lease of partition ${p}`);
+      this.lost([p]);
     }
     // Released by the consume loop between batches, never under a batch in flight.
     const keep = [...this.owned].filter((p) => !this.releasing.has(p)).sort((a, b) => a - b);
@@ -202,7 +198,7 @@ export class Processor {
 
   private async consume(): Promise<void> {
     /** The next fresh read, issued before the current batch is handled. */
-    let ahead: { partitions: number[]; entries: Promise<IngestEntry[]> } | null = null;
+    let ahead: { partitions: number[]; entries: Promise<FencedRead> } | null = null;
     while (this.running) {
       try {
         if (!ahead) {
@@ -213,7 +209,8 @@ export class Processor {
           }
           if (this.catchingUp.size > 0) {
             const partitions = [...this.catchingUp];
-            const entries = await this.ingest.read(this.group, this.name, partitions, { pending: true, count: this.batchSize, blockMs: 0 });
+            const { entries, refused } = await this.ingest.readFenced(this.name, this.group, this.name, partitions, { pending: true, count: this.batchSize, blockMs: 0 });
+            this.lost(refused);
             for (const p of partitions) {
               if (!entries.some((e) => e.partition === p)) this.catchingUp.delete(p);
             }
@@ -227,11 +224,12 @@ export class Processor {
           ahead = this.readFresh();
         }
         const { partitions } = ahead;
-        const entries = await ahead.entries;
+        const { entries, refused } = await ahead.entries;
         ahead = null;
+        this.lost(refused);
         // Read the next batch while this one is folded, published and committed.
         if (this.running && this.releasing.size === 0 && this.catchingUp.size === 0 && this.owned.size > 0) ahead = this.readFresh();
-        const idle = partitions.filter((p) => !entries.some((e) => e.partition === p));
+        const idle = partitions.filter((p) => !refused.includes(p) && !entries.some((e) => e.partition === p));
         await this.handle(entries, idle);
       } catch (error) {
         if (!this.running) break;
@@ -255,12 +253,25 @@ export class Processor {
     await ahead?.entries.catch(() => {});
   }
 
-  private readFresh(): { partitions: number[]; entries: Promise<IngestEntry[]> } {
+  private readFresh(): { partitions: number[]; entries: Promise<FencedRead> } {
     const partitions = [...this.owned];
-    const entries = this.ingest.read(this.group, this.name, partitions, { pending: false, count: this.batchSize, blockMs: this.blockMs });
+    const entries = this.ingest.readFenced(this.name, this.group, this.name, partitions, { pending: false, count: this.batchSize, blockMs: this.blockMs });
     // Handled when awaited; this keeps a failure meanwhile from being reported as unhandled.
     entries.catch(() => {});
     return { partitions, entries };
+  }
+
+  /** Drops partitions another processor took over (seen by a fenced read or commit). */
+  private lost(partitions: readonly number[]): void {
+    for (const p of partitions) {
+      if (!this.owned.has(p)) continue;
+      this.owned.delete(p);
+      this.catchingUp.delete(p);
+      this.releasing.delete(p);
+      this.windows.delete(p);
+      this.log.warn({ partition: p, processor: this.name }, `processor lost the lease of partition ${p}`);
+    }
+    this.stats.owned = [...this.owned].sort((a, b) => a - b);
   }
 
   /** Loads the window state of partitions about to be used, from their checkpoints. */
@@ -318,8 +329,10 @@ export class Processor {
   }
 
   private async commit(commits: PartitionCommit[]): Promise<void> {
-    await Promise.all(commits.map((c) => this.state.commit(this.group, c.partition, c.ids, c.checkpoint)));
-    for (const c of commits) this.stats.processed += c.ids.length;
+    const done = await Promise.all(commits.map((c) => this.state.commit(this.name, this.group, c.partition, c.ids, c.checkpoint)));
+    // A refused commit changed nothing: the new owner redoes those entries from its own checkpoint.
+    this.lost(commits.filter((_, i) => !done[i]).map((c) => c.partition));
+    for (const [i, c] of commits.entries()) if (done[i]) this.stats.processed += c.ids.length;
   }
 
   private idle(ms: number): Promise<void> {

@@ -7,7 +7,24 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { forEachEngine } from '../support/bus-engines.js';
 
-forEachEngine('processor state', ({ make }) => {
+forEachEngine('processor state', ({ make, redisUrl }) => {
+  test('on Redis, a processor whose partition lease another holds can neither read it nor commit to it', async (t) => {
+    if (!redisUrl()) return t.skip('one process never loses a lease to a pause');
+    const bus = await make({ partitions: 1 });
+    await bus.ingest.ensureGroup('g');
+    await bus.ingest.append([{ topic: 'f', ts: 1, value: 1 }]);
+    assert.equal(await bus.coordination.lease(0, 'old', 10_000), true);
+    const read = await bus.ingest.readFenced('old', 'g', 'old', [0], { pending: false, count: 10, blockMs: 10 });
+    assert.equal(read.entries.length, 1);
+    await bus.coordination.releaseLease(0, 'old');
+    assert.equal(await bus.coordination.lease(0, 'new', 10_000), true);
+    assert.deepEqual(await bus.ingest.readFenced('old', 'g', 'old', [0], { pending: true, count: 10, blockMs: 0 }), { entries: [], refused: [0] });
+    assert.equal(await bus.state.commit('old', 'g', 0, [read.entries[0].id], '{"stale":true}'), false);
+    assert.equal(await bus.state.checkpoint('g', 0), null, 'nothing stored');
+    assert.equal((await bus.ingest.readFenced('new', 'g', 'old', [0], { pending: true, count: 10, blockMs: 0 })).entries.length, 1, 'nothing acknowledged');
+    assert.equal(await bus.state.commit('new', 'g', 0, [read.entries[0].id], '{"w":2}'), true);
+  });
+
   test('a commit acknowledges its entries and stores the checkpoint; a null checkpoint keeps the stored one', async () => {
     const bus = await make({ partitions: 2 });
     await bus.ingest.ensureGroup('g');
@@ -15,11 +32,11 @@ forEachEngine('processor state', ({ make }) => {
     const p = bus.ingest.partitionOf('a');
     const read = await bus.ingest.read('g', 'c1', [p], { pending: false, count: 10, blockMs: 10 });
     assert.equal(await bus.state.checkpoint('g', p), null);
-    await bus.state.commit('g', p, [read[0].id, read[1].id], '{"w":1}');
+    await bus.state.commit('c1', 'g', p, [read[0].id, read[1].id], '{"w":1}');
     assert.equal(await bus.state.checkpoint('g', p), '{"w":1}');
     const pending = await bus.ingest.read('g', 'c1', [p], { pending: true, count: 10, blockMs: 0 });
     assert.deepEqual(pending.map((e) => e.id), [read[2].id], 'only the uncommitted entry is pending');
-    await bus.state.commit('g', p, [read[2].id], null);
+    await bus.state.commit('c1', 'g', p, [read[2].id], null);
     assert.equal(await bus.state.checkpoint('g', p), '{"w":1}');
     assert.deepEqual(await bus.ingest.read('g', 'c1', [p], { pending: true, count: 10, blockMs: 0 }), []);
     assert.equal(await bus.state.checkpoint('other', p), null, 'checkpoints are per group');
@@ -36,7 +53,7 @@ forEachEngine('processor state', ({ make }) => {
       ids.push(...batch.map((e) => e.id));
     }
     assert.equal(ids.length, 9000);
-    await bus.state.commit('g', 0, ids, '{"n":9000}');
+    await bus.state.commit('c1', 'g', 0, ids, '{"n":9000}');
     assert.deepEqual(await bus.ingest.read('g', 'c1', [0], { pending: true, count: 10, blockMs: 0 }), []);
     assert.equal(await bus.state.checkpoint('g', 0), '{"n":9000}');
   });
