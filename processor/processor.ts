@@ -27,7 +27,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Broker, Coordination, FencedRead, IngestEntry, IngestLog, ProcessorState } from '../bus/index.js';
-import { planBatch, type PartitionCommit } from './batch.js';
+import { planBatch, type Batch, type PartitionCommit } from './batch.js';
 import { NO_RULES, type RuleSet, type WindowPlan } from './rules.js';
 import { PartitionWindows, type WindowsSnapshot } from './windows.js';
 
@@ -87,7 +87,9 @@ export class Processor {
   private rules: RuleSet;
   /** Window state of owned partitions, loaded from their checkpoint when first needed. */
   private readonly windows = new Map<number, PartitionWindows>();
-  /** The last batch's commit, in flight while the next batch is read and published. */
+  /** The last batch's publishes (then its commit being issued), in flight while the next batch is read and folded. */
+  private sending: Promise<void> = Promise.resolve();
+  /** The last batch's commit, in flight while the next batch is published. */
   private committing: Promise<void> = Promise.resolve();
   /** Partitions this processor holds the lease of. */
   private readonly owned = new Set<number>();
@@ -139,6 +141,7 @@ export class Processor {
     if (this.leaseTimer) clearInterval(this.leaseTimer);
     this.wakeIdle?.();
     await this.loop;
+    await this.sending.catch(() => {});
     await this.committing.catch(() => {});
     await this.leaseWork;
     await Promise.all([...this.owned].map((p) => this.coordination.releaseLease(p, this.name).catch(() => {})));
@@ -204,10 +207,12 @@ export class Processor {
         if (!ahead) {
           if (this.releasing.size > 0) {
             // Nothing of a released partition may be in flight: its next owner claims what is pending.
-            await this.committing;
+            await this.settle();
             await this.exclusive(() => this.releaseMarked());
           }
           if (this.catchingUp.size > 0) {
+            // A pending read must see the acknowledgements of what is in flight, or it would redo it.
+            await this.settle();
             const partitions = [...this.catchingUp];
             const { entries, refused } = await this.ingest.readFenced(this.name, this.group, this.name, partitions, { pending: true, count: this.batchSize, blockMs: 0 });
             this.lost(refused);
@@ -238,8 +243,9 @@ export class Processor {
         // What was read ahead is pending too; it is redone with the rest.
         await ahead?.entries.catch(() => {});
         ahead = null;
+        await this.settle().catch(() => {});
         await this.committing.catch(() => {});
-        this.committing = Promise.resolve();
+        this.sending = this.committing = Promise.resolve();
         // The failed batch is still pending: redo it before reading anything
         // newer, or the duplicate check would later skip it as old. Windows
         // restart from their last commit, which covers exactly the acknowledged entries.
@@ -251,6 +257,7 @@ export class Processor {
       }
     }
     await ahead?.entries.catch(() => {});
+    await this.settle().catch(() => {});
   }
 
   private readFresh(): { partitions: number[]; entries: Promise<FencedRead> } {
@@ -278,6 +285,8 @@ export class Processor {
   private async loadWindows(partitions: Iterable<number>): Promise<void> {
     for (const p of partitions) {
       if (this.windows.has(p) || !this.owned.has(p)) continue;
+      // A commit still in flight for this partition must land before its checkpoint is read.
+      await this.settle();
       const stored = await this.state.checkpoint(this.group, p);
       let windows = new PartitionWindows();
       if (stored) {
@@ -306,6 +315,18 @@ export class Processor {
       owns: (p) => this.owned.has(p),
     });
     this.stats.lateEvents += batch.late;
+    let open = 0;
+    for (const w of this.windows.values()) open += w.size;
+    this.stats.windowsOpen = open;
+    // This batch was folded while the previous one's messages were on their
+    // way; its own go out only once those have all been accepted.
+    await this.sending;
+    this.sending = this.send(batch);
+    // Awaited by the next batch (or stop); until then a failure must not count as unhandled.
+    this.sending.catch(() => {});
+  }
+
+  private async send(batch: Batch): Promise<void> {
     if (batch.letters.length > 0) {
       this.stats.deadLetters += batch.letters.length;
       const first = batch.letters[0];
@@ -323,9 +344,13 @@ export class Processor {
     // The previous commit has been on its way meanwhile; its failure stops this batch here.
     await this.committing;
     this.committing = this.commit(batch.commits);
-    let open = 0;
-    for (const w of this.windows.values()) open += w.size;
-    this.stats.windowsOpen = open;
+    this.committing.catch(() => {});
+  }
+
+  /** Waits until everything handed to Redis has been answered (before a release, a redo or stopping). */
+  private async settle(): Promise<void> {
+    await this.sending;
+    await this.committing;
   }
 
   private async commit(commits: PartitionCommit[]): Promise<void> {
