@@ -90,6 +90,8 @@ interface ProcessorRun {
   eventsPerSecond: number;
   /** CPU seconds of the processor processes per million events. */
   cpuSecondsPerMillion: number;
+  /** eventsPerSecond ÷ the publish-script reference of the same run. */
+  ratioToPublishScript?: number;
 }
 
 async function cpuSeconds(pid: number): Promise<number> {
@@ -275,6 +277,8 @@ async function main(): Promise<void> {
         reference.redisBenchmarkSet.push(redisBenchmark(redis));
         for (const [n, p, agg] of shapes) {
           const r = await processorRun(redis, queued, n, p, agg, config);
+          // The ratio is taken within the run: the machine's load changes between runs.
+          r.ratioToPublishScript = r.eventsPerSecond / reference.publishScript[run];
           proc.push(r);
           process.stderr.write(`processor ${JSON.stringify(r)}\n`);
         }
@@ -294,12 +298,12 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(result));
 
     if (proc.length > 0) {
-      console.log(`\nProcessor, ${EVENTS} queued events over ${TOPICS} topics, median of ${RUNS} runs (reference: rt's publish script pipelined ${Math.round(ref)}/s; redis-benchmark SET -P 32 ${Math.round(median(reference.redisBenchmarkSet))}/s)`);
-      console.log('processes  partitions  work                     events/s   × publish script   CPU s per 1M events');
+      console.log(`\nProcessor, ${EVENTS} queued events over ${TOPICS} topics, median of ${RUNS} runs; ratios are medians of per-run ratios (reference: rt's publish script pipelined ${Math.round(ref)}/s; redis-benchmark SET -P 32 ${Math.round(median(reference.redisBenchmarkSet))}/s)`);
+      console.log('processes  partitions  work                         events/s   × publish script   CPU s per 1M events');
       for (const [n, p, agg] of shapes) {
         const rs = proc.filter((r) => r.processes === n && r.partitions === p && r.aggregate === agg);
         const eps = median(rs.map((r) => r.eventsPerSecond));
-        console.log(`${String(n).padStart(9)}  ${String(p).padStart(10)}  ${(agg ? 'count,avg,max,p95 × 1s,10s' : 'pass-through').padEnd(24)} ${Math.round(eps).toString().padStart(9)}   ${(eps / ref).toFixed(2).padStart(16)}   ${median(rs.map((r) => r.cpuSecondsPerMillion)).toFixed(1).padStart(19)}`);
+        console.log(`${String(n).padStart(9)}  ${String(p).padStart(10)}  ${(agg ? 'count,avg,max,p95 × 1s,10s' : 'pass-through').padEnd(26)} ${Math.round(eps).toString().padStart(9)}   ${median(rs.map((r) => r.ratioToPublishScript!)).toFixed(2).padStart(16)}   ${median(rs.map((r) => r.cpuSecondsPerMillion)).toFixed(1).padStart(19)}`);
       }
     }
     if (e2e.length > 0) {
