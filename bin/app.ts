@@ -37,13 +37,12 @@ export interface StartOptions {
 
 async function createBus(config: Config, log: Logger): Promise<Bus> {
   if (!config.redisUrl) {
-    return new MemoryBus({ partitions: config.partitions, historyMaxLen: config.historyMaxLen, ingestMaxLen: config.ingestMaxLen });
+    return new MemoryBus({ partitions: config.partitions, historyMaxLen: config.historyMaxLen });
   }
   const bus = new RedisBus({
     url: config.redisUrl,
     partitions: config.partitions,
     historyMaxLen: config.historyMaxLen,
-    ingestMaxLen: config.ingestMaxLen,
     keyPrefix: config.keyPrefix,
     log: log.child({ component: 'bus' }),
   });
@@ -85,7 +84,14 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
       });
     });
     if (roles.includes('ingest')) {
-      const ingest = createIngestRouter({ ingest: bus.ingest, log: log.child({ component: 'ingest' }), maxBodyBytes: config.maxBodyBytes });
+      const ingest = createIngestRouter({
+        ingest: bus.ingest,
+        log: log.child({ component: 'ingest' }),
+        maxBodyBytes: config.maxBodyBytes,
+        backlog: { maxEntries: config.ingestMaxLen, maxAgeMs: config.ingestMaxAgeMs },
+      });
+      await ingest.start();
+      closers.push(() => ingest.close());
       ingestStats = ingest.stats;
       app.use(ingest.router);
     }

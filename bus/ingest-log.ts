@@ -35,6 +35,18 @@ export interface ReadOptions {
   blockMs: number;
 }
 
+/** What one partition keeps: its unprocessed backlog. */
+export interface PartitionBacklog {
+  partition: number;
+  /**
+   * Entries kept: everything from the oldest entry that some consumer group
+   * has not yet read or not yet acknowledged (with no group yet, everything).
+   */
+  entries: number;
+  /** Age of the oldest kept entry in ms, by its id's time (0 when none is kept). */
+  oldestAgeMs: number;
+}
+
 export interface IngestLog {
   /** Number of ingest stream partitions. */
   readonly partitions: number;
@@ -56,4 +68,12 @@ export interface IngestLog {
 
   /** Acknowledges processed entries. */
   ack(group: string, entries: readonly Pick<IngestEntry, 'partition' | 'id'>[]): Promise<void>;
+
+  /**
+   * Removes, on every partition, the entries that every consumer group has
+   * acknowledged, and reports what is left. It never removes an entry that a
+   * group has not read or not acknowledged, and removes nothing from a
+   * partition without a group: an appended entry stays until it is processed.
+   */
+  trimAcknowledged(): Promise<PartitionBacklog[]>;
 }

@@ -10,8 +10,6 @@ import { MemoryIngestLog } from './memory-ingest-log.js';
 export interface MemoryBusOptions {
   /** Ingest stream partitions (default 4). */
   partitions?: number;
-  /** Entries kept per ingest partition (default 100 000). */
-  ingestMaxLen?: number;
   /** Entries kept per topic history (default 10 000). */
   historyMaxLen?: number;
 }

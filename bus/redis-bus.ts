@@ -16,8 +16,6 @@ export interface RedisBusOptions {
   url: string;
   /** Ingest stream partitions (default 4). Every service must use the same number. */
   partitions?: number;
-  /** Approximate entries kept per ingest partition (default 100 000). */
-  ingestMaxLen?: number;
   /** Approximate entries kept per topic history (default 10 000). */
   historyMaxLen?: number;
   /** Prefix of every key (default "rt"). */
@@ -38,7 +36,7 @@ export class RedisBus implements Bus {
     const keys = keyNames(options.keyPrefix);
     const log = options.log ?? silent;
     this.client = createRedisClient(options.url, log, 'commands');
-    this.ingest = new RedisIngestLog(this.client, options.url, keys, log, { partitions: options.partitions ?? 4, ingestMaxLen: options.ingestMaxLen ?? 100_000 });
+    this.ingest = new RedisIngestLog(this.client, options.url, keys, log, { partitions: options.partitions ?? 4 });
     this.coordination = new RedisCoordination(this.client, keys);
     this.broker = new RedisBroker(this.client, options.url, keys, log, { historyMaxLen: options.historyMaxLen ?? 10_000 });
   }

@@ -1,19 +1,19 @@
 /**
  * The ingest log on Redis: one stream per partition, read through a consumer
- * group. Blocking reads get a connection of their own; everything else shares
+ * group. Appends never trim; `trimAcknowledged` removes only what every group
+ * has acknowledged. Blocking reads get a connection of their own; everything else shares
  * the bus's command connection.
  */
-import type { IngestEntry, IngestEvent, IngestLog, ReadOptions } from './ingest-log.js';
+import type { IngestEntry, IngestEvent, IngestLog, PartitionBacklog, ReadOptions } from './ingest-log.js';
 import { checkEvent } from './ingest-event.js';
 import type { KeyNames } from './keys.js';
 import { partitionOf } from './partition.js';
 import { createRedisClient, type BusLogger, type RedisClient } from './redis-connection.js';
+import { runScript, TRIM_ACKED } from './redis-scripts.js';
 
 export interface RedisIngestLogOptions {
   /** Ingest stream partitions. Every service must use the same number. */
   partitions: number;
-  /** Approximate entries kept per ingest partition. */
-  ingestMaxLen: number;
 }
 
 type Fields = string[];
@@ -43,7 +43,6 @@ function fieldsToEvent(fields: Fields | null, now: number): { event: IngestEvent
 
 export class RedisIngestLog implements IngestLog {
   readonly partitions: number;
-  private readonly ingestMaxLen: string;
   private reader: RedisClient | null = null;
   private closed = false;
 
@@ -55,7 +54,6 @@ export class RedisIngestLog implements IngestLog {
     options: RedisIngestLogOptions,
   ) {
     this.partitions = options.partitions;
-    this.ingestMaxLen = String(options.ingestMaxLen);
   }
 
   partitionOf(topic: string): number {
@@ -65,7 +63,7 @@ export class RedisIngestLog implements IngestLog {
   async append(events: IngestEvent[]): Promise<string[]> {
     return Promise.all(
       events.map((event) => {
-        const args = ['XADD', this.keys.ingest(this.partitionOf(event.topic)), 'MAXLEN', '~', this.ingestMaxLen, '*', 'topic', event.topic, 'ts', String(event.ts)];
+        const args = ['XADD', this.keys.ingest(this.partitionOf(event.topic)), '*', 'topic', event.topic, 'ts', String(event.ts)];
         if (event.value !== undefined) args.push('value', String(event.value));
         if (event.data !== undefined) args.push('data', JSON.stringify(event.data));
         return this.client.sendCommand(args) as Promise<string>;
@@ -133,6 +131,15 @@ export class RedisIngestLog implements IngestLog {
       byPartition.set(partition, ids);
     }
     await Promise.all([...byPartition].map(([p, ids]) => this.client.sendCommand(['XACK', this.keys.ingest(p), group, ...ids])));
+  }
+
+  async trimAcknowledged(): Promise<PartitionBacklog[]> {
+    return Promise.all(
+      Array.from({ length: this.partitions }, async (_, partition) => {
+        const [entries, oldestAgeMs] = (await runScript(this.client, TRIM_ACKED, [this.keys.ingest(partition)], [])) as [number, number];
+        return { partition, entries, oldestAgeMs };
+      }),
+    );
   }
 
   /** Closes the blocking-read connection; a read in progress resolves empty. */

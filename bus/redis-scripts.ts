@@ -85,6 +85,45 @@ redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
 return redis.call('ZCARD', KEYS[1])
 `);
 
+/**
+ * Trims an ingest partition to what some consumer group still needs and
+ * reports what is left. For each group the oldest entry it still needs is its
+ * oldest pending (delivered, unacknowledged) entry or, with none pending, the
+ * first entry after its last-delivered id (never delivered yet); entries
+ * before the oldest of those are removed with XTRIM MINID. A stream without
+ * groups is left whole. Ages use the Redis server's clock, like the ids.
+ *   KEYS: ingest stream   returns {entries kept, age of the oldest in ms}
+ */
+export const TRIM_ACKED = script(`
+local function parse(id)
+  local ms, seq = string.match(id, '^(%d+)-(%d+)$')
+  return tonumber(ms), tonumber(seq)
+end
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0} end
+local minms, minseq
+for _, g in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
+  local info = {}
+  for i = 1, #g, 2 do info[g[i]] = g[i + 1] end
+  local ms, seq
+  if info['pending'] > 0 then
+    ms, seq = parse(redis.call('XPENDING', KEYS[1], info['name'])[2])
+  else
+    ms, seq = parse(info['last-delivered-id'])
+    seq = seq + 1
+  end
+  if minms == nil or ms < minms or (ms == minms and seq < minseq) then minms, minseq = ms, seq end
+end
+if minms ~= nil then
+  redis.call('XTRIM', KEYS[1], 'MINID', string.format('%.0f-%.0f', minms, minseq))
+end
+local len = redis.call('XLEN', KEYS[1])
+if len == 0 then return {0, 0} end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local oldest = parse(redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1][1])
+return {len, math.max(0, now - oldest)}
+`);
+
 /** EVALSHA, falling back to EVAL once when the script cache is empty (fresh or failed-over Redis). */
 export async function runScript(client: { sendCommand(args: string[]): Promise<unknown> }, script: Script, keys: string[], args: string[]): Promise<unknown> {
   try {

@@ -2,25 +2,45 @@
  * The ingest HTTP API: `POST /v1/events` validates producer events and
  * appends them to the ingest stream in one pipelined batch. A request is
  * all-or-nothing: if any event is invalid, none is appended and the answer
- * names each invalid item.
+ * names each invalid item. A request with events for a partition whose
+ * unprocessed backlog is over its bound is refused whole with 503 and
+ * Retry-After; requests for other partitions go on (see BacklogGuard).
  */
 import express, { type ErrorRequestHandler, type Request, type Response, type Router } from 'express';
 import { checkEvent, type IngestEvent, type IngestLog } from '../bus/index.js';
+import { BacklogGuard, type BacklogBounds, type BacklogStats } from './backlog-guard.js';
 import { bodyFormat, parseBody } from './parse-body.js';
 
 export interface IngestLogger {
+  info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
 }
 
 export interface IngestOptions {
   /** Where accepted events go. */
-  ingest: Pick<IngestLog, 'append'>;
+  ingest: Pick<IngestLog, 'append' | 'partitions' | 'partitionOf' | 'trimAcknowledged'>;
   log: IngestLogger;
   /** Largest request body in bytes (default 1 MiB). */
   maxBodyBytes?: number;
   /** Most events in one request (default 10 000). */
   maxEvents?: number;
+  /** Backlog bounds past which a partition's events are refused with 503 (default 100 000 entries, 10 minutes). */
+  backlog?: Partial<BacklogBounds>;
+  /** How often the backlog is trimmed and measured, in ms (default 200). */
+  backlogPollMs?: number;
+}
+
+/** Seconds a producer is asked to wait (Retry-After) when a partition's backlog is full. */
+export const BACKLOG_RETRY_AFTER_S = 1;
+
+/** The ingest API: its router, counters, and the backlog guard's lifecycle. */
+export interface IngestService {
+  router: Router;
+  stats: IngestStats;
+  /** Measures the backlog once and starts polling it; call before serving. */
+  start(): Promise<void>;
+  close(): Promise<void>;
 }
 
 /** Counters exposed on /healthz and as metrics. */
@@ -28,6 +48,7 @@ export interface IngestStats {
   requests: number;
   accepted: number;
   rejected: number;
+  backlog: BacklogStats;
 }
 
 /** Most per-item errors listed in one answer. */
@@ -38,11 +59,12 @@ function problem(res: Response, status: number, error: string, message: string, 
 }
 
 /** Builds the router for `/v1/events` and the stats it counts into. */
-export function createIngestRouter(options: IngestOptions): { router: Router; stats: IngestStats } {
+export function createIngestRouter(options: IngestOptions): IngestService {
   const { ingest, log } = options;
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
   const maxEvents = options.maxEvents ?? 10_000;
-  const stats: IngestStats = { requests: 0, accepted: 0, rejected: 0 };
+  const guard = new BacklogGuard(ingest, { maxEntries: options.backlog?.maxEntries ?? 100_000, maxAgeMs: options.backlog?.maxAgeMs ?? 600_000 }, log, options.backlogPollMs);
+  const stats: IngestStats = { requests: 0, accepted: 0, rejected: 0, backlog: guard.stats };
   const router = express.Router();
 
   router.post(
@@ -90,6 +112,21 @@ export function createIngestRouter(options: IngestOptions): { router: Router; st
         const message = parsed.single ? `invalid event: ${errors[0].message}` : `${errors.length} of ${parsed.items.length} events are invalid; none was accepted`;
         return problem(res, 400, 'invalid_events', message, { items: errors.slice(0, MAX_LISTED_ERRORS) });
       }
+      const perPartition = new Map<number, number>();
+      for (const event of events) {
+        const partition = ingest.partitionOf(event.topic);
+        perPartition.set(partition, (perPartition.get(partition) ?? 0) + 1);
+      }
+      const full = [...perPartition.keys()].filter((p) => guard.refuses(p)).sort((a, b) => a - b);
+      if (full.length > 0) {
+        stats.rejected++;
+        for (const p of full) guard.refused(p, perPartition.get(p)!);
+        res.setHeader('Retry-After', String(BACKLOG_RETRY_AFTER_S));
+        return problem(res, 503, 'backlog_full', `the unprocessed backlog of ingest partition${full.length > 1 ? 's' : ''} ${full.join(', ')} is over its bound; nothing was accepted, retry after ${BACKLOG_RETRY_AFTER_S} s`, {
+          partitions: full,
+          topics: [...new Set(events.filter((e) => full.includes(ingest.partitionOf(e.topic))).map((e) => e.topic))].slice(0, MAX_LISTED_ERRORS),
+        });
+      }
       try {
         await ingest.append(events);
       } catch (error) {
@@ -97,6 +134,7 @@ export function createIngestRouter(options: IngestOptions): { router: Router; st
         log.error({ error: (error as Error).message }, 'append to the ingest stream failed');
         return problem(res, 503, 'unavailable', 'the ingest stream is unavailable; retry later');
       }
+      for (const [p, n] of perPartition) guard.appended(p, n);
       stats.accepted += events.length;
       res.status(202).json({ accepted: events.length });
     },
@@ -118,5 +156,5 @@ export function createIngestRouter(options: IngestOptions): { router: Router; st
     return problem(res, 500, 'internal', 'internal error');
   };
   router.use(onError);
-  return { router, stats };
+  return { router, stats, start: () => guard.start(), close: () => guard.stop() };
 }

@@ -57,6 +57,49 @@ forEachEngine('ingest log', ({ make }) => {
     const got = await reading;
     assert.deepEqual(got.map((e) => e.event?.value), [7]);
   });
+
+  test('an entry is trimmed only once every consumer group has acknowledged it, and never without a group', async () => {
+    const log = (await make({ partitions: 1 })).ingest;
+    await log.append([1, 2, 3, 4, 5].map((v) => ev('a', v)));
+    assert.equal((await log.trimAcknowledged())[0].entries, 5, 'no group yet: everything stays');
+    await log.ensureGroup('g1');
+    await log.ensureGroup('g2');
+    const read1 = await log.read('g1', 'c', [0], { pending: false, count: 100, blockMs: 10 });
+    await log.ack('g1', read1.slice(0, 3));
+    assert.equal((await log.trimAcknowledged())[0].entries, 5, 'g2 has read nothing');
+    const read2 = await log.read('g2', 'c', [0], { pending: false, count: 100, blockMs: 10 });
+    assert.equal((await log.trimAcknowledged())[0].entries, 5, 'g2 has acknowledged nothing');
+    await log.ack('g2', read2);
+    assert.equal((await log.trimAcknowledged())[0].entries, 2, 'what g1 still holds pending stays');
+    const pending = await log.read('g1', 'c', [0], { pending: true, count: 100, blockMs: 0 });
+    assert.deepEqual(pending.map((e) => e.event?.value), [4, 5], 'pending entries are intact');
+    await log.ack('g1', pending);
+    assert.deepEqual(await log.trimAcknowledged(), [{ partition: 0, entries: 0, oldestAgeMs: 0 }]);
+    await log.append([ev('a', 6)]);
+    const next = await log.read('g1', 'c', [0], { pending: false, count: 100, blockMs: 10 });
+    assert.deepEqual(next.map((e) => e.event?.value), [6], 'reading goes on after a trim');
+  });
+
+  test('the backlog counts unread entries per partition and ages by the oldest one kept', async () => {
+    const log = (await make({ partitions: 2 })).ingest;
+    await log.ensureGroup('g');
+    const topics = ['x', 'y', 'z', 'w', 'v'];
+    const hot = log.partitionOf('x');
+    const events = topics.map((t, i) => ev(t, i));
+    await log.append(events);
+    await new Promise((r) => setTimeout(r, 60));
+    const backlog = await log.trimAcknowledged();
+    assert.deepEqual(backlog.map((b) => b.partition), [0, 1]);
+    for (const b of backlog) {
+      const expected = topics.filter((t) => log.partitionOf(t) === b.partition).length;
+      assert.equal(b.entries, expected);
+      if (expected > 0) assert.ok(b.oldestAgeMs >= 40 && b.oldestAgeMs < 60_000, `age ${b.oldestAgeMs}`);
+      else assert.equal(b.oldestAgeMs, 0);
+    }
+    const read = await log.read('g', 'c', [hot], { pending: false, count: 100, blockMs: 10 });
+    await log.ack('g', read);
+    assert.equal((await log.trimAcknowledged())[hot].entries, 0);
+  });
 });
 
 test('the Redis ingest log validates entries that producers wrote to the stream directly, hostile ones included', async () => {
