@@ -89,6 +89,7 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
         log: log.child({ component: 'ingest' }),
         maxBodyBytes: config.maxBodyBytes,
         backlog: { maxEntries: config.ingestMaxLen, maxAgeMs: config.ingestMaxAgeMs },
+        idempotencyWindowMs: config.idempotencyWindowMs,
       });
       await ingest.start();
       closers.push(() => ingest.close());

@@ -15,6 +15,7 @@ export interface Config {
   historyMaxLen: number;
   ingestMaxLen: number;
   ingestMaxAgeMs: number;
+  idempotencyWindowMs: number;
   maxBodyBytes: number;
   heartbeatMs: number;
   maxSubscriptions: number;
@@ -49,6 +50,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { key: 'historyMaxLen', env: 'RT_HISTORY_MAXLEN', flag: 'history-maxlen', kind: 'int', min: 1, doc: 'messages kept per topic history' },
   { key: 'ingestMaxLen', env: 'RT_INGEST_MAXLEN', flag: 'ingest-maxlen', kind: 'int', min: 1, doc: 'unprocessed entries per ingest partition before ingest answers 503 for its events (nothing unprocessed is ever trimmed)' },
   { key: 'ingestMaxAgeMs', env: 'RT_INGEST_MAX_AGE_MS', flag: 'ingest-max-age-ms', kind: 'int', min: 0, doc: 'age of the oldest unprocessed entry of a partition before ingest answers 503 for its events; 0 = no age bound' },
+  { key: 'idempotencyWindowMs', env: 'RT_IDEMPOTENCY_WINDOW_MS', flag: 'idempotency-window-ms', kind: 'int', min: 1000, doc: 'how long ingest remembers an Idempotency-Key or event id, so a retry appends nothing twice' },
   { key: 'maxBodyBytes', env: 'RT_MAX_BODY_BYTES', flag: 'max-body-bytes', kind: 'int', min: 1, doc: 'largest ingest request body' },
   { key: 'heartbeatMs', env: 'RT_HEARTBEAT_MS', flag: 'heartbeat-ms', kind: 'int', min: 100, doc: 'WebSocket ping interval; a silent socket is dropped after one' },
   { key: 'maxSubscriptions', env: 'RT_MAX_SUBSCRIPTIONS', flag: 'max-subscriptions', kind: 'int', min: 1, max: MAX_SUBSCRIPTIONS_PER_CONNECTION, doc: 'topics per connection' },
@@ -70,6 +72,7 @@ export const DEFAULTS: Config = {
   historyMaxLen: 10_000,
   ingestMaxLen: 100_000,
   ingestMaxAgeMs: 600_000,
+  idempotencyWindowMs: 300_000,
   maxBodyBytes: 1024 * 1024,
   heartbeatMs: 25_000,
   maxSubscriptions: 1000,

@@ -35,6 +35,24 @@ export interface ReadOptions {
   blockMs: number;
 }
 
+/**
+ * Idempotency of an append. A key is remembered per partition for
+ * `windowMs`: an event whose request key or event id was already appended
+ * to its partition within the window is skipped (its id is null), so a
+ * producer's retry does not append anything twice.
+ */
+export interface AppendOptions {
+  /** Key of the whole request (the `Idempotency-Key` header). */
+  requestKey?: string;
+  /** Producer ids of the events, parallel to them (undefined = none). */
+  eventIds?: readonly (string | undefined)[];
+  /** How long keys are remembered, in ms (default 300 000). */
+  windowMs?: number;
+}
+
+/** Default idempotency window: 5 minutes. */
+export const IDEMPOTENCY_WINDOW_MS = 300_000;
+
 /** What one partition keeps: its unprocessed backlog. */
 export interface PartitionBacklog {
   partition: number;
@@ -54,8 +72,12 @@ export interface IngestLog {
   /** Partition that carries a topic's events (stable hash of the topic). */
   partitionOf(topic: string): number;
 
-  /** Appends events to their partitions, pipelined; resolves with their entry ids. */
-  append(events: IngestEvent[]): Promise<string[]>;
+  /**
+   * Appends events to their partitions; resolves with their entry ids, or
+   * null for an event skipped as a duplicate (see `AppendOptions`). Appends
+   * of the same turn of the event loop may be written together.
+   */
+  append(events: readonly IngestEvent[], options?: AppendOptions): Promise<(string | null)[]>;
 
   /** Creates the consumer group on every partition if missing (from the start of each stream). */
   ensureGroup(group: string): Promise<void>;

@@ -7,7 +7,7 @@
  */
 import { ID_ZERO } from '../protocol/index.js';
 import { EntryQueue } from './entry-queue.js';
-import type { IngestEntry, IngestEvent, IngestLog, PartitionBacklog, ReadOptions } from './ingest-log.js';
+import { IDEMPOTENCY_WINDOW_MS, type AppendOptions, type IngestEntry, type IngestEvent, type IngestLog, type PartitionBacklog, type ReadOptions } from './ingest-log.js';
 import { partitionOf } from './partition.js';
 import { StreamIdClock } from './stream-id.js';
 
@@ -41,6 +41,8 @@ function idMs(id: string): number {
 export class MemoryIngestLog implements IngestLog {
   readonly partitions: number;
   private readonly parts: PartitionState[];
+  /** Idempotency marks and when they expire (ms). */
+  private readonly seen = new Map<string, number>();
   /** Blocked readers, woken by any append. */
   private readonly waiters = new Set<() => void>();
   private closed = false;
@@ -54,16 +56,53 @@ export class MemoryIngestLog implements IngestLog {
     return partitionOf(topic, this.partitions);
   }
 
-  async append(events: IngestEvent[]): Promise<string[]> {
+  async append(events: readonly IngestEvent[], options: AppendOptions = {}): Promise<(string | null)[]> {
     this.assertOpen();
-    const ids = events.map((event) => {
-      const part = this.parts[this.partitionOf(event.topic)];
+    const now = Date.now();
+    const expires = now + (options.windowMs ?? IDEMPOTENCY_WINDOW_MS);
+    this.forgetExpired(now);
+    // The Redis engine's rule: a request key is claimed once per partition
+    // and covers all of the request's events there; an event id covers one
+    // event, so its second use is a duplicate even within one request.
+    const requestClaims = new Map<number, boolean>();
+    const ids = events.map((event, i) => {
+      const partition = this.partitionOf(event.topic);
+      let requestDuplicate = false;
+      if (options.requestKey !== undefined) {
+        let claimed = requestClaims.get(partition);
+        if (claimed === undefined) {
+          claimed = this.claim(`${partition} r ${options.requestKey}`, now, expires);
+          requestClaims.set(partition, claimed);
+        }
+        requestDuplicate = !claimed;
+      }
+      const eventId = options.eventIds?.[i];
+      const idDuplicate = eventId !== undefined && !this.claim(`${partition} e ${event.topic} ${eventId}`, now, expires);
+      if (requestDuplicate || idDuplicate) return null;
+      const part = this.parts[partition];
       const id = part.clock.next();
       part.entries.push({ id, event });
       return id;
     });
     if (ids.length > 0) this.wake();
     return ids;
+  }
+
+  /** SET NX PX: true when `mark` was free (or expired) and is now taken until `expires`. */
+  private claim(mark: string, now: number, expires: number): boolean {
+    const until = this.seen.get(mark);
+    if (until !== undefined && until > now) return false;
+    this.seen.delete(mark);
+    this.seen.set(mark, expires);
+    return true;
+  }
+
+  /** Drops expired marks from the front (insertion order is expiry order for one window). */
+  private forgetExpired(now: number): void {
+    for (const [mark, until] of this.seen) {
+      if (until > now) break;
+      this.seen.delete(mark);
+    }
   }
 
   async ensureGroup(group: string): Promise<void> {

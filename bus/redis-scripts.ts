@@ -86,6 +86,54 @@ return redis.call('ZCARD', KEYS[1])
 `);
 
 /**
+ * Appends a batch of events to one ingest partition (group commit: the
+ * events of every request of one event-loop turn), skipping duplicates.
+ * Idempotency keys share the partition's hash tag and are claimed with
+ * SET NX PX. An event is skipped when its request key was claimed before
+ * this call, or its id was claimed before (in this call too).
+ *   KEYS: ingest stream, idempotency keys...
+ *   ARGV: window ms, then per event: request key index (0 = none), id key
+ *         index (0 = none), field count, fields...
+ *   returns per event its new id, or nil when skipped
+ */
+export const APPEND = script(`
+local window = ARGV[1]
+local claimed = {}
+local function claim(k)
+  return redis.call('SET', KEYS[k], '1', 'NX', 'PX', window) ~= false
+end
+-- A request key covers all its events: the first claim decides for all.
+local function requestDuplicate(k)
+  if k == 0 then return false end
+  if claimed[k] == nil then claimed[k] = claim(k) end
+  return not claimed[k]
+end
+-- An event id covers one event: a second use, even in this call, is a duplicate.
+local function idDuplicate(k)
+  if k == 0 then return false end
+  if claimed[k] ~= nil then return true end
+  claimed[k] = true
+  return not claim(k)
+end
+local ids = {}
+local n = 0
+local i = 2
+while i <= #ARGV do
+  local fields = tonumber(ARGV[i + 2])
+  n = n + 1
+  local byRequest = requestDuplicate(tonumber(ARGV[i]))
+  local byId = idDuplicate(tonumber(ARGV[i + 1]))
+  if byRequest or byId then
+    ids[n] = false
+  else
+    ids[n] = redis.call('XADD', KEYS[1], '*', unpack(ARGV, i + 3, i + 2 + fields))
+  end
+  i = i + 3 + fields
+end
+return ids
+`);
+
+/**
  * Trims an ingest partition to what some consumer group still needs and
  * reports what is left. For each group the oldest entry it still needs is its
  * oldest pending (delivered, unacknowledged) entry or, with none pending, the

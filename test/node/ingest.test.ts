@@ -275,7 +275,7 @@ describe('POST /v1/events refuses bad bodies with a specific 4xx and appends not
     const answer = await h.post(JSON.stringify({ topic: 'a', value: 1, colour: 'red' }));
     assertProblem(answer, 400, 'invalid_events');
     assert.match(answer.body.message as string, /^invalid event: unknown field "colour"/);
-    assert.deepEqual(answer.body.items, [{ index: 0, message: 'unknown field "colour"; allowed: topic, value, data, ts' }]);
+    assert.deepEqual(answer.body.items, [{ index: 0, message: 'unknown field "colour"; allowed: topic, value, data, ts, id' }]);
   });
 
   test('a long list of invalid items is capped at 100 listed, and the count says how many', async () => {
