@@ -5,7 +5,7 @@
  * events, NDJSON of 1 000 lines, and one event per request on 50
  * connections), all on a redis-server this bench starts on a free port.
  *
- *   npm run build && node dist/bench/pipeline-ingest.js [--runs 3] [--batches 300] [--seconds 5]
+ *   npm run build && node dist/bench/pipeline-ingest.js [--runs 3] [--batches 300] [--singles 60000]
  *
  * Each run checks that every accepted event is in the ingest streams (0 lost,
  * none twice). Prints one JSON line per run and a table of medians with
@@ -26,13 +26,13 @@ const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '3' },
     batches: { type: 'string', default: '300' },
-    seconds: { type: 'string', default: '5' },
+    singles: { type: 'string', default: '60000' },
     partitions: { type: 'string', default: '4' },
   },
 });
 const RUNS = Number(values.runs);
 const BATCHES = Number(values.batches);
-const SECONDS = Number(values.seconds);
+const SINGLES = Number(values.singles);
 const BATCH = 1000;
 const TOPICS = 100;
 
@@ -62,7 +62,7 @@ interface Load {
   non202: number;
 }
 
-/** Posts `BATCHES` bodies of 1 000 events on 4 connections; events/s is accepted events over wall time. */
+/** Posts `BATCHES` bodies of 1 000 events on 8 connections; events/s is accepted events over wall time. */
 async function batchLoad(url: string, format: 'json' | 'ndjson'): Promise<Load> {
   const started = process.hrtime.bigint();
   const result = await autocannon({
@@ -70,7 +70,7 @@ async function batchLoad(url: string, format: 'json' | 'ndjson'): Promise<Load> 
     method: 'POST',
     headers: { 'content-type': format === 'json' ? 'application/json' : 'application/x-ndjson' },
     body: eventsBody(format, 0),
-    connections: 4,
+    connections: 8,
     amount: BATCHES,
     timeout: 30,
   });
@@ -78,7 +78,7 @@ async function batchLoad(url: string, format: 'json' | 'ndjson'): Promise<Load> 
   return { events: result['2xx'] * BATCH, seconds, non202: result.non2xx + result.errors };
 }
 
-/** One event per request on 50 connections for SECONDS. */
+/** `SINGLES` requests of one event each on 50 connections. */
 async function singleLoad(url: string): Promise<Load> {
   const started = process.hrtime.bigint();
   const result = await autocannon({
@@ -87,7 +87,7 @@ async function singleLoad(url: string): Promise<Load> {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ topic: 'bench.single', value: 1.5 }),
     connections: 50,
-    duration: SECONDS,
+    amount: SINGLES,
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return { events: result['2xx'], seconds, non202: result.non2xx + result.errors };

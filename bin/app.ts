@@ -10,7 +10,7 @@ import { pino, type Logger } from 'pino';
 import { MemoryBus, RedisBus, redactUrl, type Bus } from '../bus/index.js';
 import { startGenerator } from '../demo/generator.js';
 import { Gateway, createStaticRouter } from '../gateway/index.js';
-import { createIngestRouter, type IngestStats } from '../ingest/index.js';
+import { createIngestRouter, type IngestService, type IngestStats } from '../ingest/index.js';
 import { Processor } from '../processor/index.js';
 import { DEFAULTS, type Config } from './config.js';
 import { createMetrics } from './metrics.js';
@@ -69,6 +69,7 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
   let server: Server | null = null;
   let gateway: Gateway | null = null;
   let ingestStats: IngestStats | null = null;
+  let ingestHandler: IngestService['handle'] | null = null;
   if (roles.includes('ingest') || roles.includes('gateway') || options.http) {
     const app = express();
     app.disable('x-powered-by');
@@ -94,6 +95,7 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
       await ingest.start();
       closers.push(() => ingest.close());
       ingestStats = ingest.stats;
+      ingestHandler = ingest.handle;
       app.use(ingest.router);
     }
     if (roles.includes('gateway')) {
@@ -114,7 +116,9 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
     app.use((req, res) => {
       res.status(404).json({ error: 'not_found', message: `no route for ${req.method} ${req.path}` });
     });
-    server = createServer(app);
+    // POST /v1/events is the hot path: served before Express' router.
+    const fastIngest = ingestHandler;
+    server = createServer(fastIngest ? (req, res) => fastIngest(req, res) || app(req, res) : app);
     server.on('upgrade', (req, socket, head) => {
       const path = (req.url ?? '').split('?')[0];
       if (gw && path === '/ws') {

@@ -9,7 +9,8 @@
  * `Idempotency-Key` header or event `id`s make a retry append nothing twice
  * within the idempotency window (docs/ingest.md).
  */
-import express, { type ErrorRequestHandler, type Request, type Response, type Router } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import express, { type Router } from 'express';
 import { checkEvent, IDEMPOTENCY_WINDOW_MS, idempotencyKeyProblem, type IngestEvent, type IngestLog } from '../bus/index.js';
 import { BacklogGuard, type BacklogBounds, type BacklogStats } from './backlog-guard.js';
 import { bodyFormat, NdjsonParser, parseJson, type ParsedBody } from './parse-body.js';
@@ -42,7 +43,14 @@ export const BACKLOG_RETRY_AFTER_S = 1;
 
 /** The ingest API: its router, counters, and the backlog guard's lifecycle. */
 export interface IngestService {
+  /** Express router serving `POST /v1/events`. */
   router: Router;
+  /**
+   * The same endpoint for a plain Node HTTP server: serves the request and
+   * returns true when it is `POST /v1/events`, else returns false. A server
+   * can call it before Express to spare the hot path the router's work.
+   */
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
   stats: IngestStats;
   /** Measures the backlog once and starts polling it; call before serving. */
   start(): Promise<void>;
@@ -60,15 +68,23 @@ export interface IngestStats {
 /** Most per-item errors listed in one answer. */
 const MAX_LISTED_ERRORS = 100;
 
-function problem(res: Response, status: number, error: string, message: string, extra: object = {}): void {
-  res.status(status).json({ error, message, ...extra });
+function send(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function problem(res: ServerResponse, status: number, error: string, message: string, extra: object = {}): void {
+  send(res, status, JSON.stringify({ error, message, ...extra }));
 }
 
 /** The 202 answer, written without Express' send machinery (no ETag, no content negotiation). */
-function accepted(res: Response, count: number, duplicates: number): void {
-  const body = duplicates > 0 ? `{"accepted":${count},"duplicates":${duplicates}}` : `{"accepted":${count}}`;
-  res.writeHead(202, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
+function accepted(res: ServerResponse, count: number, duplicates: number): void {
+  send(res, 202, duplicates > 0 ? `{"accepted":${count},"duplicates":${duplicates}}` : `{"accepted":${count}}`);
+}
+
+/** True for `/v1/events`, with or without a query string. */
+function isEventsPath(url: string | undefined): boolean {
+  return url !== undefined && url.startsWith('/v1/events') && (url.length === 10 || url[10] === '?');
 }
 
 /** Builds the router for `/v1/events` and the stats it counts into. */
@@ -79,9 +95,8 @@ export function createIngestRouter(options: IngestOptions): IngestService {
   const windowMs = options.idempotencyWindowMs ?? IDEMPOTENCY_WINDOW_MS;
   const guard = new BacklogGuard(ingest, { maxEntries: options.backlog?.maxEntries ?? 100_000, maxAgeMs: options.backlog?.maxAgeMs ?? 600_000 }, log, options.backlogPollMs);
   const stats: IngestStats = { requests: 0, accepted: 0, rejected: 0, backlog: guard.stats };
-  const router = express.Router();
 
-  router.post('/v1/events', async (req: Request, res: Response) => {
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     stats.requests++;
     const refuse = (status: number, error: string, message: string, extra: object = {}): void => {
       stats.rejected++;
@@ -169,14 +184,20 @@ export function createIngestRouter(options: IngestOptions): IngestService {
     for (const [p, n] of perPartition) guard.appended(p, n);
     stats.accepted += appended;
     accepted(res, appended, ids.length - appended);
-  });
+  }
 
-  const onError: ErrorRequestHandler = (error, req, res, next) => {
-    if (res.headersSent) return next(error);
-    stats.rejected++;
-    log.error({ error: String(error?.message ?? error), path: req.path }, 'ingest request failed');
-    return problem(res, 500, 'internal', 'internal error');
-  };
-  router.use(onError);
-  return { router, stats, start: () => guard.start(), close: () => guard.stop() };
+  function handle(req: IncomingMessage, res: ServerResponse): boolean {
+    if (req.method !== 'POST' || !isEventsPath(req.url)) return false;
+    serve(req, res).catch((error: Error) => {
+      stats.rejected++;
+      log.error({ error: String(error?.message ?? error) }, 'ingest request failed');
+      if (!res.headersSent) problem(res, 500, 'internal', 'internal error');
+      else res.destroy();
+    });
+    return true;
+  }
+
+  const router = express.Router();
+  router.post('/v1/events', (req, res) => void handle(req, res));
+  return { router, handle, stats, start: () => guard.start(), close: () => guard.stop() };
 }

@@ -67,18 +67,30 @@ export async function readBodyText(req: IncomingMessage, maxBytes: number, onTex
   if (!('pipe' in source)) throw new BodyError(source);
   const decoder = new StringDecoder(charset);
   let bytes = 0;
-  try {
-    for await (const chunk of source as AsyncIterable<Buffer>) {
+  // Plain 'data' events rather than an async iterator: cheaper per request.
+  await new Promise<void>((resolve, reject) => {
+    const fail = (error: Error): void => {
+      source.removeAllListeners('data');
+      if (source !== req) req.unpipe();
+      // Drain what the client still sends, so the answer can be read on a kept-alive connection.
+      req.resume();
+      reject(error);
+    };
+    source.on('data', (chunk: Buffer) => {
       bytes += chunk.length;
-      if (bytes > maxBytes) throw new BodyError(tooLarge);
+      if (bytes > maxBytes) return fail(new BodyError(tooLarge));
       const text = decoder.write(chunk);
       if (text.length > 0) onText(text);
-    }
-  } catch (error) {
-    if (error instanceof BodyError) throw error;
-    if (source !== req) throw new BodyError({ status: 400, error: 'bad_encoding', message: `body could not be decompressed: ${(error as Error).message}` });
-    throw error;
-  }
-  const rest = decoder.end();
-  if (rest.length > 0) onText(rest);
+    });
+    source.once('end', () => {
+      const rest = decoder.end();
+      if (rest.length > 0) onText(rest);
+      resolve();
+    });
+    source.once('error', (error: Error) =>
+      fail(source !== req ? new BodyError({ status: 400, error: 'bad_encoding', message: `body could not be decompressed: ${error.message}` }) : error),
+    );
+    if (source !== req) req.once('error', fail);
+    req.once('aborted', () => fail(new Error('request aborted')));
+  });
 }
