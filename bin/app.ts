@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { pino, type Logger } from 'pino';
-import { MemoryBus, RedisBus, redactUrl, type Bus } from '../bus/index.js';
+import { MemoryBus, RedisBus, RetentionPolicy, redactUrl, type Bus } from '../bus/index.js';
 import { startGenerator } from '../demo/generator.js';
 import { Gateway, createStaticRouter } from '../gateway/index.js';
 import { createIngestRouter, type IngestService, type IngestStats } from '../ingest/index.js';
@@ -37,12 +37,13 @@ export interface StartOptions {
 
 async function createBus(config: Config, log: Logger): Promise<Bus> {
   if (!config.redisUrl) {
-    return new MemoryBus({ partitions: config.partitions, historyMaxLen: config.historyMaxLen });
+    return new MemoryBus({ partitions: config.partitions, historyMaxLen: config.historyMaxLen, retention: new RetentionPolicy(config.historyRetention) });
   }
   const bus = new RedisBus({
     url: config.redisUrl,
     partitions: config.partitions,
     historyMaxLen: config.historyMaxLen,
+    retention: new RetentionPolicy(config.historyRetention),
     keyPrefix: config.keyPrefix,
     log: log.child({ component: 'bus' }),
   });

@@ -14,3 +14,4 @@ export * from './redis-bus.js';
 export * from './redis-connection.js';
 export * from './redis-coordination.js';
 export * from './redis-ingest-log.js';
+export * from './retention.js';

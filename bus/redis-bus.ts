@@ -10,14 +10,19 @@ import { RedisBroker } from './redis-broker.js';
 import { createRedisClient, type BusLogger, type RedisClient } from './redis-connection.js';
 import { RedisCoordination } from './redis-coordination.js';
 import { RedisIngestLog } from './redis-ingest-log.js';
+import type { RetentionPolicy } from './retention.js';
 
 export interface RedisBusOptions {
   /** redis:// or rediss:// URL. */
   url: string;
   /** Ingest stream partitions (default 4). Every service must use the same number. */
   partitions?: number;
-  /** Approximate entries kept per topic history (default 10 000). */
+  /** Hard cap of entries per topic history, approximate, above any retention (default 1 000 000). */
   historyMaxLen?: number;
+  /** Per-topic history retention (default: 10 000 messages or 10 minutes, whichever keeps more). */
+  retention?: RetentionPolicy;
+  /** How often topics published to are trimmed to their retention, in ms (default 1 000). */
+  retentionIntervalMs?: number;
   /** Prefix of every key (default "rt"). */
   keyPrefix?: string;
   log?: BusLogger;
@@ -38,7 +43,7 @@ export class RedisBus implements Bus {
     this.client = createRedisClient(options.url, log, 'commands');
     this.ingest = new RedisIngestLog(this.client, options.url, keys, log, { partitions: options.partitions ?? 4 });
     this.coordination = new RedisCoordination(this.client, keys);
-    this.broker = new RedisBroker(this.client, options.url, keys, log, { historyMaxLen: options.historyMaxLen ?? 10_000 });
+    this.broker = new RedisBroker(this.client, options.url, keys, log, { historyMaxLen: options.historyMaxLen ?? 1_000_000, retention: options.retention, retentionIntervalMs: options.retentionIntervalMs });
   }
 
   /** Connects the command connection; retries (and logs) until Redis answers. */

@@ -172,6 +172,22 @@ local oldest = parse(redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1][1])
 return {len, math.max(0, now - oldest)}
 `);
 
+/**
+ * Trims a topic history to its retention: only entries older than the age
+ * cutoff (Redis server clock), and never so many that fewer than `messages`
+ * remain. Approximate (`~`): whole stream nodes only, so a few more stay.
+ *   KEYS: history stream   ARGV: messages, age ms   returns entries removed
+ */
+export const TRIM_HISTORY = script(`
+local length = redis.call('XLEN', KEYS[1])
+local keep = tonumber(ARGV[1])
+if length <= keep then return 0 end
+local t = redis.call('TIME')
+local cutoff = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - tonumber(ARGV[2])
+if cutoff <= 0 then return 0 end
+return redis.call('XTRIM', KEYS[1], 'MINID', '~', string.format('%.0f', cutoff), 'LIMIT', length - keep)
+`);
+
 /** EVALSHA, falling back to EVAL once when the script cache is empty (fresh or failed-over Redis). */
 export async function runScript(client: { sendCommand(args: string[]): Promise<unknown> }, script: Script, keys: string[], args: string[]): Promise<unknown> {
   try {
