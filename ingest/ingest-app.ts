@@ -14,6 +14,7 @@ import express, { type Router } from 'express';
 import { checkEvent, IDEMPOTENCY_WINDOW_MS, idempotencyKeyProblem, type IngestEvent, type IngestLog } from '../bus/index.js';
 import { BacklogGuard, type BacklogBounds, type BacklogStats } from './backlog-guard.js';
 import { bodyFormat, NdjsonParser, parseJson, type ParsedBody } from './parse-body.js';
+import { openApiDocument } from './openapi.js';
 import { BodyError, readBodyText } from './request-body.js';
 
 export interface IngestLogger {
@@ -199,5 +200,7 @@ export function createIngestRouter(options: IngestOptions): IngestService {
 
   const router = express.Router();
   router.post('/v1/events', (req, res) => void handle(req, res));
+  const openApi = JSON.stringify(openApiDocument({ maxBodyBytes, maxEvents, idempotencyWindowMs: windowMs }));
+  router.get('/v1/openapi.json', (_req, res) => send(res, 200, openApi));
   return { router, handle, stats, start: () => guard.start(), close: () => guard.stop() };
 }
