@@ -95,12 +95,17 @@ async function singleLoad(url: string): Promise<Load> {
 
 interface RunResult {
   redisXaddPipelined: number;
+  redisCpuPer1000Xadd: number;
   redisXaddUnpipelined: number;
   ingestJson: number;
   ingestNdjson: number;
   ingestSingle: number;
   ingestCpuPer1000: number;
   redisCpuPer1000: number;
+  ingestCpuPerSingle: number;
+  ratioJson: number;
+  ratioNdjson: number;
+  ratioSingle: number;
   lost: number;
 }
 
@@ -122,7 +127,9 @@ async function once(): Promise<RunResult> {
     return Number(/used_cpu_user:([\d.]+)/.exec(info)![1]) + Number(/used_cpu_sys:([\d.]+)/.exec(info)![1]);
   };
   try {
+    const xaddCpu0 = await redisCpu();
     const pipelined = await redisBenchmark(redis.port, ['-n', '1000000', '-c', '50', '-P', '32']);
+    const xaddCpu = (await redisCpu()) - xaddCpu0;
     const unpipelined = await redisBenchmark(redis.port, ['-n', '200000', '-c', '50']);
     await raw.sendCommand(['DEL', 'bench:xadd']);
     // Warm-up: JIT and connections, not measured.
@@ -136,18 +143,24 @@ async function once(): Promise<RunResult> {
     const cpu1 = cpuSeconds(ingest.child.pid!);
     const rcpu1 = await redisCpu();
     const single = await singleLoad(url);
+    const cpu2 = cpuSeconds(ingest.child.pid!);
     let stored = 0;
     for (let p = 0; p < Number(values.partitions); p++) stored += Number(await raw.sendCommand(['XLEN', `rt:in:{${p}}`]));
     const accepted = json.events + ndjson.events + single.events;
     const batchEvents = json.events + ndjson.events;
     return {
       redisXaddPipelined: pipelined,
+      redisCpuPer1000Xadd: (xaddCpu / 1_000_000) * 1000,
       redisXaddUnpipelined: unpipelined,
       ingestJson: json.events / json.seconds,
       ingestNdjson: ndjson.events / ndjson.seconds,
       ingestSingle: single.events / single.seconds,
       ingestCpuPer1000: ((cpu1 - cpu0) / batchEvents) * 1000,
       redisCpuPer1000: ((rcpu1 - rcpu0) / batchEvents) * 1000,
+      ingestCpuPerSingle: ((cpu2 - cpu1) / single.events) * 1e6,
+      ratioJson: json.events / json.seconds / pipelined,
+      ratioNdjson: ndjson.events / ndjson.seconds / pipelined,
+      ratioSingle: single.events / single.seconds / unpipelined,
       lost: accepted - stored,
     };
   } finally {
@@ -170,7 +183,9 @@ console.log('| measure | events/s | reference | ratio |');
 console.log('|---|---|---|---|');
 console.log(`| redis-benchmark XADD -P 32 -c 50 | ${fmt(m('redisXaddPipelined'))} | | |`);
 console.log(`| redis-benchmark XADD -c 50 (unpipelined) | ${fmt(m('redisXaddUnpipelined'))} | | |`);
-console.log(`| rt ingest, JSON arrays of 1 000 | ${fmt(m('ingestJson'))} | pipelined XADD | ${(m('ingestJson') / m('redisXaddPipelined')).toFixed(3)} |`);
-console.log(`| rt ingest, NDJSON of 1 000 lines | ${fmt(m('ingestNdjson'))} | pipelined XADD | ${(m('ingestNdjson') / m('redisXaddPipelined')).toFixed(3)} |`);
-console.log(`| rt ingest, 1 event per request, 50 connections | ${fmt(m('ingestSingle'))} | unpipelined XADD | ${(m('ingestSingle') / m('redisXaddUnpipelined')).toFixed(3)} |`);
-console.log(`\nCPU seconds per 1 000 batched events: ingest ${m('ingestCpuPer1000').toFixed(4)}, Redis ${m('redisCpuPer1000').toFixed(4)}; events lost: ${results.map((r) => r.lost).join(', ')}`);
+console.log(`| rt ingest, JSON arrays of 1 000 | ${fmt(m('ingestJson'))} | pipelined XADD | ${m('ratioJson').toFixed(3)} |`);
+console.log(`| rt ingest, NDJSON of 1 000 lines | ${fmt(m('ingestNdjson'))} | pipelined XADD | ${m('ratioNdjson').toFixed(3)} |`);
+console.log(`| rt ingest, 1 event per request, 50 connections | ${fmt(m('ingestSingle'))} | unpipelined XADD | ${m('ratioSingle').toFixed(3)} |`);
+console.log('(ratios: median of the per-run ratios)');
+console.log(`\nCPU seconds per 1 000 batched events: ingest ${m('ingestCpuPer1000').toFixed(4)}, Redis ${m('redisCpuPer1000').toFixed(4)} (Redis for 1 000 plain pipelined XADD: ${m('redisCpuPer1000Xadd').toFixed(4)})`);
+console.log(`ingest CPU per one-event request: ${m('ingestCpuPerSingle').toFixed(1)} µs; events lost: ${results.map((r) => r.lost).join(', ')}`);

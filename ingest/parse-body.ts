@@ -63,19 +63,23 @@ export class NdjsonParser {
     return this.problem ?? { ok: true, items: this.items, single: false };
   }
 
-  private parseLine(raw: string): void {
+  private parseLine(line: string): void {
     this.line++;
-    const line = raw.trim();
-    if (line === '') return;
+    if (line.length === 0 || (line.length === 1 && line === '\r')) return;
+    // JSON.parse skips surrounding whitespace (CR included) itself: no trim on the hot path.
+    let item: unknown;
+    try {
+      item = JSON.parse(line);
+    } catch (error) {
+      if (line.trim() === '') return;
+      this.problem = { ok: false, status: 400, error: 'bad_json', message: `line ${this.line} is not valid JSON: ${(error as Error).message}`, line: this.line };
+      return;
+    }
     if (this.items.length === this.maxItems) {
       this.problem = { ok: false, status: 413, error: 'too_many_events', message: `more than ${this.maxItems} events in one request` };
       return;
     }
-    try {
-      this.items.push(JSON.parse(line));
-    } catch (error) {
-      this.problem = { ok: false, status: 400, error: 'bad_json', message: `line ${this.line} is not valid JSON: ${(error as Error).message}`, line: this.line };
-    }
+    this.items.push(item);
   }
 }
 
