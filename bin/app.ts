@@ -7,10 +7,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { pino, type Logger } from 'pino';
-import { MemoryBus, RedisBus, redactUrl, type Bus } from '../bus/index.js';
+import { MemoryBus, RedisBus, RetentionPolicy, redactUrl, type Bus } from '../bus/index.js';
 import { startGenerator } from '../demo/generator.js';
 import { Gateway, createStaticRouter } from '../gateway/index.js';
-import { createIngestRouter, type IngestStats } from '../ingest/index.js';
+import { createIngestRouter, type IngestService, type IngestStats } from '../ingest/index.js';
 import { Processor } from '../processor/index.js';
 import { DEFAULTS, type Config } from './config.js';
 import type { ConfigFile } from './config-file.js';
@@ -42,13 +42,13 @@ export interface StartOptions {
 
 async function createBus(config: Config, log: Logger): Promise<Bus> {
   if (!config.redisUrl) {
-    return new MemoryBus({ partitions: config.partitions, historyMaxLen: config.historyMaxLen, ingestMaxLen: config.ingestMaxLen });
+    return new MemoryBus({ partitions: config.partitions, historyMaxLen: config.historyMaxLen, retention: new RetentionPolicy(config.historyRetention) });
   }
   const bus = new RedisBus({
     url: config.redisUrl,
     partitions: config.partitions,
     historyMaxLen: config.historyMaxLen,
-    ingestMaxLen: config.ingestMaxLen,
+    retention: new RetentionPolicy(config.historyRetention),
     keyPrefix: config.keyPrefix,
     log: log.child({ component: 'bus' }),
   });
@@ -75,6 +75,7 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
   let server: Server | null = null;
   let gateway: Gateway | null = null;
   let ingestStats: IngestStats | null = null;
+  let ingestHandler: IngestService['handle'] | null = null;
   if (roles.includes('ingest') || roles.includes('gateway') || options.http) {
     const app = express();
     app.disable('x-powered-by');
@@ -90,8 +91,17 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
       });
     });
     if (roles.includes('ingest')) {
-      const ingest = createIngestRouter({ ingest: bus.ingest, log: log.child({ component: 'ingest' }), maxBodyBytes: config.maxBodyBytes });
+      const ingest = createIngestRouter({
+        ingest: bus.ingest,
+        log: log.child({ component: 'ingest' }),
+        maxBodyBytes: config.maxBodyBytes,
+        backlog: { maxEntries: config.ingestMaxLen, maxAgeMs: config.ingestMaxAgeMs },
+        idempotencyWindowMs: config.idempotencyWindowMs,
+      });
+      await ingest.start();
+      closers.push(() => ingest.close());
       ingestStats = ingest.stats;
+      ingestHandler = ingest.handle;
       app.use(ingest.router);
     }
     if (roles.includes('gateway')) {
@@ -112,7 +122,9 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
     app.use((req, res) => {
       res.status(404).json({ error: 'not_found', message: `no route for ${req.method} ${req.path}` });
     });
-    server = createServer(app);
+    // POST /v1/events is the hot path: served before Express' router.
+    const fastIngest = ingestHandler;
+    server = createServer(fastIngest ? (req, res) => fastIngest(req, res) || app(req, res) : app);
     server.on('upgrade', (req, socket, head) => {
       const path = (req.url ?? '').split('?')[0];
       if (gw && path === '/ws') {

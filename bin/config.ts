@@ -1,3 +1,4 @@
+import { DEFAULT_RETENTION_TEXT, parseRetentionRules, type RetentionRule } from '../bus/retention.js';
 import { MAX_SUBSCRIPTIONS_PER_CONNECTION } from '../protocol/index.js';
 
 /**
@@ -13,7 +14,10 @@ export interface Config {
   partitions: number;
   keyPrefix: string;
   historyMaxLen: number;
+  historyRetention: RetentionRule[];
   ingestMaxLen: number;
+  ingestMaxAgeMs: number;
+  idempotencyWindowMs: number;
   maxBodyBytes: number;
   heartbeatMs: number;
   maxSubscriptions: number;
@@ -27,7 +31,7 @@ export interface Config {
   configFile: string | null;
 }
 
-type Kind = 'port' | 'int' | 'string' | 'url' | 'list' | 'bool' | 'level';
+type Kind = 'port' | 'int' | 'string' | 'url' | 'list' | 'bool' | 'level' | 'retention';
 
 interface KeySpec {
   key: keyof Config;
@@ -46,8 +50,11 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { key: 'redisUrl', env: 'REDIS_URL', flag: 'redis', kind: 'url', doc: 'redis:// or rediss:// URL; unset = in-memory bus (rt start only)' },
   { key: 'partitions', env: 'RT_PARTITIONS', flag: 'partitions', kind: 'int', min: 1, doc: 'ingest stream partitions (same on every service)' },
   { key: 'keyPrefix', env: 'RT_KEY_PREFIX', flag: 'key-prefix', kind: 'string', doc: 'prefix of every Redis key' },
-  { key: 'historyMaxLen', env: 'RT_HISTORY_MAXLEN', flag: 'history-maxlen', kind: 'int', min: 1, doc: 'messages kept per topic history' },
-  { key: 'ingestMaxLen', env: 'RT_INGEST_MAXLEN', flag: 'ingest-maxlen', kind: 'int', min: 1, doc: 'entries kept per ingest partition' },
+  { key: 'historyMaxLen', env: 'RT_HISTORY_MAXLEN', flag: 'history-maxlen', kind: 'int', min: 1, doc: 'hard cap of messages per topic history, above any retention rule' },
+  { key: 'historyRetention', env: 'RT_HISTORY_RETENTION', flag: 'history-retention', kind: 'retention', doc: 'history kept per topic pattern, at least <messages> or <duration>, whichever keeps more: "api.*=50000/30m, *=10000/10m"' },
+  { key: 'ingestMaxLen', env: 'RT_INGEST_MAXLEN', flag: 'ingest-maxlen', kind: 'int', min: 1, doc: 'unprocessed entries per ingest partition before ingest answers 503 for its events (nothing unprocessed is ever trimmed)' },
+  { key: 'ingestMaxAgeMs', env: 'RT_INGEST_MAX_AGE_MS', flag: 'ingest-max-age-ms', kind: 'int', min: 0, doc: 'age of the oldest unprocessed entry of a partition before ingest answers 503 for its events; 0 = no age bound' },
+  { key: 'idempotencyWindowMs', env: 'RT_IDEMPOTENCY_WINDOW_MS', flag: 'idempotency-window-ms', kind: 'int', min: 1000, doc: 'how long ingest remembers an Idempotency-Key or event id, so a retry appends nothing twice' },
   { key: 'maxBodyBytes', env: 'RT_MAX_BODY_BYTES', flag: 'max-body-bytes', kind: 'int', min: 1, doc: 'largest ingest request body' },
   { key: 'heartbeatMs', env: 'RT_HEARTBEAT_MS', flag: 'heartbeat-ms', kind: 'int', min: 100, doc: 'WebSocket ping interval; a silent socket is dropped after one' },
   { key: 'maxSubscriptions', env: 'RT_MAX_SUBSCRIPTIONS', flag: 'max-subscriptions', kind: 'int', min: 1, max: MAX_SUBSCRIPTIONS_PER_CONNECTION, doc: 'topics per connection' },
@@ -67,8 +74,11 @@ export const DEFAULTS: Config = {
   redisUrl: null,
   partitions: 4,
   keyPrefix: 'rt',
-  historyMaxLen: 10_000,
+  historyMaxLen: 1_000_000,
+  historyRetention: parseRetentionRules(DEFAULT_RETENTION_TEXT),
   ingestMaxLen: 100_000,
+  ingestMaxAgeMs: 600_000,
+  idempotencyWindowMs: 300_000,
   maxBodyBytes: 1024 * 1024,
   heartbeatMs: 25_000,
   maxSubscriptions: 1000,
@@ -144,6 +154,12 @@ function convert(spec: KeySpec, raw: string, source: string): Config[keyof Confi
     case 'string':
       if (raw.trim() === '') bad('must not be empty');
       return raw;
+    case 'retention':
+      try {
+        return parseRetentionRules(raw);
+      } catch (error) {
+        return bad((error as Error).message);
+      }
   }
 }
 

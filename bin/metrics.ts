@@ -40,6 +40,27 @@ function gauge(register: Registry, name: string, help: string, read: () => numbe
   });
 }
 
+/** A metric per ingest partition (label `partition`), read when scraped. */
+function perPartition(register: Registry, kind: 'gauge' | 'counter', name: string, help: string, read: () => number[]): void {
+  const options = { name, help, labelNames: ['partition'] as const, registers: [register] };
+  if (kind === 'gauge') {
+    new Gauge({
+      ...options,
+      collect() {
+        read().forEach((value, p) => this.set({ partition: String(p) }, value));
+      },
+    });
+  } else {
+    new Counter({
+      ...options,
+      collect() {
+        this.reset();
+        read().forEach((value, p) => this.inc({ partition: String(p) }, value));
+      },
+    });
+  }
+}
+
 export function createMetrics(sources: MetricSources): Registry {
   const register = new Registry();
   collectDefaultMetrics({ register, prefix: 'rt_' });
@@ -57,6 +78,10 @@ export function createMetrics(sources: MetricSources): Registry {
     total(register, 'rt_ingest_requests_total', 'POST /v1/events requests', () => ingest.requests);
     total(register, 'rt_ingest_events_accepted_total', 'events appended to the ingest stream', () => ingest.accepted);
     total(register, 'rt_ingest_requests_rejected_total', 'requests answered 4xx/5xx', () => ingest.rejected);
+    const { backlog } = ingest;
+    perPartition(register, 'gauge', 'rt_ingest_backlog_entries', 'unprocessed entries kept per ingest partition', () => backlog.entries);
+    perPartition(register, 'gauge', 'rt_ingest_backlog_oldest_age_seconds', 'age of the oldest unprocessed entry per ingest partition', () => backlog.oldestAgeMs.map((ms) => ms / 1000));
+    perPartition(register, 'counter', 'rt_ingest_backlog_refused_events_total', 'events refused with 503 because their partition backlog was over its bound', () => backlog.refusedEvents);
   }
   if (processor) {
     total(register, 'rt_processor_entries_total', 'ingest entries processed and acknowledged', () => processor.processed);

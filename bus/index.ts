@@ -17,3 +17,4 @@ export * from './redis-connection.js';
 export * from './redis-coordination.js';
 export * from './redis-ingest-log.js';
 export * from './redis-processor-state.js';
+export * from './retention.js';

@@ -13,7 +13,22 @@ export const MAX_EVENT_DATA_CHARS = 64 * 1024;
 /** Deepest nesting of objects and arrays inside `data`. */
 export const MAX_EVENT_DATA_DEPTH = 32;
 
-const KNOWN = new Set(['topic', 'value', 'data', 'ts']);
+const KNOWN = new Set(['topic', 'value', 'data', 'ts', 'id']);
+
+/** Longest producer event id (and Idempotency-Key), in characters. */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 128;
+
+/** Why an idempotency key (event id or Idempotency-Key header) is unusable, or null. */
+export function idempotencyKeyProblem(key: unknown): string | null {
+  if (typeof key !== 'string') return 'must be a string';
+  if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) return `must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`;
+  // Printable ASCII only: the key becomes part of a Redis key and a log line.
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    if (c < 0x21 || c > 0x7e) return 'may only contain printable ASCII characters (no spaces)';
+  }
+  return null;
+}
 
 /**
  * True when `root` nests objects/arrays deeper than `limit`. Iterative on
@@ -32,11 +47,13 @@ function nestsDeeperThan(root: object, limit: number): boolean {
   return false;
 }
 
-export type EventCheck = { ok: true; event: IngestEvent } | { ok: false; problem: string };
+/** A valid event, with the producer's idempotency id when it gave one. */
+export type EventCheck = { ok: true; event: IngestEvent; id?: string } | { ok: false; problem: string };
 
 /**
- * Validates one producer event: `{topic, value?, data?, ts?}` with at least
- * one of value/data. A missing `ts` becomes `now`. The problem text names the
+ * Validates one producer event: `{topic, value?, data?, ts?, id?}` with at
+ * least one of value/data. A missing `ts` becomes `now`; `id` is the
+ * producer's idempotency id (not stored with the event). The problem text names the
  * offending field.
  */
 export function checkEvent(raw: unknown, now: number): EventCheck {
@@ -45,7 +62,7 @@ export function checkEvent(raw: unknown, now: number): EventCheck {
   }
   const obj = raw as Record<string, unknown>;
   for (const key of Object.keys(obj)) {
-    if (!KNOWN.has(key)) return { ok: false, problem: `unknown field "${key.slice(0, 40)}"; allowed: topic, value, data, ts` };
+    if (!KNOWN.has(key)) return { ok: false, problem: `unknown field "${key.slice(0, 40)}"; allowed: topic, value, data, ts, id` };
   }
   const problem = topicProblem(obj.topic);
   if (problem) return { ok: false, problem: obj.topic === undefined ? 'topic is required' : problem };
@@ -72,6 +89,11 @@ export function checkEvent(raw: unknown, now: number): EventCheck {
       return { ok: false, problem: 'ts must be a non-negative integer (epoch milliseconds)' };
     }
     event.ts = obj.ts;
+  }
+  if (obj.id !== undefined) {
+    const problem = idempotencyKeyProblem(obj.id);
+    if (problem) return { ok: false, problem: `id ${problem}` };
+    return { ok: true, event, id: obj.id as string };
   }
   return { ok: true, event };
 }

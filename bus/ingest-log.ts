@@ -44,6 +44,36 @@ export interface FencedRead {
   refused: number[];
 }
 
+/**
+ * Idempotency of an append. A key is remembered per partition for
+ * `windowMs`: an event whose request key or event id was already appended
+ * to its partition within the window is skipped (its id is null), so a
+ * producer's retry does not append anything twice.
+ */
+export interface AppendOptions {
+  /** Key of the whole request (the `Idempotency-Key` header). */
+  requestKey?: string;
+  /** Producer ids of the events, parallel to them (undefined = none). */
+  eventIds?: readonly (string | undefined)[];
+  /** How long keys are remembered, in ms (default 300 000). */
+  windowMs?: number;
+}
+
+/** Default idempotency window: 5 minutes. */
+export const IDEMPOTENCY_WINDOW_MS = 300_000;
+
+/** What one partition keeps: its unprocessed backlog. */
+export interface PartitionBacklog {
+  partition: number;
+  /**
+   * Entries kept: everything from the oldest entry that some consumer group
+   * has not yet read or not yet acknowledged (with no group yet, everything).
+   */
+  entries: number;
+  /** Age of the oldest kept entry in ms, by its id's time (0 when none is kept). */
+  oldestAgeMs: number;
+}
+
 export interface IngestLog {
   /** Number of ingest stream partitions. */
   readonly partitions: number;
@@ -51,8 +81,12 @@ export interface IngestLog {
   /** Partition that carries a topic's events (stable hash of the topic). */
   partitionOf(topic: string): number;
 
-  /** Appends events to their partitions, pipelined; resolves with their entry ids. */
-  append(events: IngestEvent[]): Promise<string[]>;
+  /**
+   * Appends events to their partitions; resolves with their entry ids, or
+   * null for an event skipped as a duplicate (see `AppendOptions`). Appends
+   * of the same turn of the event loop may be written together.
+   */
+  append(events: readonly IngestEvent[], options?: AppendOptions): Promise<(string | null)[]>;
 
   /** Creates the consumer group on every partition if missing (from the start of each stream). */
   ensureGroup(group: string): Promise<void>;
@@ -73,4 +107,12 @@ export interface IngestLog {
    * successor has moved on from (they would stay pending with it, unseen).
    */
   readFenced(owner: string, group: string, consumer: string, partitions: readonly number[], options: ReadOptions): Promise<FencedRead>;
+
+  /**
+   * Removes, on every partition, the entries that every consumer group has
+   * acknowledged, and reports what is left. It never removes an entry that a
+   * group has not read or not acknowledged, and removes nothing from a
+   * partition without a group: an appended entry stays until it is processed.
+   */
+  trimAcknowledged(): Promise<PartitionBacklog[]>;
 }

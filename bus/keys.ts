@@ -9,6 +9,11 @@
 export interface KeyNames {
   /** Ingest stream partition `p`. */
   ingest(partition: number): string;
+  /**
+   * Idempotency mark on partition `p` (same hash tag as its stream):
+   * `r <request key>` or `e <topic> <event id>` (neither may contain a space).
+   */
+  seen(partition: number, mark: string): string;
   /** Lease key naming the processor that owns partition `p`. */
   lease(partition: number): string;
   /** History stream of a topic. */
@@ -30,6 +35,7 @@ export function keyNames(prefix = 'rt'): KeyNames {
   return {
     ingest: (p) => `${prefix}:in:{${p}}`,
     lease: (p) => `${prefix}:in:{${p}}:owner`,
+    seen: (p, mark) => `${prefix}:in:{${p}}:seen:${mark}`,
     history: (t) => `${prefix}:{${t}}:h`,
     channel: (t) => `${prefix}:{${t}}:c`,
     source: (t) => `${prefix}:{${t}}:src`,

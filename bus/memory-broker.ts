@@ -7,11 +7,14 @@
 import { encodeBody, ID_ZERO } from '../protocol/index.js';
 import type { Broker, HistoryEntry, HistoryRange, PublishRequest, TopicListener } from './broker.js';
 import { EntryQueue } from './entry-queue.js';
+import { RetentionPolicy } from './retention.js';
 import { isNewerSource, StreamIdClock } from './stream-id.js';
 
 export interface MemoryBrokerOptions {
-  /** Entries kept per topic history (default 10 000). */
+  /** Hard cap of entries per topic history, above any retention (default 1 000 000). */
   historyMaxLen?: number;
+  /** Per-topic retention (default: 10 000 messages or 10 minutes, whichever keeps more). */
+  retention?: RetentionPolicy;
 }
 
 interface TopicState {
@@ -23,13 +26,20 @@ interface TopicState {
   source: string | null;
 }
 
+/** The milliseconds part of a stream id. */
+function idMs(id: string): number {
+  return Number(id.slice(0, id.indexOf('-')));
+}
+
 export class MemoryBroker implements Broker {
   private readonly historyMaxLen: number;
+  private readonly retention: RetentionPolicy;
   private readonly topics = new Map<string, TopicState>();
   private closed = false;
 
   constructor(options: MemoryBrokerOptions = {}) {
-    this.historyMaxLen = options.historyMaxLen ?? 10_000;
+    this.historyMaxLen = options.historyMaxLen ?? 1_000_000;
+    this.retention = options.retention ?? new RetentionPolicy();
   }
 
   async publish(requests: readonly PublishRequest[]): Promise<(string | null)[]> {
@@ -43,7 +53,7 @@ export class MemoryBroker implements Broker {
       const id = topic.clock.next();
       const body = encodeBody(request.body);
       topic.entries.push({ id, body });
-      if (topic.entries.length > this.historyMaxLen) topic.maxDeleted = topic.entries.dropFirst(topic.entries.length - this.historyMaxLen)!.id;
+      this.trim(request.topic, topic);
       for (const listener of topic.listeners) {
         try {
           listener(id, body);
@@ -88,6 +98,21 @@ export class MemoryBroker implements Broker {
     if (!state || count <= 0) return [];
     const from = Math.max(state.entries.length - count, minId === undefined ? 0 : state.entries.firstAtOrAfter(minId));
     return state.entries.slice(from);
+  }
+
+  /**
+   * Applies retention: drops the oldest entries while more than the rule's
+   * `messages` remain and the oldest is older than its `ageMs`, then the
+   * hard cap. Amortized constant time per publish.
+   */
+  private trim(name: string, topic: TopicState): void {
+    const { messages, ageMs } = this.retention.of(name);
+    const { entries } = topic;
+    const cutoff = Date.now() - ageMs;
+    let drop = 0;
+    while (entries.length - drop > messages && idMs(entries.at(drop)!.id) < cutoff) drop++;
+    drop = Math.max(drop, entries.length - this.historyMaxLen);
+    if (drop > 0) topic.maxDeleted = entries.dropFirst(drop)!.id;
   }
 
   /** Later publishes and subscribes fail. */

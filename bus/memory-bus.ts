@@ -7,14 +7,15 @@ import { MemoryBroker } from './memory-broker.js';
 import { MemoryCoordination } from './memory-coordination.js';
 import { MemoryIngestLog } from './memory-ingest-log.js';
 import { MemoryProcessorState } from './memory-processor-state.js';
+import type { RetentionPolicy } from './retention.js';
 
 export interface MemoryBusOptions {
   /** Ingest stream partitions (default 4). */
   partitions?: number;
-  /** Entries kept per ingest partition (default 100 000). */
-  ingestMaxLen?: number;
-  /** Entries kept per topic history (default 10 000). */
+  /** Hard cap of entries per topic history, above any retention (default 1 000 000). */
   historyMaxLen?: number;
+  /** Per-topic history retention (default: 10 000 messages or 10 minutes, whichever keeps more). */
+  retention?: RetentionPolicy;
 }
 
 export class MemoryBus implements Bus {

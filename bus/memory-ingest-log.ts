@@ -1,20 +1,19 @@
 /**
  * The in-memory ingest log: a real single-process engine with the same
  * semantics as the Redis one (consumer groups with pending entries, takeover),
- * not a mock. Partition storage is an `EntryQueue`, so appends and trims take
- * constant time at any size.
+ * not a mock. Entries are removed only once every consumer group has
+ * acknowledged them (the Redis engine's rule). Partition storage is an
+ * `EntryQueue`, so appends and trims take constant time at any size.
  */
 import { ID_ZERO } from '../protocol/index.js';
 import { EntryQueue } from './entry-queue.js';
-import type { FencedRead, IngestEntry, IngestEvent, IngestLog, ReadOptions } from './ingest-log.js';
+import { IDEMPOTENCY_WINDOW_MS, type AppendOptions, type FencedRead, type IngestEntry, type IngestEvent, type IngestLog, type PartitionBacklog, type ReadOptions } from './ingest-log.js';
 import { partitionOf } from './partition.js';
 import { StreamIdClock } from './stream-id.js';
 
 export interface MemoryIngestLogOptions {
   /** Ingest stream partitions (default 4). */
   partitions?: number;
-  /** Entries kept per ingest partition (default 100 000). */
-  ingestMaxLen?: number;
 }
 
 interface StoredEntry {
@@ -34,17 +33,22 @@ interface PartitionState {
   clock: StreamIdClock;
 }
 
+/** The milliseconds part of a stream id. */
+function idMs(id: string): number {
+  return Number(id.slice(0, id.indexOf('-')));
+}
+
 export class MemoryIngestLog implements IngestLog {
   readonly partitions: number;
-  private readonly ingestMaxLen: number;
   private readonly parts: PartitionState[];
+  /** Idempotency marks and when they expire (ms). */
+  private readonly seen = new Map<string, number>();
   /** Blocked readers, woken by any append. */
   private readonly waiters = new Set<() => void>();
   private closed = false;
 
   constructor(options: MemoryIngestLogOptions = {}) {
     this.partitions = options.partitions ?? 4;
-    this.ingestMaxLen = options.ingestMaxLen ?? 100_000;
     this.parts = Array.from({ length: this.partitions }, () => ({ entries: new EntryQueue<StoredEntry>(), groups: new Map(), clock: new StreamIdClock() }));
   }
 
@@ -52,17 +56,53 @@ export class MemoryIngestLog implements IngestLog {
     return partitionOf(topic, this.partitions);
   }
 
-  async append(events: IngestEvent[]): Promise<string[]> {
+  async append(events: readonly IngestEvent[], options: AppendOptions = {}): Promise<(string | null)[]> {
     this.assertOpen();
-    const ids = events.map((event) => {
-      const part = this.parts[this.partitionOf(event.topic)];
+    const now = Date.now();
+    const expires = now + (options.windowMs ?? IDEMPOTENCY_WINDOW_MS);
+    this.forgetExpired(now);
+    // The Redis engine's rule: a request key is claimed once per partition
+    // and covers all of the request's events there; an event id covers one
+    // event, so its second use is a duplicate even within one request.
+    const requestClaims = new Map<number, boolean>();
+    const ids = events.map((event, i) => {
+      const partition = this.partitionOf(event.topic);
+      let requestDuplicate = false;
+      if (options.requestKey !== undefined) {
+        let claimed = requestClaims.get(partition);
+        if (claimed === undefined) {
+          claimed = this.claim(`${partition} r ${options.requestKey}`, now, expires);
+          requestClaims.set(partition, claimed);
+        }
+        requestDuplicate = !claimed;
+      }
+      const eventId = options.eventIds?.[i];
+      const idDuplicate = eventId !== undefined && !this.claim(`${partition} e ${event.topic} ${eventId}`, now, expires);
+      if (requestDuplicate || idDuplicate) return null;
+      const part = this.parts[partition];
       const id = part.clock.next();
       part.entries.push({ id, event });
-      if (part.entries.length > this.ingestMaxLen) part.entries.dropFirst(part.entries.length - this.ingestMaxLen);
       return id;
     });
     if (ids.length > 0) this.wake();
     return ids;
+  }
+
+  /** SET NX PX: true when `mark` was free (or expired) and is now taken until `expires`. */
+  private claim(mark: string, now: number, expires: number): boolean {
+    const until = this.seen.get(mark);
+    if (until !== undefined && until > now) return false;
+    this.seen.delete(mark);
+    this.seen.set(mark, expires);
+    return true;
+  }
+
+  /** Drops expired marks from the front (insertion order is expiry order for one window). */
+  private forgetExpired(now: number): void {
+    for (const [mark, until] of this.seen) {
+      if (until > now) break;
+      this.seen.delete(mark);
+    }
   }
 
   async ensureGroup(group: string): Promise<void> {
@@ -100,7 +140,23 @@ export class MemoryIngestLog implements IngestLog {
   }
 
   async ack(group: string, entries: readonly Pick<IngestEntry, 'partition' | 'id'>[]): Promise<void> {
-    for (const { partition, id } of entries) this.group(group, partition).pending.delete(id);
+    const touched = new Set<number>();
+    for (const { partition, id } of entries) {
+      this.group(group, partition).pending.delete(id);
+      touched.add(partition);
+    }
+    // Trimming right away keeps memory bounded by the backlog even in a
+    // process that never asks for it (a processor without ingest).
+    for (const partition of touched) this.trim(this.parts[partition]);
+  }
+
+  async trimAcknowledged(): Promise<PartitionBacklog[]> {
+    const now = Date.now();
+    return this.parts.map((part, partition) => {
+      this.trim(part);
+      const oldest = part.entries.at(0);
+      return { partition, entries: part.entries.length, oldestAgeMs: oldest ? Math.max(0, now - idMs(oldest.id)) : 0 };
+    });
   }
 
   /** In one process no lease is lost to a pause, so nothing is ever refused. */
@@ -146,6 +202,19 @@ export class MemoryIngestLog implements IngestLog {
       }
     }
     return out;
+  }
+
+  /** Drops the entries before the oldest one some group has not read or not acknowledged. */
+  private trim(part: PartitionState): void {
+    if (part.groups.size === 0) return;
+    let keepFrom = Number.POSITIVE_INFINITY;
+    for (const g of part.groups.values()) {
+      // Pending entries are held in delivery order, which is id order.
+      const oldestPending = g.pending.keys().next();
+      const position = oldestPending.done ? part.entries.firstAfter(g.lastDelivered) : part.entries.firstAtOrAfter(oldestPending.value);
+      keepFrom = Math.min(keepFrom, position);
+    }
+    if (keepFrom > 0) part.entries.dropFirst(keepFrom);
   }
 
   private wake(): void {

@@ -1,18 +1,25 @@
 /**
- * The broker on Redis: each topic has a capped history stream and a Pub/Sub
+ * The broker on Redis: each topic has a history stream and a Pub/Sub
  * channel, and publishing is one Lua script per topic and batch (append +
- * publish, atomic, in order). Commands issued in the same tick are pipelined by node-redis.
+ * publish, atomic, in order, with the hard cap as MAXLEN ~). Retention by
+ * count and age is applied by a trimmer every second to the topics published
+ * to. Commands issued in the same tick are pipelined by node-redis.
  * Subscriptions share one subscriber connection of their own.
  */
 import { encodeBody, ID_ZERO } from '../protocol/index.js';
 import type { Broker, HistoryEntry, HistoryRange, PublishRequest, TopicListener } from './broker.js';
 import type { KeyNames } from './keys.js';
 import { createRedisClient, type BusLogger, type RedisClient } from './redis-connection.js';
-import { PUBLISH_BATCH, runScript } from './redis-scripts.js';
+import { PUBLISH_BATCH, runScript, TRIM_HISTORY } from './redis-scripts.js';
+import { RetentionPolicy } from './retention.js';
 
 export interface RedisBrokerOptions {
-  /** Approximate entries kept per topic history. */
+  /** Hard cap of entries per topic history (approximate), applied on every publish. */
   historyMaxLen: number;
+  /** Per-topic retention (default: 10 000 messages or 10 minutes, whichever keeps more). */
+  retention?: RetentionPolicy;
+  /** How often topics published to are trimmed to their retention, in ms (default 1 000). */
+  retentionIntervalMs?: number;
 }
 
 type Fields = string[];
@@ -20,6 +27,11 @@ type StreamEntryReply = [string, Fields | null];
 
 export class RedisBroker implements Broker {
   private readonly historyMaxLen: string;
+  private readonly retention: RetentionPolicy;
+  private readonly retentionIntervalMs: number;
+  /** Topics published to since their last trim. */
+  private readonly published = new Set<string>();
+  private trimTimer: NodeJS.Timeout | null = null;
   private subscriber: RedisClient | null = null;
   private subscriberReady: Promise<RedisClient> | null = null;
   private readonly interruptionCallbacks: (() => void)[] = [];
@@ -33,9 +45,13 @@ export class RedisBroker implements Broker {
     options: RedisBrokerOptions,
   ) {
     this.historyMaxLen = String(options.historyMaxLen);
+    this.retention = options.retention ?? new RetentionPolicy();
+    this.retentionIntervalMs = options.retentionIntervalMs ?? 1000;
   }
 
   async publish(requests: readonly PublishRequest[]): Promise<(string | null)[]> {
+    for (const request of requests) this.published.add(request.topic);
+    this.trimTimer ??= setTimeout(() => this.trimPublished(), this.retentionIntervalMs).unref();
     // One script call per topic: a topic's messages stay in order inside it,
     // and a batch of many messages on few topics costs few round trips.
     const byTopic = new Map<string, number[]>();
@@ -97,9 +113,30 @@ export class RedisBroker implements Broker {
     return this.subscriber === null || this.subscriber.isReady;
   }
 
+  /**
+   * Trims every topic published to since the last time to its retention:
+   * XTRIM MINID ~ (now - ageMs) LIMIT (length - messages), so neither fewer
+   * than `messages` nor anything younger than `ageMs` is removed. Runs off
+   * the publish path, one script per topic, pipelined.
+   */
+  private trimPublished(): void {
+    this.trimTimer = null;
+    if (this.closed) return;
+    const topics = [...this.published];
+    this.published.clear();
+    for (const topic of topics) {
+      const { messages, ageMs } = this.retention.of(topic);
+      runScript(this.client, TRIM_HISTORY, [this.keys.history(topic)], [String(messages), String(ageMs)]).catch((error: Error) => {
+        // Retention only bounds memory; the next publish schedules another try.
+        this.log.warn({ topic, error: error.message }, 'trimming a topic history failed; will retry after its next publish');
+      });
+    }
+  }
+
   /** Closes the subscriber connection (no interruption is reported). */
   async close(): Promise<void> {
     this.closed = true;
+    if (this.trimTimer) clearTimeout(this.trimTimer);
     if (this.subscriber?.isOpen) await this.subscriber.destroy();
   }
 

@@ -11,16 +11,19 @@ import { createRedisClient, type BusLogger, type RedisClient } from './redis-con
 import { RedisCoordination } from './redis-coordination.js';
 import { RedisIngestLog } from './redis-ingest-log.js';
 import { RedisProcessorState } from './redis-processor-state.js';
+import type { RetentionPolicy } from './retention.js';
 
 export interface RedisBusOptions {
   /** redis:// or rediss:// URL. */
   url: string;
   /** Ingest stream partitions (default 4). Every service must use the same number. */
   partitions?: number;
-  /** Approximate entries kept per ingest partition (default 100 000). */
-  ingestMaxLen?: number;
-  /** Approximate entries kept per topic history (default 10 000). */
+  /** Hard cap of entries per topic history, approximate, above any retention (default 1 000 000). */
   historyMaxLen?: number;
+  /** Per-topic history retention (default: 10 000 messages or 10 minutes, whichever keeps more). */
+  retention?: RetentionPolicy;
+  /** How often topics published to are trimmed to their retention, in ms (default 1 000). */
+  retentionIntervalMs?: number;
   /** Prefix of every key (default "rt"). */
   keyPrefix?: string;
   log?: BusLogger;
@@ -40,9 +43,9 @@ export class RedisBus implements Bus {
     const keys = keyNames(options.keyPrefix);
     const log = options.log ?? silent;
     this.client = createRedisClient(options.url, log, 'commands');
-    this.ingest = new RedisIngestLog(this.client, options.url, keys, log, { partitions: options.partitions ?? 4, ingestMaxLen: options.ingestMaxLen ?? 100_000 });
+    this.ingest = new RedisIngestLog(this.client, options.url, keys, log, { partitions: options.partitions ?? 4 });
     this.coordination = new RedisCoordination(this.client, keys);
-    this.broker = new RedisBroker(this.client, options.url, keys, log, { historyMaxLen: options.historyMaxLen ?? 10_000 });
+    this.broker = new RedisBroker(this.client, options.url, keys, log, { historyMaxLen: options.historyMaxLen ?? 1_000_000, retention: options.retention, retentionIntervalMs: options.retentionIntervalMs });
     this.state = new RedisProcessorState(this.client, keys);
   }
 

@@ -85,6 +85,109 @@ redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
 return redis.call('ZCARD', KEYS[1])
 `);
 
+/**
+ * Appends a batch of events to one ingest partition (group commit: the
+ * events of every request of one event-loop turn), skipping duplicates.
+ * Idempotency keys share the partition's hash tag and are claimed with
+ * SET NX PX. An event is skipped when its request key was claimed before
+ * this call, or its id was claimed before (in this call too).
+ *   KEYS: ingest stream, idempotency keys...
+ *   ARGV: window ms, then per event: request key index (0 = none), id key
+ *         index (0 = none), field count, fields...
+ *   returns per event its new id, or nil when skipped
+ */
+export const APPEND = script(`
+local window = ARGV[1]
+local claimed = {}
+local function claim(k)
+  return redis.call('SET', KEYS[k], '1', 'NX', 'PX', window) ~= false
+end
+-- A request key covers all its events: the first claim decides for all.
+local function requestDuplicate(k)
+  if k == 0 then return false end
+  if claimed[k] == nil then claimed[k] = claim(k) end
+  return not claimed[k]
+end
+-- An event id covers one event: a second use, even in this call, is a duplicate.
+local function idDuplicate(k)
+  if k == 0 then return false end
+  if claimed[k] ~= nil then return true end
+  claimed[k] = true
+  return not claim(k)
+end
+local ids = {}
+local n = 0
+local i = 2
+while i <= #ARGV do
+  local fields = tonumber(ARGV[i + 2])
+  n = n + 1
+  local byRequest = requestDuplicate(tonumber(ARGV[i]))
+  local byId = idDuplicate(tonumber(ARGV[i + 1]))
+  if byRequest or byId then
+    ids[n] = false
+  else
+    ids[n] = redis.call('XADD', KEYS[1], '*', unpack(ARGV, i + 3, i + 2 + fields))
+  end
+  i = i + 3 + fields
+end
+return ids
+`);
+
+/**
+ * Trims an ingest partition to what some consumer group still needs and
+ * reports what is left. For each group the oldest entry it still needs is its
+ * oldest pending (delivered, unacknowledged) entry or, with none pending, the
+ * first entry after its last-delivered id (never delivered yet); entries
+ * before the oldest of those are removed with XTRIM MINID. A stream without
+ * groups is left whole. Ages use the Redis server's clock, like the ids.
+ *   KEYS: ingest stream   returns {entries kept, age of the oldest in ms}
+ */
+export const TRIM_ACKED = script(`
+local function parse(id)
+  local ms, seq = string.match(id, '^(%d+)-(%d+)$')
+  return tonumber(ms), tonumber(seq)
+end
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0} end
+local minms, minseq
+for _, g in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
+  local info = {}
+  for i = 1, #g, 2 do info[g[i]] = g[i + 1] end
+  local ms, seq
+  if info['pending'] > 0 then
+    ms, seq = parse(redis.call('XPENDING', KEYS[1], info['name'])[2])
+  else
+    ms, seq = parse(info['last-delivered-id'])
+    seq = seq + 1
+  end
+  if minms == nil or ms < minms or (ms == minms and seq < minseq) then minms, minseq = ms, seq end
+end
+if minms ~= nil then
+  redis.call('XTRIM', KEYS[1], 'MINID', string.format('%.0f-%.0f', minms, minseq))
+end
+local len = redis.call('XLEN', KEYS[1])
+if len == 0 then return {0, 0} end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local oldest = parse(redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1][1])
+return {len, math.max(0, now - oldest)}
+`);
+
+/**
+ * Trims a topic history to its retention: only entries older than the age
+ * cutoff (Redis server clock), and never so many that fewer than `messages`
+ * remain. Approximate (`~`): whole stream nodes only, so a few more stay.
+ *   KEYS: history stream   ARGV: messages, age ms   returns entries removed
+ */
+export const TRIM_HISTORY = script(`
+local length = redis.call('XLEN', KEYS[1])
+local keep = tonumber(ARGV[1])
+if length <= keep then return 0 end
+local t = redis.call('TIME')
+local cutoff = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - tonumber(ARGV[2])
+if cutoff <= 0 then return 0 end
+return redis.call('XTRIM', KEYS[1], 'MINID', '~', string.format('%.0f', cutoff), 'LIMIT', length - keep)
+`);
+
 /** EVALSHA, falling back to EVAL once when the script cache is empty (fresh or failed-over Redis). */
 export async function runScript(client: { sendCommand(args: string[]): Promise<unknown> }, script: Script, keys: string[], args: string[]): Promise<unknown> {
   try {

@@ -9,6 +9,8 @@
 export const TOPIC_MAX_LENGTH = 200;
 
 const SEGMENT = /^[A-Za-z0-9_:-]+$/;
+/** A whole valid topic in one match: the fast path for the common case. */
+const TOPIC = /^[A-Za-z0-9_:-]+(?:\.[A-Za-z0-9_:-]+)*$/;
 
 /**
  * Explains why `value` is not a valid topic name, or returns `null` when it is.
@@ -18,6 +20,7 @@ export function topicProblem(value: unknown): string | null {
   if (typeof value !== 'string') return 'topic must be a string';
   if (value.length === 0) return 'topic must not be empty';
   if (value.length > TOPIC_MAX_LENGTH) return `topic is longer than ${TOPIC_MAX_LENGTH} characters`;
+  if (TOPIC.test(value)) return null;
   const segments = value.split('.');
   for (const segment of segments) {
     if (segment.length === 0) return 'topic has an empty segment (leading, trailing or doubled ".")';

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { parseRetentionRules, RetentionPolicy } from '../../bus/index.js';
 import { compareIds } from '../../protocol/index.js';
 import { forEachEngine } from '../support/bus-engines.js';
 import { eventually } from '../support/ws-client.js';
@@ -70,5 +71,30 @@ forEachEngine('broker', ({ make }) => {
     assert.equal((await broker.history('fresh', '1-0', 10)).gap, true, 'a since that is no id of the topic cannot be proven gap-free');
     const missing = await broker.history('never-published', '0-0', 10);
     assert.deepEqual(missing, { entries: [], gap: false });
+  });
+
+  test('retention keeps the newest messages of a rule, and everything younger than its age, whichever is more', async () => {
+    const retention = new RetentionPolicy(parseRetentionRules('count.*=50/1ms, age.*=50/1h'));
+    const broker = (await make({ retention })).broker;
+    const publishMany = async (topic: string): Promise<void> => {
+      for (let i = 0; i < 10; i++) await broker.publish(Array.from({ length: 100 }, (_, j) => ({ topic, body: { ts: i * 100 + j, value: j } })));
+    };
+    await publishMany('count.t');
+    await publishMany('age.t');
+    await new Promise((r) => setTimeout(r, 200));
+    await broker.publish([{ topic: 'count.t', body: { ts: 1, value: 1 } }]);
+    await eventually(async () => (await broker.history('count.t', '0-0', 10_000)).entries.length < 500, 5000, 'count.t trimmed');
+    const counted = (await broker.history('count.t', '0-0', 10_000)).entries.length;
+    // Redis trims whole stream nodes (100 entries by default): at least the 50 newest, at most a node more.
+    assert.ok(counted >= 50 && counted <= 51 + 100, `count.t keeps ${counted}`);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal((await broker.history('age.t', '0-0', 10_000)).entries.length, 1000, 'nothing younger than an hour is removed');
+  });
+
+  test('the hard cap bounds a history above any retention', async () => {
+    const broker = (await make({ historyMaxLen: 10, retention: new RetentionPolicy(parseRetentionRules('*=100000/1h')) })).broker;
+    for (let i = 0; i < 5; i++) await broker.publish(Array.from({ length: 100 }, (_, j) => ({ topic: 'capped', body: { ts: i * 100 + j, value: j } })));
+    const kept = (await broker.history('capped', '0-0', 10_000)).entries.length;
+    assert.ok(kept >= 10 && kept <= 10 + 100, `capped keeps ${kept}`);
   });
 });

@@ -206,6 +206,31 @@ describe('loadConfig: a bad value is a ConfigError naming where it came from', (
     assert.match(configError({}, { 'key-prefix': '' }).message, /option --key-prefix: must not be empty/);
   });
 
+  test('RT_HISTORY_RETENTION rules are read in order, and a bad rule is refused naming the variable and the rule', () => {
+    assert.deepEqual(loadConfig({ RT_HISTORY_RETENTION: 'hosts.*.cpu=100000/1h, *=5/30s' }, {}).historyRetention, [
+      { pattern: 'hosts.*.cpu', messages: 100000, ageMs: 3_600_000 },
+      { pattern: '*', messages: 5, ageMs: 30_000 },
+    ]);
+    assert.match(configError({ RT_HISTORY_RETENTION: 'api.*=10' }).message, /RT_HISTORY_RETENTION: rule "api\.\*=10" must look like/);
+    assert.match(configError({}, { 'history-retention': 'a b=1/1s' }).message, /option --history-retention: rule "a b=1\/1s"/);
+    assert.match(configError({ RT_HISTORY_RETENTION: 'api..x=1/1s' }).message, /pattern "api\.\.x" must be topic segments/);
+    assert.match(configError({ RT_HISTORY_RETENTION: '*=1/10y' }).message, /RT_HISTORY_RETENTION/);
+    assert.match(configError({ RT_HISTORY_RETENTION: ' , ' }).message, /at least one rule/);
+  });
+
+  test('any RT_HISTORY_RETENTION text is either rules or a ConfigError naming the variable', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 60 }), (text) => {
+        try {
+          const rules = loadConfig({ RT_HISTORY_RETENTION: text }, {}).historyRetention;
+          return text.trim() === '' || (rules.length > 0 && rules.every((r) => Number.isSafeInteger(r.messages) && Number.isSafeInteger(r.ageMs)));
+        } catch (error) {
+          return error instanceof ConfigError && error.message.startsWith('environment variable RT_HISTORY_RETENTION: ');
+        }
+      }),
+    );
+  });
+
   test('the first bad key is reported even when later keys are fine', () => {
     assert.match(configError({ PORT: 'x', RT_PARTITIONS: '2' }).message, /PORT/);
   });

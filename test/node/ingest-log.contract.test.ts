@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createClient } from 'redis';
-import { keyNames, RedisBus, type IngestEvent } from '../../bus/index.js';
+import { keyNames, RedisBus, type IngestEvent, type IngestLog } from '../../bus/index.js';
 import { forEachEngine } from '../support/bus-engines.js';
 import { startRedis } from '../support/redis-server.js';
 
@@ -56,6 +56,93 @@ forEachEngine('ingest log', ({ make }) => {
     await log.append([ev('a', 7)]);
     const got = await reading;
     assert.deepEqual(got.map((e) => e.event?.value), [7]);
+  });
+
+  test('an entry is trimmed only once every consumer group has acknowledged it, and never without a group', async () => {
+    const log = (await make({ partitions: 1 })).ingest;
+    await log.append([1, 2, 3, 4, 5].map((v) => ev('a', v)));
+    assert.equal((await log.trimAcknowledged())[0].entries, 5, 'no group yet: everything stays');
+    await log.ensureGroup('g1');
+    await log.ensureGroup('g2');
+    const read1 = await log.read('g1', 'c', [0], { pending: false, count: 100, blockMs: 10 });
+    await log.ack('g1', read1.slice(0, 3));
+    assert.equal((await log.trimAcknowledged())[0].entries, 5, 'g2 has read nothing');
+    const read2 = await log.read('g2', 'c', [0], { pending: false, count: 100, blockMs: 10 });
+    assert.equal((await log.trimAcknowledged())[0].entries, 5, 'g2 has acknowledged nothing');
+    await log.ack('g2', read2);
+    assert.equal((await log.trimAcknowledged())[0].entries, 2, 'what g1 still holds pending stays');
+    const pending = await log.read('g1', 'c', [0], { pending: true, count: 100, blockMs: 0 });
+    assert.deepEqual(pending.map((e) => e.event?.value), [4, 5], 'pending entries are intact');
+    await log.ack('g1', pending);
+    assert.deepEqual(await log.trimAcknowledged(), [{ partition: 0, entries: 0, oldestAgeMs: 0 }]);
+    await log.append([ev('a', 6)]);
+    const next = await log.read('g1', 'c', [0], { pending: false, count: 100, blockMs: 10 });
+    assert.deepEqual(next.map((e) => e.event?.value), [6], 'reading goes on after a trim');
+  });
+
+  test('the backlog counts unread entries per partition and ages by the oldest one kept', async () => {
+    const log = (await make({ partitions: 2 })).ingest;
+    await log.ensureGroup('g');
+    const topics = ['x', 'y', 'z', 'w', 'v'];
+    const hot = log.partitionOf('x');
+    const events = topics.map((t, i) => ev(t, i));
+    await log.append(events);
+    await new Promise((r) => setTimeout(r, 60));
+    const backlog = await log.trimAcknowledged();
+    assert.deepEqual(backlog.map((b) => b.partition), [0, 1]);
+    for (const b of backlog) {
+      const expected = topics.filter((t) => log.partitionOf(t) === b.partition).length;
+      assert.equal(b.entries, expected);
+      if (expected > 0) assert.ok(b.oldestAgeMs >= 40 && b.oldestAgeMs < 60_000, `age ${b.oldestAgeMs}`);
+      else assert.equal(b.oldestAgeMs, 0);
+    }
+    const read = await log.read('g', 'c', [hot], { pending: false, count: 100, blockMs: 10 });
+    await log.ack('g', read);
+    assert.equal((await log.trimAcknowledged())[hot].entries, 0);
+  });
+
+  /** Every entry of all partitions, read once through a fresh group. */
+  const everything = async (log: IngestLog): Promise<IngestEvent[]> => {
+    const group = `all-${Math.random().toString(36).slice(2)}`;
+    await log.ensureGroup(group);
+    const read = await log.read(group, 'c', Array.from({ length: log.partitions }, (_, i) => i), { pending: false, count: 10_000, blockMs: 10 });
+    return read.map((e) => e.event!);
+  };
+
+  test('a request appended again under the same request key is skipped whole, on every partition, within the window', async () => {
+    const log = (await make({ partitions: 4 })).ingest;
+    const batch = ['a', 'b', 'c', 'd', 'e', 'f'].map((t, i) => ev(t, i));
+    const first = await log.append(batch, { requestKey: 'req-1' });
+    assert.ok(first.every((id) => id !== null));
+    assert.deepEqual(await log.append(batch, { requestKey: 'req-1' }), batch.map(() => null));
+    const other = await log.append(batch.slice(0, 2), { requestKey: 'req-2' });
+    assert.ok(other.every((id) => id !== null));
+    assert.equal((await everything(log)).length, 8);
+  });
+
+  test('concurrent appends with the same request key append once', async () => {
+    const log = (await make({ partitions: 2 })).ingest;
+    const batch = [ev('a', 1), ev('b', 2), ev('c', 3)];
+    const results = await Promise.all([1, 2, 3].map(() => log.append(batch, { requestKey: 'same' })));
+    assert.equal(results.flat().filter((id) => id !== null).length, 3);
+    assert.equal((await everything(log)).length, 3);
+  });
+
+  test('an event id is appended once per topic within the window, even twice in one request', async () => {
+    const log = (await make({ partitions: 2 })).ingest;
+    const ids = await log.append([ev('a', 1), ev('a', 2), ev('b', 3), ev('a', 4)], { eventIds: ['x', 'x', 'x', undefined] });
+    assert.deepEqual(ids.map((id) => id !== null), [true, false, true, true]);
+    const again = await log.append([ev('a', 5), ev('a', 6)], { eventIds: ['x', 'y'] });
+    assert.deepEqual(again.map((id) => id !== null), [false, true]);
+    assert.deepEqual((await everything(log)).map((e) => e.value).sort(), [1, 3, 4, 6]);
+  });
+
+  test('after the window a key can be used again', async () => {
+    const log = (await make({ partitions: 1 })).ingest;
+    assert.notEqual((await log.append([ev('a', 1)], { requestKey: 'k', windowMs: 50 }))[0], null);
+    assert.equal((await log.append([ev('a', 1)], { requestKey: 'k', windowMs: 50 }))[0], null);
+    await new Promise((r) => setTimeout(r, 120));
+    assert.notEqual((await log.append([ev('a', 1)], { requestKey: 'k', windowMs: 50 }))[0], null);
   });
 });
 

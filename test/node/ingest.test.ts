@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import { startApp, type RunningApp } from '../../bin/app.js';
@@ -275,7 +276,7 @@ describe('POST /v1/events refuses bad bodies with a specific 4xx and appends not
     const answer = await h.post(JSON.stringify({ topic: 'a', value: 1, colour: 'red' }));
     assertProblem(answer, 400, 'invalid_events');
     assert.match(answer.body.message as string, /^invalid event: unknown field "colour"/);
-    assert.deepEqual(answer.body.items, [{ index: 0, message: 'unknown field "colour"; allowed: topic, value, data, ts' }]);
+    assert.deepEqual(answer.body.items, [{ index: 0, message: 'unknown field "colour"; allowed: topic, value, data, ts, id' }]);
   });
 
   test('a long list of invalid items is capped at 100 listed, and the count says how many', async () => {
@@ -418,6 +419,74 @@ describe('no body makes ingest fail', () => {
     const health = await h.healthz();
     assert.equal(health.status, 200);
     assert.equal(health.body.status, 'ok');
+  });
+});
+
+describe('POST /v1/events: retries, idempotency and encodings', () => {
+  const send = async (body: string | Buffer, headers: Record<string, string>): Promise<Answer> => {
+    const res = await fetch(`${h.base}/v1/events`, { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers: { 'content-type': JSON_TYPE, ...headers } });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  test('a request retried with the same Idempotency-Key is appended once and answered with its duplicates', async () => {
+    await h.appended();
+    const topic = freshTopic('idem');
+    const body = JSON.stringify([{ topic, value: 1 }, { topic: `${topic}.b`, value: 2 }]);
+    const key = `key-${topic}`;
+    assert.deepEqual((await send(body, { 'idempotency-key': key })).body, { accepted: 2 });
+    const again = await send(body, { 'idempotency-key': key });
+    assert.equal(again.status, 202);
+    assert.deepEqual(again.body, { accepted: 0, duplicates: 2 });
+    assert.equal((await h.appended()).length, 2);
+    assert.deepEqual((await send(body, { 'idempotency-key': `${key}-other` })).body, { accepted: 2 }, 'another key is another request');
+  });
+
+  test('events with an id are appended once per topic, and the id is not part of the event', async () => {
+    await h.appended();
+    const topic = freshTopic('ids');
+    const answer = await send(JSON.stringify([{ topic, value: 1, id: 'e1' }, { topic, value: 2, id: 'e1' }, { topic, value: 3, id: 'e2' }]), {});
+    assert.deepEqual(answer.body, { accepted: 2, duplicates: 1 });
+    assert.deepEqual((await send(JSON.stringify({ topic, value: 9, id: 'e2' }), {})).body, { accepted: 0, duplicates: 1 });
+    const appended = await h.appended();
+    assert.deepEqual(appended.map((e) => e.value), [1, 3]);
+    assert.ok(appended.every((e) => !('id' in e)));
+  });
+
+  test('a bad event id is 400 invalid_events naming the id', async () => {
+    const answer = await send(JSON.stringify({ topic: 'a', value: 1, id: 'has space' }), {});
+    assertProblem(answer, 400, 'invalid_events');
+    assert.match(answer.body.message as string, /id may only contain printable ASCII/);
+  });
+
+  test('any Idempotency-Key header is accepted or refused as 400 bad_idempotency_key, never anything else', async () => {
+    const headerChar = fc.constantFrom(...' !"#$%&()*+,-./09:;<=>?@AZ[]^_`az{|}~\t\u00e9\u00ff'.split(''));
+    await fc.assert(
+      fc.asyncProperty(fc.array(headerChar, { minLength: 1, maxLength: 140 }).map((cs) => cs.join('')), async (key) => {
+        const answer = await send(JSON.stringify({ topic: freshTopic('fuzzkey'), value: 1 }), { 'idempotency-key': key });
+        const trimmed = key.trim();
+        const valid = trimmed.length > 0 && trimmed.length <= 128 && /^[!-~]+$/.test(trimmed);
+        if (valid) assert.equal(answer.status, 202, `${JSON.stringify(key)}: ${JSON.stringify(answer.body)}`);
+        else assertProblem(answer, 400, 'bad_idempotency_key');
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  test('gzip and brotli bodies are accepted; a corrupt one is 400 bad_encoding, an unknown encoding 415', async () => {
+    await h.appended();
+    const topic = freshTopic('zip');
+    const ndjson = `{"topic":"${topic}","value":1}\n{"topic":"${topic}","value":2}\n`;
+    assert.equal((await send(gzipSync(ndjson), { 'content-type': NDJSON_TYPE, 'content-encoding': 'gzip' })).status, 202);
+    assert.equal((await send(brotliCompressSync(ndjson), { 'content-type': NDJSON_TYPE, 'content-encoding': 'br' })).status, 202);
+    assert.equal((await h.appended()).length, 4);
+    assertProblem(await send(Buffer.from('not gzip at all'), { 'content-encoding': 'gzip' }), 400, 'bad_encoding');
+    assertProblem(await send(ndjson, { 'content-type': NDJSON_TYPE, 'content-encoding': 'zstd' }), 415, 'unsupported_encoding');
+    assert.equal((await h.appended()).length, 0);
+  });
+
+  test('a small compressed body that expands past the limit is 413 body_too_large', async () => {
+    const huge = gzipSync(Buffer.alloc(5 * 1024 * 1024, 0x20));
+    assertProblem(await send(huge, { 'content-encoding': 'gzip' }), 413, 'body_too_large');
   });
 });
 

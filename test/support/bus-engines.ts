@@ -5,12 +5,13 @@
  * from a fresh bus per test, so no test sees another's keys.
  */
 import { after, before, describe } from 'node:test';
-import { MemoryBus, RedisBus, type Bus } from '../../bus/index.js';
+import { MemoryBus, RedisBus, type Bus, type RetentionPolicy } from '../../bus/index.js';
 import { startRedis, type TestRedis } from './redis-server.js';
 
 export interface BusShape {
   historyMaxLen?: number;
   partitions?: number;
+  retention?: RetentionPolicy;
 }
 
 export interface EngineContext {
@@ -41,7 +42,7 @@ export function forEachEngine(what: string, suite: (engine: EngineContext) => vo
           if (engine === 'memory') {
             bus = new MemoryBus(shape);
           } else {
-            const redisBus = new RedisBus({ url: redis!.url, keyPrefix: `t${++prefixCounter}`, ...shape });
+            const redisBus = new RedisBus({ url: redis!.url, keyPrefix: `t${++prefixCounter}`, retentionIntervalMs: 50, ...shape });
             await redisBus.connect();
             bus = redisBus;
           }
