@@ -16,7 +16,9 @@ import {
   MAX_TOPICS_PER_FRAME,
   PROTOCOL_VERSION,
 } from '../protocol/index.js';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { FlushScheduler } from './flush-scheduler.js';
+import { Histogram } from './histogram.js';
 import { Registry } from './registry.js';
 import { Session, type DeliveryCounters, type SessionContext, type SessionLimits, type SessionLogger } from './session.js';
 
@@ -37,8 +39,28 @@ export interface GatewayOptions {
 /** Counters exposed on /healthz and as metrics. */
 export interface GatewayStats extends DeliveryCounters {
   connections: number;
+  /** Topics with a bus subscription in this process. */
   topics: number;
+  /** Subscriptions held by all connections together. */
+  subscriptions: number;
+  /** Share of the time the event loop was busy over the last whole second (0–1). */
+  eventLoopUtilization: number;
+  /** Seconds from publish to socket write, per delivery; p50 and p99 are bucket bounds. */
+  writeLatency: { p50: number; p99: number; count: number };
+  /** Mean messages per `msgs` frame. */
+  messagesPerFrame: number;
 }
+
+/** Histograms of the delivery path (see docs/operations.md for their meaning). */
+export interface GatewayHistograms {
+  writeLatency: Histogram;
+  messagesPerFrame: Histogram;
+}
+
+/** Bucket bounds of the publish→socket-write histogram, in seconds. */
+export const WRITE_LATENCY_BOUNDS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5];
+/** Bucket bounds of the messages-per-frame histogram. */
+export const MESSAGES_PER_FRAME_BOUNDS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000];
 
 export const defaultSessionLimits: SessionLimits = {
   maxSubscriptions: 1000,
@@ -57,9 +79,17 @@ export class Gateway {
   private readonly allowedOrigins: readonly string[];
   private readonly counters: DeliveryCounters = { messagesSent: 0, framesSent: 0, slowConsumerCloses: 0, errorsSent: 0 };
   private readonly context: SessionContext;
+  readonly histograms: GatewayHistograms = {
+    writeLatency: new Histogram(WRITE_LATENCY_BOUNDS),
+    messagesPerFrame: new Histogram(MESSAGES_PER_FRAME_BOUNDS),
+  };
+  private elu: EventLoopUtilization = performance.eventLoopUtilization();
+  private utilization = 0;
+  private readonly eluSampler: NodeJS.Timeout;
 
   constructor(private readonly options: GatewayOptions) {
-    this.registry = new Registry(options.bus);
+    const flusher = new FlushScheduler(this.histograms);
+    this.registry = new Registry(options.bus, flusher);
     this.limits = { ...defaultSessionLimits, ...options.limits };
     this.heartbeatMs = options.heartbeatMs ?? 25_000;
     this.allowedOrigins = options.allowedOrigins ?? ['*'];
@@ -68,19 +98,34 @@ export class Gateway {
       registry: this.registry,
       limits: this.limits,
       log: options.log,
-      flusher: new FlushScheduler(),
+      flusher,
       counters: this.counters,
     };
     // Compression is off: it costs CPU per recipient and defeats serializing once.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME_BYTES, perMessageDeflate: false, clientTracking: false });
-    this.wss.on('connection', (ws) => this.accept(ws));
     this.heartbeat = setInterval(() => this.beat(), this.heartbeatMs);
     this.heartbeat.unref();
+    // Sampled, so that /healthz and every scrape read the same window.
+    this.eluSampler = setInterval(() => {
+      const now = performance.eventLoopUtilization();
+      this.utilization = performance.eventLoopUtilization(now, this.elu).utilization;
+      this.elu = now;
+    }, 1000);
+    this.eluSampler.unref();
     options.bus.onInterruption(() => this.interrupted());
   }
 
   stats(): GatewayStats {
-    return { connections: this.sessions.size, topics: this.registry.size, ...this.counters };
+    const { writeLatency, messagesPerFrame } = this.histograms;
+    return {
+      connections: this.sessions.size,
+      topics: this.registry.size,
+      subscriptions: this.registry.subscriptions,
+      eventLoopUtilization: this.utilization,
+      writeLatency: { p50: writeLatency.quantile(0.5), p99: writeLatency.quantile(0.99), count: writeLatency.count },
+      messagesPerFrame: messagesPerFrame.count === 0 ? 0 : messagesPerFrame.sum / messagesPerFrame.count,
+      ...this.counters,
+    };
   }
 
   /** Handles an HTTP upgrade for the gateway path. */
@@ -91,12 +136,13 @@ export class Gateway {
       socket.end('HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\norigin not allowed\n');
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, socket));
   }
 
   /** Closes every connection with 1001 and stops the heartbeat. */
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
+    clearInterval(this.eluSampler);
     for (const [ws, session] of this.sessions) {
       session.close();
       ws.close(CloseCode.GoingAway, 'gateway shutting down');
@@ -111,8 +157,8 @@ export class Gateway {
     return origin === undefined || this.allowedOrigins.includes(origin);
   }
 
-  private accept(ws: WebSocket): void {
-    const session = new Session(ws, this.context);
+  private accept(ws: WebSocket, socket: Duplex): void {
+    const session = new Session(ws, socket, this.context);
     this.sessions.set(ws, session);
     this.alive.add(ws);
     ws.on('pong', () => this.alive.add(ws));
