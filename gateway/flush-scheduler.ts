@@ -13,10 +13,9 @@
  * Only topics and sessions with something queued are visited: an idle
  * session costs nothing per tick. Nothing here allocates per delivery.
  */
-import { encodeMessagesFrame } from '../protocol/index.js';
 import type { Histogram } from './histogram.js';
 import type { BatchSink, TopicEntry } from './registry.js';
-import { encodeTextFrame } from './ws-frame.js';
+import { encodeMessagesFrameBytes } from './ws-frame.js';
 
 /** What the flush needs from a session. */
 export interface FlushTarget {
@@ -29,7 +28,7 @@ export interface FlushTarget {
   /** Writes a frame shared with other sessions, carrying `messages` messages. */
   writeShared(frame: Buffer, messages: number): void;
   /** Appends `batch[from..]` to the session's own queue. */
-  enqueueBatch(batch: readonly string[], from: number): void;
+  enqueueBatch(batch: readonly Buffer[], from: number): void;
   /** Sends the session's own queue. */
   flush(): void;
 }
@@ -123,7 +122,7 @@ export class FlushScheduler implements BatchSink {
         // Went live during this batch: only what catch-up did not send.
         session.enqueueBatch(batch, subscription.liveAfter - first + 1);
       } else if (shareable && session.idle && (!several || (session.tickMark === tick && session.tickTopics === 1))) {
-        frame ??= encodeTextFrame(encodeMessagesFrame(batch));
+        frame ??= encodeMessagesFrameBytes(batch);
         session.writeShared(frame, batch.length);
         shared++;
       } else {

@@ -4,7 +4,7 @@
  * it, taken when the first session joins and released when the last one
  * leaves.
  *
- * A live message is serialized once here and appended to its topic's batch
+ * A live message is serialized and UTF-8 encoded once here and appended to its topic's batch
  * for this tick; nothing is done per recipient until the flush, which sends
  * the whole batch as one frame built once and shared by every subscriber
  * whose tick holds nothing else (see FlushScheduler). Subscriptions still
@@ -17,7 +17,7 @@ import type { FlushTarget } from './flush-scheduler.js';
 /** What a subscription's session must offer to the registry and the flush. */
 export interface SubscriptionHolder extends FlushTarget {
   /** Takes a live message that arrived while the subscription was catching up. */
-  backlogged(subscription: Subscription, id: string, serialized: string): void;
+  backlogged(subscription: Subscription, id: string, encoded: Buffer): void;
 }
 
 /** One session's hold on one topic. */
@@ -25,7 +25,7 @@ export class Subscription {
   /** Id of the last message queued by catch-up (null before any). */
   lastId: string | null;
   /** Live messages that arrived while history was read; null after. */
-  backlog: { id: string; serialized: string }[] | null = [];
+  backlog: { id: string; encoded: Buffer }[] | null = [];
   /** The backlog overflowed during catch-up: a gap must be reported. */
   overflowed = false;
   /**
@@ -52,8 +52,8 @@ export class TopicEntry {
   readonly live = new Set<Subscription>();
   /** Subscriptions reading history or at the seam; live messages are handed to each one by one. */
   readonly catching = new Set<Subscription>();
-  /** Serialized messages received since the last flush, oldest first. */
-  batch: string[] = [];
+  /** Messages received since the last flush, serialized and UTF-8 encoded once, oldest first. */
+  batch: Buffer[] = [];
   /** Their ids, for the seam when a subscription goes live mid-tick. */
   ids: string[] = [];
   /** Messages received on this topic so far; the last one in `batch` has this number. */
@@ -155,12 +155,12 @@ export class Registry {
   }
 
   private received(entry: TopicEntry, id: string, body: string): void {
-    const serialized = encodeMessage(entry.topic, id, body);
+    const encoded = Buffer.from(encodeMessage(entry.topic, id, body));
     entry.received++;
-    for (const subscription of entry.catching) subscription.holder.backlogged(subscription, id, serialized);
+    for (const subscription of entry.catching) subscription.holder.backlogged(subscription, id, encoded);
     if (entry.live.size === 0) return;
     if (entry.batch.length === 0) this.sink.markTopic(entry);
-    entry.batch.push(serialized);
+    entry.batch.push(encoded);
     entry.ids.push(id);
   }
 }

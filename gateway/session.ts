@@ -20,7 +20,6 @@ import {
   encodeError,
   encodeGap,
   encodeMessage,
-  encodeMessagesFrame,
   encodePong,
   encodeSubscribed,
   encodeUnsubscribed,
@@ -31,7 +30,7 @@ import {
 } from '../protocol/index.js';
 import type { FlushScheduler } from './flush-scheduler.js';
 import { Subscription, type Registry, type SubscriptionHolder } from './registry.js';
-import { encodeTextFrame } from './ws-frame.js';
+import { encodeMessagesFrameBytes } from './ws-frame.js';
 
 export interface SessionLimits {
   /** Most topics one connection may hold. */
@@ -78,7 +77,8 @@ const OPEN = 1;
 
 export class Session implements SubscriptionHolder {
   private readonly topics = new Map<string, Subscription>();
-  private queue: string[] = [];
+  /** Messages for this session's own next frame, UTF-8 encoded. */
+  private queue: Buffer[] = [];
   private queuedBytes = 0;
   private marked = false;
   private closed = false;
@@ -146,17 +146,17 @@ export class Session implements SubscriptionHolder {
    * lag behind a history read). The first newer one makes the subscription
    * live, and from then on the flush sends it every message unexamined.
    */
-  backlogged(subscription: Subscription, id: string, serialized: string): void {
+  backlogged(subscription: Subscription, id: string, encoded: Buffer): void {
     const backlog = subscription.backlog;
     if (backlog) {
       if (backlog.length >= MAX_BACKLOG) {
         backlog.shift();
         subscription.overflowed = true;
       }
-      backlog.push({ id, serialized });
+      backlog.push({ id, encoded });
       return;
     }
-    if (this.catchUp(subscription, id, serialized)) this.context.registry.goLive(subscription);
+    if (this.catchUp(subscription, id, encoded)) this.context.registry.goLive(subscription);
   }
 
   /** True when nothing is queued for this session's own frame. */
@@ -177,7 +177,7 @@ export class Session implements SubscriptionHolder {
   }
 
   /** Queues `batch[from..]` for this session's own frame. */
-  enqueueBatch(batch: readonly string[], from: number): void {
+  enqueueBatch(batch: readonly Buffer[], from: number): void {
     for (let i = from; i < batch.length; i++) this.enqueue(batch[i]);
   }
 
@@ -221,16 +221,16 @@ export class Session implements SubscriptionHolder {
     // tick's batch not yet flushed, each message once and only if newer than
     // what history gave; then live messages one by one until the first newer
     // one (see backlogged).
-    for (const { id, serialized } of backlog) this.catchUp(subscription, id, serialized);
+    for (const { id, encoded } of backlog) this.catchUp(subscription, id, encoded);
     const entry = subscription.entry!;
     for (let i = 0; i < entry.batch.length; i++) this.catchUp(subscription, entry.ids[i], entry.batch[i]);
   }
 
   /** Queues a message if newer than the last one sent; true when it was. */
-  private catchUp(subscription: Subscription, id: string, serialized: string): boolean {
+  private catchUp(subscription: Subscription, id: string, encoded: Buffer): boolean {
     if (subscription.lastId !== null && compareIds(id, subscription.lastId) <= 0) return false;
     subscription.lastId = id;
-    this.enqueue(serialized);
+    this.enqueue(encoded);
     return true;
   }
 
@@ -243,7 +243,7 @@ export class Session implements SubscriptionHolder {
       const range = await bus.history(topic, after, PAGE);
       if (!current()) return;
       if (range.gap && sent === 0) this.sendControl(encodeGap(topic, since, range.entries[0]?.id));
-      for (const entry of range.entries) this.enqueue(encodeMessage(topic, entry.id, entry.body));
+      for (const entry of range.entries) this.enqueue(Buffer.from(encodeMessage(topic, entry.id, entry.body)));
       if (range.entries.length > 0) {
         after = range.entries[range.entries.length - 1].id;
         state.lastId = after;
@@ -261,7 +261,7 @@ export class Session implements SubscriptionHolder {
     const next = await bus.history(topic, after, 1);
     if (!current()) return;
     if (next.gap || next.entries[0]?.id !== fresh[0].id) this.sendControl(encodeGap(topic, after, fresh[0].id));
-    for (const entry of fresh) this.enqueue(encodeMessage(topic, entry.id, entry.body));
+    for (const entry of fresh) this.enqueue(Buffer.from(encodeMessage(topic, entry.id, entry.body)));
     state.lastId = fresh[fresh.length - 1].id;
   }
 
@@ -285,7 +285,7 @@ export class Session implements SubscriptionHolder {
       }
     }
     if (!current()) return;
-    for (const entry of entries) this.enqueue(encodeMessage(topic, entry.id, entry.body));
+    for (const entry of entries) this.enqueue(Buffer.from(encodeMessage(topic, entry.id, entry.body)));
     if (entries.length > 0) state.lastId = entries[entries.length - 1].id;
   }
 
@@ -296,10 +296,10 @@ export class Session implements SubscriptionHolder {
     this.context.registry.leave(subscription);
   }
 
-  private enqueue(serialized: string): void {
+  private enqueue(encoded: Buffer): void {
     if (this.closed) return;
-    this.queue.push(serialized);
-    this.queuedBytes += serialized.length;
+    this.queue.push(encoded);
+    this.queuedBytes += encoded.length;
     if (this.queuedBytes + this.socket.writableLength > this.context.limits.maxBufferedBytes) {
       this.disconnectSlow(0);
       return;
@@ -330,10 +330,10 @@ export class Session implements SubscriptionHolder {
     const { counters, flusher } = this.context;
     counters.messagesSent += queue.length;
     for (let i = 0; i < queue.length; i += MAX_MESSAGES_PER_FRAME) {
-      const part = queue.length <= MAX_MESSAGES_PER_FRAME ? queue : queue.slice(i, i + MAX_MESSAGES_PER_FRAME);
+      const end = Math.min(queue.length, i + MAX_MESSAGES_PER_FRAME);
       counters.framesSent++;
-      flusher.framed(part.length);
-      this.socket.write(encodeTextFrame(encodeMessagesFrame(part)));
+      flusher.framed(end - i);
+      this.socket.write(encodeMessagesFrameBytes(queue, i, end));
     }
   }
 

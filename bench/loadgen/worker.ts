@@ -8,9 +8,9 @@
  * Driven by its parent over IPC: `start` → `ready`, `report` → `report`.
  */
 import * as hdr from 'hdr-histogram-js';
-import WebSocket from 'ws';
 import { scanMessages } from './message-scan.js';
 import type { ClientProtocol } from './options.js';
+import { RawWebSocket } from './raw-websocket.js';
 
 export interface WorkerStart {
   type: 'start';
@@ -51,7 +51,7 @@ export interface WorkerReport {
 }
 
 interface Client {
-  ws: WebSocket;
+  ws: RawWebSocket | null;
   topics: string[];
   /** Next expected seq per topic, aligned with `topics`. */
   next: number[];
@@ -74,10 +74,10 @@ function nowUs(): number {
   return Math.round((performance.timeOrigin + performance.now()) * 1000);
 }
 
-function receive(client: Client, text: string): void {
+function receive(client: Client, payload: Buffer): void {
   frames++;
   const now = nowUs();
-  scanMessages(text, (topic, seq, sent) => {
+  scanMessages(payload, (topic, seq, sent) => {
     const i = client.topics.indexOf(topic);
     if (i < 0) return;
     const t = tally(topic);
@@ -99,32 +99,15 @@ function receive(client: Client, text: string): void {
 
 /** Opens one client and resolves once its subscriptions are acknowledged. */
 function open(start: WorkerStart, topics: string[], localAddress: string | null): Promise<Client> {
-  const url =
-    start.protocol === 'socketio' ? `${start.url.replace(/\/+$/, '')}/socket.io/?EIO=4&transport=websocket` : start.url;
-  const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: 30_000, ...(localAddress ? { localAddress } : {}) });
-  const client: Client = { ws, topics, next: topics.map(() => 0), ready: false };
+  const url = new URL(start.protocol === 'socketio' ? `${start.url.replace(/\/+$/, '')}/socket.io/?EIO=4&transport=websocket` : start.url);
+  const client: Client = { ws: null, topics, next: topics.map(() => 0), ready: false };
   return new Promise((resolve, reject) => {
     const ready = (): void => {
       client.ready = true;
       resolve(client);
     };
-    ws.on('error', (error) => {
-      if (!client.ready) reject(error);
-    });
-    ws.on('close', () => {
-      if (!client.ready) reject(new Error('closed before subscribing'));
-      else if (!reporting) closedEarly++;
-    });
-    if (start.protocol === 'plain') {
-      ws.on('open', () => ws.send(JSON.stringify({ type: 'subscribe', channels: topics })));
-    }
-    ws.on('message', (data) => {
-      const text = String(data);
-      if (client.ready) {
-        if (start.protocol === 'socketio' && text === '2') ws.send('3');
-        else receive(client, text);
-        return;
-      }
+    // Before the subscriptions are acknowledged frames are few: read them as text.
+    const handshake = (text: string, ws: RawWebSocket): void => {
       switch (start.protocol) {
         case 'rt':
           if (text.startsWith('{"op":"hello"')) ws.send(JSON.stringify({ op: 'sub', ref: 1, topics: topics.map((topic) => ({ topic, snapshot: 0 })) }));
@@ -142,7 +125,22 @@ function open(start: WorkerStart, topics: string[], localAddress: string | null)
           if (text.startsWith('{"type":"subscribed"')) ready();
           return;
       }
-    });
+    };
+    RawWebSocket.open(url, localAddress, {
+      text(payload, ws) {
+        if (!client.ready) return handshake(payload.toString(), ws);
+        // Engine.IO pings are one byte, "2".
+        if (start.protocol === 'socketio' && payload.length === 1 && payload[0] === 0x32) ws.send('3');
+        else receive(client, payload);
+      },
+      close() {
+        if (!client.ready) reject(new Error('closed before subscribing'));
+        else if (!reporting) closedEarly++;
+      },
+    }).then((ws) => {
+      client.ws = ws;
+      if (start.protocol === 'plain') ws.send(JSON.stringify({ type: 'subscribe', channels: topics }));
+    }, reject);
   });
 }
 
@@ -190,7 +188,7 @@ process.on('message', (message: WorkerStart | { type: 'report' } | { type: 'stop
     process.send!(report());
   } else {
     reporting = true;
-    for (const client of clients) client.ws.terminate();
+    for (const client of clients) client.ws?.terminate();
     process.disconnect();
   }
 });
