@@ -9,6 +9,9 @@
  * of server CPU seconds per delivery (from /proc), latency p50/p99 from the
  * timestamp in each message, exact loss and duplicate counts, and RSS per
  * idle connection; then ratios to the limits. JSON at the end (and in --json).
+ * "missing" counts deliveries owed but not received within the drain time
+ * after the last publish: a saturated server that buffers without bound
+ * shows up there, not as loss in the protocol sense.
  *
  *   npm run bench:gateway                     # the short default matrix
  *   npm run bench:gateway -- --full           # every rate, 10 000 and 19 000 clients
@@ -64,13 +67,13 @@ interface Scenario {
 
 const DEFAULT_SCENARIOS: Scenario[] = [
   { id: 'rate-50', label: '1 000 clients × 1 topic, 50 msg/s', load: { clients: 1000, topics: 1, rate: 50 } },
-  { id: 'rate-500', label: '1 000 clients × 1 topic, 500 msg/s', load: { clients: 1000, topics: 1, rate: 500 } },
+  { id: 'rate-200', label: '1 000 clients × 1 topic, 200 msg/s', load: { clients: 1000, topics: 1, rate: 200 } },
   { id: 'rate-2000', label: '1 000 clients × 1 topic, 2 000 msg/s', load: { clients: 1000, topics: 1, rate: 2000 } },
   { id: 'topics-100', label: '1 000 clients × 100 topics (5 each), 5 000 msg/s', load: { clients: 1000, topics: 100, subs: 5, rate: 5000 } },
 ];
 
 const FULL_SCENARIOS: Scenario[] = [
-  ...[100, 200, 1000].map((rate) => ({ id: `rate-${rate}`, label: `1 000 clients × 1 topic, ${rate} msg/s`, load: { clients: 1000, topics: 1, rate } })),
+  ...[100, 500, 1000].map((rate) => ({ id: `rate-${rate}`, label: `1 000 clients × 1 topic, ${rate} msg/s`, load: { clients: 1000, topics: 1, rate } })),
   { id: 'topics-100-1000', label: '1 000 clients × 100 topics (5 each), 1 000 msg/s', load: { clients: 1000, topics: 100, subs: 5, rate: 1000 } },
   { id: 'idle-10k-5', label: '10 000 idle clients × 5 topics (RSS)', load: { clients: 10_000, topics: 1000, subs: 5, rate: 1, duration: 1 } },
   { id: 'zipf-10k', label: '10 000 clients over 1 000 topics (Zipf), 5 000 msg/s', load: { clients: 10_000, topics: 1000, distribution: 'zipf', rate: 5000 } },
@@ -178,8 +181,8 @@ async function main(): Promise<void> {
             await sleep(300);
             const options = resolveOptions({
               duration,
-              settle: 1,
-              drain: 3,
+              settle: 0.5,
+              drain: 2,
               ...scenario.load,
               url: `ws://127.0.0.1:${server.port}${system.path}`,
               protocol: system.protocol,
@@ -230,7 +233,7 @@ async function main(): Promise<void> {
     });
     process.stdout.write(`\n${scenario.label} (medians of ${runs})\n`);
     process.stdout.write(
-      table(['system', 'CPU µs/delivery', '× pre-framed', '× coalescing', 'p50 ms', 'p99 ms', 'p99 × pre-framed', 'lost / dup', 'deliveries/s', 'RSS KB/idle conn'], rows) + '\n',
+      table(['system', 'CPU µs/delivery', '× pre-framed', '× coalescing', 'p50 ms', 'p99 ms', 'p99 × pre-framed', 'missing / dup', 'deliveries/s', 'RSS KB/idle conn'], rows) + '\n',
     );
   }
   const json = JSON.stringify({ date: new Date().toISOString(), runs, duration, pinned: pin, results }, null, 1);

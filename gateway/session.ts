@@ -1,12 +1,17 @@
 /**
  * One client connection: its topic set, the catch-up of each new
- * subscription (snapshot or replay since an id) and the outgoing queue that
- * coalesces everything produced in one event-loop tick into one frame.
+ * subscription (snapshot or replay since an id) and its own outgoing queue
+ * (catch-up, and live batches when its tick differs from its neighbours'),
+ * flushed once per tick as one frame. Live batches that are the same for many
+ * connections do not pass through here: the flush writes one shared frame
+ * (see FlushScheduler).
  *
  * The seam between history and live data: a topic's live messages start
  * flowing (into a backlog) before history is read; once history has been
  * queued, the backlog is drained keeping only ids newer than the last one
- * sent. Nothing falls between the two reads and nothing is sent twice.
+ * sent, and so are live messages until the first newer one arrives. From
+ * then on the subscription is live and ids are never compared again.
+ * Nothing falls between the two reads and nothing is sent twice.
  */
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';

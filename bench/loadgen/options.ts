@@ -47,6 +47,8 @@ export interface LoadOptions {
   /** Seconds to wait after publishing for the last deliveries. */
   drain: number;
   seed: number;
+  /** Token presented in an `auth` frame before subscribing (rt with tenants), or null. */
+  token: string | null;
 }
 
 export class LoadOptionError extends Error {
@@ -78,6 +80,7 @@ export const LOAD_DEFAULTS: LoadOptions = {
   json: null,
   drain: 5,
   seed: 1,
+  token: null,
 };
 
 /** Connections one worker process may hold: the per-process open-file limit is 20 000. */
@@ -120,6 +123,8 @@ export function resolveOptions(partial: Partial<LoadOptions>): LoadOptions {
   const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost';
   if (o.sourceAddresses === 0 && loopback) o.sourceAddresses = Math.ceil(o.clients / CLIENTS_PER_SOURCE_ADDRESS);
   if (o.sourceAddresses > 1 && !loopback) throw new LoadOptionError('--source-addresses needs a loopback --url (127.0.0.1)');
+  if (o.token === null && process.env.RT_TOKEN) o.token = process.env.RT_TOKEN;
+  if (o.token !== null && o.protocol !== 'rt') throw new LoadOptionError('--token is for --protocol rt');
   if (o.ingestUrl === '') o.ingestUrl = `${url.protocol === 'wss:' ? 'https' : 'http'}://${url.host}`;
   if ((o.publish === 'bus' || o.publish === 'redis') && !o.redisUrl) throw new LoadOptionError(`--publish ${o.publish} needs --redis-url`);
   return o;
@@ -178,6 +183,7 @@ const FLAGS: Flag[] = [
   { flag: 'cpus', key: 'cpus', doc: 'pin client workers to these CPUs (taskset -c)', parse: (r) => r },
   { flag: 'json', key: 'json', doc: 'write the JSON result to this file', parse: (r) => r },
   { flag: 'seed', key: 'seed', doc: 'seed of the topic assignment', parse: (r) => int('seed', r, 0) },
+  { flag: 'token', key: 'token', doc: 'token for an rt auth frame (tenants with auth); also RT_TOKEN', parse: (r) => r },
 ];
 
 /** The flag list, for --help. */

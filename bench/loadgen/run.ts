@@ -109,6 +109,7 @@ export async function runLoad(options: LoadOptions, progress: (line: string) => 
           clients: assignment.slice(from, to).map((topics) => topics.map((t) => topicNames[t])),
           sourceAddresses: Array.from({ length: to - from }, (_, k) => (options.sourceAddresses > 1 ? `127.0.0.${1 + ((from + k) % options.sourceAddresses)}` : null)),
           connectConcurrency: options.connectConcurrency,
+          token: options.token,
         };
         return worker.request<WorkerReady>(start, 'ready');
       }),

@@ -21,6 +21,7 @@ export interface WorkerStart {
   /** Source address per client (null: let the OS choose). */
   sourceAddresses: (string | null)[];
   connectConcurrency: number;
+  token: string | null;
 }
 
 export interface WorkerReady {
@@ -106,11 +107,15 @@ function open(start: WorkerStart, topics: string[], localAddress: string | null)
       client.ready = true;
       resolve(client);
     };
+    const subscribe = JSON.stringify({ op: 'sub', ref: 1, topics: topics.map((topic) => ({ topic, snapshot: 0 })) });
     // Before the subscriptions are acknowledged frames are few: read them as text.
     const handshake = (text: string, ws: RawWebSocket): void => {
       switch (start.protocol) {
         case 'rt':
-          if (text.startsWith('{"op":"hello"')) ws.send(JSON.stringify({ op: 'sub', ref: 1, topics: topics.map((topic) => ({ topic, snapshot: 0 })) }));
+          if (text.startsWith('{"op":"hello"')) {
+            if (start.token) ws.send(JSON.stringify({ op: 'auth', ref: 0, token: start.token }));
+            else ws.send(subscribe);
+          } else if (text.startsWith('{"op":"authed"')) ws.send(subscribe);
           else if (text.startsWith('{"op":"subscribed"')) ready();
           else if (text.startsWith('{"op":"error"')) reject(new Error(text));
           return;
