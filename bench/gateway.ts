@@ -77,7 +77,7 @@ const FULL_SCENARIOS: Scenario[] = [
   { id: 'topics-100-1000', label: '1 000 clients × 100 topics (5 each), 1 000 msg/s', load: { clients: 1000, topics: 100, subs: 5, rate: 1000 } },
   { id: 'idle-10k-5', label: '10 000 idle clients × 5 topics (RSS)', load: { clients: 10_000, topics: 1000, subs: 5, rate: 1, duration: 1 } },
   { id: 'zipf-10k', label: '10 000 clients over 1 000 topics (Zipf), 5 000 msg/s', load: { clients: 10_000, topics: 1000, distribution: 'zipf', rate: 5000 } },
-  { id: 'hold-19k', label: '19 000 clients, 1 update/s each', load: { clients: 19_000, topics: 1000, rate: 1000, workers: 2 }, only: ['rt', 'coalescing'] },
+  { id: 'hold-19k', label: '19 000 clients, 1 update/s each', load: { clients: 19_000, topics: 1000, rate: 1000, workers: 2, sourceAddresses: 2, duration: 5 }, only: ['rt', 'coalescing'] },
 ];
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Bus } from '../bus/index.js';
 import {
   CloseCode,
@@ -72,13 +72,23 @@ export class Gateway {
   readonly registry: Registry;
   private readonly wss: WebSocketServer;
   private readonly sessions = new Map<WebSocket, Session>();
-  private readonly alive = new WeakSet<WebSocket>();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly limits: SessionLimits;
   private readonly heartbeatMs: number;
   private readonly allowedOrigins: readonly string[];
   private readonly counters: DeliveryCounters = { messagesSent: 0, framesSent: 0, slowConsumerCloses: 0, errorsSent: 0 };
   private readonly context: SessionContext;
+  /**
+   * One set of socket listeners for every connection (ws calls them with the
+   * socket as `this`) rather than four closures per connection: idle
+   * connections are most of a gateway's memory.
+   */
+  private readonly listeners: {
+    pong(this: WebSocket): void;
+    message(this: WebSocket, data: RawData, isBinary: boolean): void;
+    error(this: WebSocket, error: Error): void;
+    close(this: WebSocket): void;
+  };
   readonly histograms: GatewayHistograms = {
     writeLatency: new Histogram(WRITE_LATENCY_BOUNDS),
     messagesPerFrame: new Histogram(MESSAGES_PER_FRAME_BOUNDS),
@@ -91,6 +101,28 @@ export class Gateway {
     const flusher = new FlushScheduler(this.histograms);
     this.registry = new Registry(options.bus, flusher);
     this.limits = { ...defaultSessionLimits, ...options.limits };
+    const sessions = this.sessions;
+    const log = options.log;
+    this.listeners = {
+      pong() {
+        const session = sessions.get(this);
+        if (session) session.alive = true;
+      },
+      message(data, isBinary) {
+        const session = sessions.get(this);
+        if (!session) return;
+        session.alive = true;
+        if (isBinary) session.handleBinary();
+        else session.handleText(data.toString());
+      },
+      error(error) {
+        log.debug({ error: error.message }, 'socket error');
+      },
+      close() {
+        sessions.get(this)?.close();
+        sessions.delete(this);
+      },
+    };
     this.heartbeatMs = options.heartbeatMs ?? 25_000;
     this.allowedOrigins = options.allowedOrigins ?? ['*'];
     this.context = {
@@ -160,18 +192,11 @@ export class Gateway {
   private accept(ws: WebSocket, socket: Duplex): void {
     const session = new Session(ws, socket, this.context);
     this.sessions.set(ws, session);
-    this.alive.add(ws);
-    ws.on('pong', () => this.alive.add(ws));
-    ws.on('message', (data, isBinary) => {
-      this.alive.add(ws);
-      if (isBinary) session.handleBinary();
-      else session.handleText(data.toString());
-    });
-    ws.on('error', (error) => this.options.log.debug({ error: error.message }, 'socket error'));
-    ws.on('close', () => {
-      session.close();
-      this.sessions.delete(ws);
-    });
+    const { pong, message, error, close } = this.listeners;
+    ws.on('pong', pong);
+    ws.on('message', message);
+    ws.on('error', error);
+    ws.on('close', close);
     ws.send(
       encodeHello({
         v: PROTOCOL_VERSION,
@@ -204,13 +229,13 @@ export class Gateway {
   /** Terminates sockets that did not answer the previous ping, pings the rest. */
   private beat(): void {
     for (const [ws, session] of this.sessions) {
-      if (!this.alive.has(ws)) {
+      if (!session.alive) {
         session.close();
         this.sessions.delete(ws);
         ws.terminate();
         continue;
       }
-      this.alive.delete(ws);
+      session.alive = false;
       ws.ping();
     }
   }

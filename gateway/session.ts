@@ -89,6 +89,8 @@ export class Session implements SubscriptionHolder {
   private closed = false;
   tickMark = 0;
   tickTopics = 0;
+  /** Heard from since the last heartbeat (see Gateway). */
+  alive = true;
 
   /**
    * @param ws the connection, for control frames and closing
