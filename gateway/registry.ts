@@ -132,6 +132,9 @@ export class Registry {
     const entry = subscription.entry;
     if (!entry || !entry.catching.delete(subscription)) return;
     subscription.liveAfter = entry.received;
+    // Catch-up state is not needed any more; an id may be a slice that keeps a whole bus message alive.
+    subscription.lastId = null;
+    subscription.backlog = null;
     entry.live.add(subscription);
   }
 
