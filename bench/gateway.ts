@@ -22,6 +22,8 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { createClient } from 'redis';
+import { io as socketIoClient } from 'socket.io-client';
 import { freePort } from '../test/support/free-port.js';
 import { startRedis } from '../test/support/redis-server.js';
 import { resolveOptions, type ClientProtocol, type LoadOptions, type PublishMode } from './loadgen/options.js';
@@ -117,6 +119,31 @@ async function startServer(system: System, redisUrl: string, pin: boolean): Prom
   };
 }
 
+/**
+ * Checks that the Socket.IO peer is a real Socket.IO server, as its own
+ * client sees it: socket.io-client subscribes and receives a published
+ * message. The load generator speaks the same protocol from bare sockets.
+ */
+async function checkSocketIoPeer(port: number, redisUrl: string): Promise<void> {
+  const socket = socketIoClient(`http://127.0.0.1:${port}`, { transports: ['websocket'], reconnection: false });
+  const publisher = createClient({ url: redisUrl });
+  await publisher.connect();
+  try {
+    const received = new Promise<unknown>((resolve) => socket.on('msg', resolve));
+    await new Promise<void>((resolve) => {
+      socket.once('subscribed', () => resolve());
+      socket.emit('sub', ['selfcheck']);
+    });
+    await publisher.publish('selfcheck', JSON.stringify({ topic: 'selfcheck', ts: Date.now(), data: { seq: 0, sent: 0 } }));
+    const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error('socket.io-client received nothing from the Socket.IO peer')), 5000).unref());
+    const msg = (await Promise.race([received, timeout])) as { topic?: string };
+    if (msg.topic !== 'selfcheck') throw new Error(`the Socket.IO peer sent ${JSON.stringify(msg)}`);
+  } finally {
+    socket.close();
+    await publisher.quit();
+  }
+}
+
 interface Cell {
   runs: LoadResult[];
   cpuPerDeliveryUs: number;
@@ -178,6 +205,7 @@ async function main(): Promise<void> {
         for (let run = 0; run < runs; run++) {
           const server = await startServer(system, redis.url, pin);
           try {
+            if (system.id === 'socketio' && run === 0) await checkSocketIoPeer(server.port, redis.url);
             await sleep(300);
             const options = resolveOptions({
               duration,
