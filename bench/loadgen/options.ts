@@ -49,6 +49,8 @@ export interface LoadOptions {
   seed: number;
   /** Token presented in an `auth` frame before subscribing (rt with tenants), or null. */
   token: string | null;
+  /** An rt gateway's /metrics URL: its CPU seconds and messages sent are read before and after (remote servers). */
+  metricsUrl: string | null;
 }
 
 export class LoadOptionError extends Error {
@@ -81,6 +83,7 @@ export const LOAD_DEFAULTS: LoadOptions = {
   drain: 5,
   seed: 1,
   token: null,
+  metricsUrl: null,
 };
 
 /** Connections one worker process may hold: the per-process open-file limit is 20 000. */
@@ -183,6 +186,7 @@ const FLAGS: Flag[] = [
   { flag: 'cpus', key: 'cpus', doc: 'pin client workers to these CPUs (taskset -c)', parse: (r) => r },
   { flag: 'json', key: 'json', doc: 'write the JSON result to this file', parse: (r) => r },
   { flag: 'seed', key: 'seed', doc: 'seed of the topic assignment', parse: (r) => int('seed', r, 0) },
+  { flag: 'metrics-url', key: 'metricsUrl', doc: "an rt gateway's /metrics: server CPU per delivery for a remote gateway", parse: (r) => r },
   { flag: 'token', key: 'token', doc: 'token for an rt auth frame (tenants with auth); also RT_TOKEN', parse: (r) => r },
 ];
 

@@ -20,6 +20,9 @@ export function formatLoadResult(r: LoadResult): string {
       ['server RSS', `${kb(r.server.rssBeforeBytes)} before, ${kb(r.server.rssIdleBytes)} idle with clients (${r.server.rssPerIdleConnectionBytes} B per connection), ${kb(r.server.rssEndBytes)} at the end`],
     );
   }
+  if (r.remote) {
+    rows.push(['gateway /metrics', `${r.remote.cpuSeconds} s CPU for ${r.remote.messagesSent} messages sent: ${r.remote.cpuPerMessageSentUs} µs each; ${r.remote.connections} connections`]);
+  }
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
 }

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import * as hdr from 'hdr-histogram-js';
 import type { LoadOptions } from './options.js';
 import { cpuSeconds, rssBytes } from './proc-stats.js';
+import { readGatewayMetrics, type GatewayMetrics } from './remote-metrics.js';
 import { createPublisher } from './publisher.js';
 import { assignTopics, topicName } from './topic-choice.js';
 import type { WorkerReady, WorkerReport, WorkerStart } from './worker.js';
@@ -51,6 +52,13 @@ export interface LoadResult {
     rssIdleBytes: number;
     rssPerIdleConnectionBytes: number;
     rssEndBytes: number;
+  } | null;
+  /** From --metrics-url: the rt gateway instance that answered, over the publishing window; null without it. */
+  remote: {
+    cpuSeconds: number;
+    messagesSent: number;
+    cpuPerMessageSentUs: number;
+    connections: number;
   } | null;
 }
 
@@ -123,6 +131,7 @@ export async function runLoad(options: LoadOptions, progress: (line: string) => 
 
     const publisher = await createPublisher(options, topicNames);
     const cpuStart = pid ? cpuSeconds(pid) : 0;
+    const remoteStart: GatewayMetrics | null = options.metricsUrl ? await readGatewayMetrics(options.metricsUrl) : null;
     const started = performance.now();
     let counts: number[];
     try {
@@ -158,6 +167,7 @@ export async function runLoad(options: LoadOptions, progress: (line: string) => 
     const elapsedS = (performance.now() - started) / 1000;
     const cpu = pid ? cpuSeconds(pid) - cpuStart : 0;
     const rssEnd = pid ? rssBytes(pid) : 0;
+    const remoteEnd: GatewayMetrics | null = options.metricsUrl ? await readGatewayMetrics(options.metricsUrl) : null;
 
     const merged = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
     let duplicates = 0;
@@ -219,6 +229,18 @@ export async function runLoad(options: LoadOptions, progress: (line: string) => 
             rssEndBytes: rssEnd,
           }
         : null,
+      remote:
+        remoteStart && remoteEnd
+          ? {
+              cpuSeconds: Math.round((remoteEnd.cpuSeconds - remoteStart.cpuSeconds) * 100) / 100,
+              messagesSent: remoteEnd.messagesSent - remoteStart.messagesSent,
+              cpuPerMessageSentUs:
+                remoteEnd.messagesSent === remoteStart.messagesSent
+                  ? 0
+                  : Math.round(((remoteEnd.cpuSeconds - remoteStart.cpuSeconds) / (remoteEnd.messagesSent - remoteStart.messagesSent)) * 1e8) / 100,
+              connections: remoteEnd.connections,
+            }
+          : null,
     };
   } finally {
     for (const w of workers) {

@@ -27,6 +27,7 @@ test('every owed delivery is counted once, over several workers and source addre
         drain: 10,
         workers: 2,
         sourceAddresses: 3,
+        metricsUrl: `http://127.0.0.1:${app.port}/metrics`,
       }),
     );
     assert.equal(result.connected, 60);
@@ -37,6 +38,8 @@ test('every owed delivery is counted once, over several workers and source addre
     assert.equal(result.lost, 0);
     assert.equal(result.duplicates, 0);
     assert.ok(result.latencyMs.p50 > 0 && result.latencyMs.p99 >= result.latencyMs.p50);
+    assert.equal(result.remote?.messagesSent, result.delivered, "the gateway's own count of messages sent agrees");
+    assert.equal(result.remote?.connections, 60);
   } finally {
     await app.close();
   }
