@@ -174,6 +174,46 @@ function table(headers: string[], rows: string[][]): string {
   return [line(headers), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...rows.map(line)].join('\n');
 }
 
+/**
+ * The summary in the shape of the gateway issue's table: one row per
+ * question, one column per system; rows whose scenario did not run say so.
+ */
+function issueTable(results: Record<string, Record<string, Cell>>, systems: System[]): string {
+  const cell = (scenario: string, system: string): Cell | undefined => results[scenario]?.[system];
+  const us = (c: Cell | undefined): string => (c ? `${c.cpuPerDeliveryUs.toFixed(2)} µs` : '—');
+  const ms = (n: number): string => `${Math.round(n)} ms`;
+  const rates = Object.keys(results)
+    .map((id) => /^rate-(\d+)$/.exec(id))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
+  const rows: [string, (s: System) => string][] = [
+    ['server CPU per delivery, 1 000 clients × 1 topic, 50 msg/s', (s) => us(cell('rate-50', s.id))],
+    [
+      `highest rate with p99 ≤ 100 ms (msg/s to 1 000 clients; tried ${rates.join(', ') || 'none'})`,
+      (s) => {
+        const ok = rates.filter((r) => (cell(`rate-${r}`, s.id)?.p99 ?? Infinity) <= 100);
+        return ok.length ? String(ok[ok.length - 1]) : rates.length ? `< ${rates[0]}` : '—';
+      },
+    ],
+    ['CPU per delivery at 2 000 msg/s (2 M deliveries/s offered)', (s) => us(cell('rate-2000', s.id))],
+    ['1 000 clients × 100 topics, 5 000 msg/s: p99', (s) => (cell('topics-100', s.id) ? ms(cell('topics-100', s.id)!.p99) : '—')],
+    ['same at 1 000 msg/s: CPU per delivery, p99', (s) => (cell('topics-100-1000', s.id) ? `${us(cell('topics-100-1000', s.id))}, ${ms(cell('topics-100-1000', s.id)!.p99)}` : '—')],
+    [
+      'RSS per idle connection (10 000 clients × 5 topics, else 1 000 × 1)',
+      (s) => {
+        const c = cell('idle-10k-5', s.id) ?? cell('rate-50', s.id);
+        return c ? `${(c.rssPerIdleConnection / 1024).toFixed(1)} KB` : '—';
+      },
+    ],
+    ['missing / duplicated deliveries, all runs', (s) => {
+      const cells = Object.values(results).map((r) => r[s.id]).filter((c): c is Cell => c !== undefined);
+      return `${cells.reduce((n, c) => n + c.lost, 0)} / ${cells.reduce((n, c) => n + c.duplicates, 0)}`;
+    }],
+  ];
+  return table(['', ...systems.map((s) => s.label)], rows.map(([label, value]) => [label, ...systems.map(value)]));
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -264,6 +304,7 @@ async function main(): Promise<void> {
       table(['system', 'CPU µs/delivery', '× pre-framed', '× coalescing', 'p50 ms', 'p99 ms', 'p99 × pre-framed', 'missing / dup', 'deliveries/s', 'RSS KB/idle conn'], rows) + '\n',
     );
   }
+  process.stdout.write('\n' + issueTable(results, systems) + '\n');
   const json = JSON.stringify({ date: new Date().toISOString(), runs, duration, pinned: pin, results }, null, 1);
   if (values.json) writeFileSync(values.json, json + '\n');
   process.stdout.write('\n' + JSON.stringify({ date: new Date().toISOString(), runs, duration, pinned: pin, summary: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Object.fromEntries(Object.entries(v).map(([sk, c]) => [sk, { ...c, runs: undefined }]))])) }) + '\n');
