@@ -1,6 +1,7 @@
 // Builds everything `npm start` and `npm test` need:
 //   1. type-checks protocol/ alone (no Node, no DOM) and widgets/ (DOM, no Node),
-//   2. compiles the Node services and tests with tsc into dist/,
+//   2. compiles the Node services and tests with tsc into dist/ (and type-checks
+//      the k6 scripts in bench/k6/ on their own),
 //   3. bundles the widgets into one minified ES module, dist/rt.js, with
 //      Brotli and gzip variants the gateway serves to clients that take them.
 import { execFileSync } from 'node:child_process';
@@ -14,6 +15,8 @@ const started = Date.now();
 tsc('protocol/tsconfig.json');
 tsc('widgets/tsconfig.json');
 tsc('tsconfig.json');
+// k6 scripts import k6's modules: checked on their own, never emitted.
+tsc('bench/k6/tsconfig.json');
 await build({
   entryPoints: ['widgets/index.ts'],
   outfile: 'dist/rt.js',

@@ -115,7 +115,7 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
       app.use(createStaticRouter({ demo: config.demo }));
     }
     const gw = gateway;
-    const metrics = createMetrics({ bus, gateway: gw ? () => gw.stats() : undefined, ingest: ingestStats ?? undefined, processor: processor?.stats });
+    const metrics = createMetrics({ bus, gateway: gw ? () => gw.stats() : undefined, gatewayHistograms: gw?.histograms, ingest: ingestStats ?? undefined, processor: processor?.stats });
     app.get('/metrics', async (_req, res) => {
       res.type(metrics.contentType).send(await metrics.metrics());
     });

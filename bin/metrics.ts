@@ -3,15 +3,16 @@
  * services keep plain counters; this reads them at scrape time, so nothing
  * on the message path touches prom-client.
  */
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
 import type { Bus } from '../bus/index.js';
-import type { GatewayStats } from '../gateway/index.js';
+import type { GatewayHistograms, GatewayStats, Histogram } from '../gateway/index.js';
 import type { IngestStats } from '../ingest/index.js';
 import type { ProcessorStats } from '../processor/index.js';
 
 export interface MetricSources {
   bus: Bus;
   gateway?: () => GatewayStats;
+  gatewayHistograms?: GatewayHistograms;
   ingest?: IngestStats;
   processor?: ProcessorStats;
 }
@@ -61,6 +62,34 @@ function perPartition(register: Registry, kind: 'gauge' | 'counter', name: strin
   }
 }
 
+/**
+ * Exports a histogram kept by the service (weighted observations, see
+ * gateway/histogram.ts) in Prometheus histogram form. prom-client's own
+ * Histogram takes one observation per call, so this is a custom metric
+ * object of the shape its Registry reads (`name`, `help`, `type`, `get`).
+ */
+function histogram(register: Registry, name: string, help: string, source: Histogram): void {
+  const metric = {
+    name,
+    help,
+    type: 'histogram',
+    aggregator: 'sum',
+    get() {
+      const values: { value: number; labels: Record<string, string | number>; metricName: string }[] = [];
+      let cumulative = 0;
+      source.bounds.forEach((bound, i) => {
+        cumulative += source.counts[i];
+        values.push({ value: cumulative, labels: { le: bound }, metricName: `${name}_bucket` });
+      });
+      values.push({ value: source.count, labels: { le: '+Inf' }, metricName: `${name}_bucket` });
+      values.push({ value: source.sum, labels: {}, metricName: `${name}_sum` });
+      values.push({ value: source.count, labels: {}, metricName: `${name}_count` });
+      return { name, help, type: 'histogram', values, aggregator: 'sum' };
+    },
+  };
+  register.registerMetric(metric as unknown as Metric);
+}
+
 export function createMetrics(sources: MetricSources): Registry {
   const register = new Registry();
   collectDefaultMetrics({ register, prefix: 'rt_' });
@@ -73,6 +102,13 @@ export function createMetrics(sources: MetricSources): Registry {
     total(register, 'rt_gateway_frames_sent_total', 'msgs frames sent to clients', () => gateway().framesSent);
     total(register, 'rt_gateway_slow_consumer_closes_total', 'connections closed with 4008', () => gateway().slowConsumerCloses);
     total(register, 'rt_gateway_errors_sent_total', 'error frames sent', () => gateway().errorsSent);
+    gauge(register, 'rt_gateway_subscriptions', 'subscriptions held by all connections of this process', () => gateway().subscriptions);
+    gauge(register, 'rt_gateway_event_loop_utilization', 'share of the last second the event loop was busy (0-1)', () => gateway().eventLoopUtilization);
+  }
+  const histograms = sources.gatewayHistograms;
+  if (histograms) {
+    histogram(register, 'rt_gateway_write_latency_seconds', 'publish (message id time) to socket write, one observation per delivery', histograms.writeLatency);
+    histogram(register, 'rt_gateway_messages_per_frame', 'messages per msgs frame, one observation per frame written', histograms.messagesPerFrame);
   }
   if (ingest) {
     total(register, 'rt_ingest_requests_total', 'POST /v1/events requests', () => ingest.requests);

@@ -23,6 +23,7 @@ function usage(): string {
     '',
     'Commands:',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`),
+    `  ${'loadgen'.padEnd(10)} load and smoke test a gateway with many clients (rt loadgen --help; needs the dev dependencies of a checkout)`,
     '',
     'Options (each also read from the environment variable shown; the option wins):',
     ...CONFIG_KEYS.map((k) => {
@@ -70,6 +71,11 @@ function parse(argv: string[]): { command: string | null; flags: Record<string, 
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'loadgen') {
+    // The load generator lives with the benchmarks; loaded only when asked for.
+    const { loadgenMain } = await import('../bench/loadgen/main.js');
+    process.exit(await loadgenMain(process.argv.slice(3)));
+  }
   const { command, flags, help } = parse(process.argv.slice(2));
   if (help || command === 'help') {
     process.stdout.write(usage() + '\n');

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Broker } from '../bus/index.js';
 import {
   CloseCode,
@@ -16,7 +16,9 @@ import {
   MAX_TOPICS_PER_FRAME,
   PROTOCOL_VERSION,
 } from '../protocol/index.js';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { FlushScheduler } from './flush-scheduler.js';
+import { Histogram } from './histogram.js';
 import { Registry } from './registry.js';
 import { Session, type DeliveryCounters, type SessionContext, type SessionLimits, type SessionLogger } from './session.js';
 
@@ -37,8 +39,28 @@ export interface GatewayOptions {
 /** Counters exposed on /healthz and as metrics. */
 export interface GatewayStats extends DeliveryCounters {
   connections: number;
+  /** Topics with a bus subscription in this process. */
   topics: number;
+  /** Subscriptions held by all connections together. */
+  subscriptions: number;
+  /** Share of the time the event loop was busy over the last whole second (0–1). */
+  eventLoopUtilization: number;
+  /** Seconds from publish to socket write, per delivery; p50 and p99 are bucket bounds. */
+  writeLatency: { p50: number; p99: number; count: number };
+  /** Mean messages per `msgs` frame. */
+  messagesPerFrame: number;
 }
+
+/** Histograms of the delivery path (see docs/operations.md for their meaning). */
+export interface GatewayHistograms {
+  writeLatency: Histogram;
+  messagesPerFrame: Histogram;
+}
+
+/** Bucket bounds of the publish→socket-write histogram, in seconds. */
+export const WRITE_LATENCY_BOUNDS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5];
+/** Bucket bounds of the messages-per-frame histogram. */
+export const MESSAGES_PER_FRAME_BOUNDS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000];
 
 export const defaultSessionLimits: SessionLimits = {
   maxSubscriptions: 1000,
@@ -50,17 +72,57 @@ export class Gateway {
   readonly registry: Registry;
   private readonly wss: WebSocketServer;
   private readonly sessions = new Map<WebSocket, Session>();
-  private readonly alive = new WeakSet<WebSocket>();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly limits: SessionLimits;
   private readonly heartbeatMs: number;
   private readonly allowedOrigins: readonly string[];
   private readonly counters: DeliveryCounters = { messagesSent: 0, framesSent: 0, slowConsumerCloses: 0, errorsSent: 0 };
   private readonly context: SessionContext;
+  /**
+   * One set of socket listeners for every connection (ws calls them with the
+   * socket as `this`) rather than four closures per connection: idle
+   * connections are most of a gateway's memory.
+   */
+  private readonly listeners: {
+    pong(this: WebSocket): void;
+    message(this: WebSocket, data: RawData, isBinary: boolean): void;
+    error(this: WebSocket, error: Error): void;
+    close(this: WebSocket): void;
+  };
+  readonly histograms: GatewayHistograms = {
+    writeLatency: new Histogram(WRITE_LATENCY_BOUNDS),
+    messagesPerFrame: new Histogram(MESSAGES_PER_FRAME_BOUNDS),
+  };
+  private elu: EventLoopUtilization = performance.eventLoopUtilization();
+  private utilization = 0;
+  private readonly eluSampler: NodeJS.Timeout;
 
   constructor(private readonly options: GatewayOptions) {
-    this.registry = new Registry(options.broker);
+    const flusher = new FlushScheduler(this.histograms);
+    this.registry = new Registry(options.broker, flusher);
     this.limits = { ...defaultSessionLimits, ...options.limits };
+    const sessions = this.sessions;
+    const log = options.log;
+    this.listeners = {
+      pong() {
+        const session = sessions.get(this);
+        if (session) session.alive = true;
+      },
+      message(data, isBinary) {
+        const session = sessions.get(this);
+        if (!session) return;
+        session.alive = true;
+        if (isBinary) session.handleBinary();
+        else session.handleText(data.toString());
+      },
+      error(error) {
+        log.debug({ error: error.message }, 'socket error');
+      },
+      close() {
+        sessions.get(this)?.close();
+        sessions.delete(this);
+      },
+    };
     this.heartbeatMs = options.heartbeatMs ?? 25_000;
     this.allowedOrigins = options.allowedOrigins ?? ['*'];
     this.context = {
@@ -68,19 +130,34 @@ export class Gateway {
       registry: this.registry,
       limits: this.limits,
       log: options.log,
-      flusher: new FlushScheduler(),
+      flusher,
       counters: this.counters,
     };
     // Compression is off: it costs CPU per recipient and defeats serializing once.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME_BYTES, perMessageDeflate: false, clientTracking: false });
-    this.wss.on('connection', (ws) => this.accept(ws));
     this.heartbeat = setInterval(() => this.beat(), this.heartbeatMs);
     this.heartbeat.unref();
+    // Sampled, so that /healthz and every scrape read the same window.
+    this.eluSampler = setInterval(() => {
+      const now = performance.eventLoopUtilization();
+      this.utilization = performance.eventLoopUtilization(now, this.elu).utilization;
+      this.elu = now;
+    }, 1000);
+    this.eluSampler.unref();
     options.broker.onInterruption(() => this.interrupted());
   }
 
   stats(): GatewayStats {
-    return { connections: this.sessions.size, topics: this.registry.size, ...this.counters };
+    const { writeLatency, messagesPerFrame } = this.histograms;
+    return {
+      connections: this.sessions.size,
+      topics: this.registry.size,
+      subscriptions: this.registry.subscriptions,
+      eventLoopUtilization: this.utilization,
+      writeLatency: { p50: writeLatency.quantile(0.5), p99: writeLatency.quantile(0.99), count: writeLatency.count },
+      messagesPerFrame: messagesPerFrame.count === 0 ? 0 : messagesPerFrame.sum / messagesPerFrame.count,
+      ...this.counters,
+    };
   }
 
   /** Handles an HTTP upgrade for the gateway path. */
@@ -91,12 +168,13 @@ export class Gateway {
       socket.end('HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\norigin not allowed\n');
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, socket));
   }
 
   /** Closes every connection with 1001 and stops the heartbeat. */
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
+    clearInterval(this.eluSampler);
     for (const [ws, session] of this.sessions) {
       session.close();
       ws.close(CloseCode.GoingAway, 'gateway shutting down');
@@ -111,21 +189,14 @@ export class Gateway {
     return origin === undefined || this.allowedOrigins.includes(origin);
   }
 
-  private accept(ws: WebSocket): void {
-    const session = new Session(ws, this.context);
+  private accept(ws: WebSocket, socket: Duplex): void {
+    const session = new Session(ws, socket, this.context);
     this.sessions.set(ws, session);
-    this.alive.add(ws);
-    ws.on('pong', () => this.alive.add(ws));
-    ws.on('message', (data, isBinary) => {
-      this.alive.add(ws);
-      if (isBinary) session.handleBinary();
-      else session.handleText(data.toString());
-    });
-    ws.on('error', (error) => this.options.log.debug({ error: error.message }, 'socket error'));
-    ws.on('close', () => {
-      session.close();
-      this.sessions.delete(ws);
-    });
+    const { pong, message, error, close } = this.listeners;
+    ws.on('pong', pong);
+    ws.on('message', message);
+    ws.on('error', error);
+    ws.on('close', close);
     ws.send(
       encodeHello({
         v: PROTOCOL_VERSION,
@@ -158,13 +229,13 @@ export class Gateway {
   /** Terminates sockets that did not answer the previous ping, pings the rest. */
   private beat(): void {
     for (const [ws, session] of this.sessions) {
-      if (!this.alive.has(ws)) {
+      if (!session.alive) {
         session.close();
         this.sessions.delete(ws);
         ws.terminate();
         continue;
       }
-      this.alive.delete(ws);
+      session.alive = false;
       ws.ping();
     }
   }

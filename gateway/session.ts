@@ -1,13 +1,19 @@
 /**
  * One client connection: its topic set, the catch-up of each new
- * subscription (snapshot or replay since an id) and the outgoing queue that
- * coalesces everything produced in one event-loop tick into one frame.
+ * subscription (snapshot or replay since an id) and its own outgoing queue
+ * (catch-up, and live batches when its tick differs from its neighbours'),
+ * flushed once per tick as one frame. Live batches that are the same for many
+ * connections do not pass through here: the flush writes one shared frame
+ * (see FlushScheduler).
  *
  * The seam between history and live data: a topic's live messages start
  * flowing (into a backlog) before history is read; once history has been
  * queued, the backlog is drained keeping only ids newer than the last one
- * sent. Nothing falls between the two reads and nothing is sent twice.
+ * sent, and so are live messages until the first newer one arrives. From
+ * then on the subscription is live and ids are never compared again.
+ * Nothing falls between the two reads and nothing is sent twice.
  */
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { Broker, HistoryEntry } from '../bus/index.js';
 import {
@@ -19,7 +25,6 @@ import {
   encodeError,
   encodeGap,
   encodeMessage,
-  encodeMessagesFrame,
   encodePong,
   encodeSubscribed,
   encodeUnsubscribed,
@@ -28,8 +33,9 @@ import {
   MAX_SNAPSHOT,
   type SubscribeTopic,
 } from '../protocol/index.js';
-import type { Flushable, FlushScheduler } from './flush-scheduler.js';
-import type { Recipient, Registry } from './registry.js';
+import type { FlushScheduler } from './flush-scheduler.js';
+import { Subscription, type Registry, type SubscriptionHolder } from './registry.js';
+import { encodeMessagesFrameBytes } from './ws-frame.js';
 
 export interface SessionLimits {
   /** Most topics one connection may hold. */
@@ -67,40 +73,35 @@ export interface SessionLogger {
   warn(obj: object, msg: string): void;
 }
 
-interface TopicState {
-  /** Id of the last message queued for this topic (null before any). */
-  lastId: string | null;
-  /** Live messages that arrived during catch-up; null once caught up. */
-  backlog: { id: string; serialized: string }[] | null;
-  /** The backlog overflowed during catch-up: a gap must be reported. */
-  overflowed: boolean;
-}
-
 /** History page size for replays and largest live backlog kept during one catch-up. */
 const PAGE = 500;
 const MAX_BACKLOG = 10_000;
 /** Largest `msgs` frame, in messages; bigger batches are split. */
 const MAX_MESSAGES_PER_FRAME = 1000;
+const OPEN = 1;
 
-export class Session implements Recipient, Flushable {
-  private readonly topics = new Map<string, TopicState>();
-  private queue: string[] = [];
+export class Session implements SubscriptionHolder {
+  private readonly topics = new Map<string, Subscription>();
+  /** Messages for this session's own next frame, UTF-8 encoded. */
+  private queue: Buffer[] = [];
   private queuedBytes = 0;
+  private marked = false;
   private closed = false;
+  tickMark = 0;
+  tickTopics = 0;
+  /** Heard from since the last heartbeat (see Gateway). */
+  alive = true;
 
-  private readonly broker: Broker;
-  private readonly registry: Registry;
-  private readonly limits: SessionLimits;
-  private readonly log: SessionLogger;
-  private readonly flusher: FlushScheduler;
-  private readonly counters: DeliveryCounters;
-
+  /**
+   * @param ws the connection, for control frames and closing
+   * @param socket the connection's TCP socket: data frames are written to it
+   *   pre-framed, which is what lets one frame be shared by many connections
+   */
   constructor(
     private readonly ws: WebSocket,
-    context: SessionContext,
-  ) {
-    ({ broker: this.broker, registry: this.registry, limits: this.limits, log: this.log, flusher: this.flusher, counters: this.counters } = context);
-  }
+    private readonly socket: Duplex,
+    private readonly context: SessionContext,
+  ) {}
 
   /** Handles one text frame from the client. Never throws. */
   handleText(text: string): void {
@@ -120,10 +121,10 @@ export class Session implements Recipient, Flushable {
         return;
       case 'sub': {
         const added = frame.topics.filter((t) => !this.topics.has(t.topic)).length;
-        if (this.topics.size + added > this.limits.maxSubscriptions) {
+        if (this.topics.size + added > this.context.limits.maxSubscriptions) {
           this.sendError({
             code: ErrorCode.TooManySubscriptions,
-            message: `this frame would hold ${this.topics.size + added} topics; at most ${this.limits.maxSubscriptions} per connection`,
+            message: `this frame would hold ${this.topics.size + added} topics; at most ${this.context.limits.maxSubscriptions} per connection`,
             ref: frame.ref,
           });
           return;
@@ -140,27 +141,58 @@ export class Session implements Recipient, Flushable {
     this.sendError({ code: ErrorCode.BadFrame, message: 'binary frames are not supported; send JSON text frames' });
   }
 
-  /** Called by the registry for each live message of a topic this session holds. */
-  deliver(topic: string, id: string, serialized: string): void {
-    const state = this.topics.get(topic);
-    if (!state) return;
-    if (state.backlog) {
-      if (state.backlog.length >= MAX_BACKLOG) {
-        state.backlog.shift();
-        state.overflowed = true;
+  /** Number of topics this session holds. */
+  get subscriptionCount(): number {
+    return this.topics.size;
+  }
+
+  /**
+   * Called by the registry for each live message of a topic this session is
+   * catching up on: kept in the backlog while history is read; after that,
+   * sent only if newer than what history gave (on Redis the live feed may
+   * lag behind a history read). The first newer one makes the subscription
+   * live, and from then on the flush sends it every message unexamined.
+   */
+  backlogged(subscription: Subscription, id: string, encoded: Buffer): void {
+    const backlog = subscription.backlog;
+    if (backlog) {
+      if (backlog.length >= MAX_BACKLOG) {
+        backlog.shift();
+        subscription.overflowed = true;
       }
-      state.backlog.push({ id, serialized });
+      backlog.push({ id, encoded });
       return;
     }
-    if (state.lastId !== null && compareIds(id, state.lastId) <= 0) return;
-    state.lastId = id;
-    this.enqueue(serialized);
+    if (this.catchUp(subscription, id, encoded)) this.context.registry.goLive(subscription);
+  }
+
+  /** True when nothing is queued for this session's own frame. */
+  get idle(): boolean {
+    return this.queue.length === 0;
+  }
+
+  /** Writes a frame built once for many sessions (see FlushScheduler). */
+  writeShared(frame: Buffer, messages: number): void {
+    if (this.closed || this.ws.readyState !== OPEN) return;
+    if (this.socket.writableLength + frame.length > this.context.limits.maxBufferedBytes) {
+      this.disconnectSlow(frame.length);
+      return;
+    }
+    this.socket.write(frame);
+    this.context.counters.messagesSent += messages;
+    this.context.counters.framesSent++;
+  }
+
+  /** Queues `batch[from..]` for this session's own frame. */
+  enqueueBatch(batch: readonly Buffer[], from: number): void {
+    for (let i = from; i < batch.length; i++) this.enqueue(batch[i]);
   }
 
   /** Releases every subscription; called when the socket closes. */
   close(): void {
     this.closed = true;
-    for (const topic of [...this.topics.keys()]) this.drop(topic);
+    for (const subscription of this.topics.values()) this.context.registry.leave(subscription);
+    this.topics.clear();
     this.queue = [];
     this.queuedBytes = 0;
   }
@@ -169,59 +201,74 @@ export class Session implements Recipient, Flushable {
     const { topic } = request;
     // A repeated sub replaces the old state: the client wants a fresh catch-up.
     if (this.topics.has(topic)) this.drop(topic);
-    const state: TopicState = { lastId: request.since ?? null, backlog: [], overflowed: false };
-    this.topics.set(topic, state);
-    const current = (): boolean => !this.closed && this.topics.get(topic) === state;
+    const subscription = new Subscription(this, topic, request.since ?? null);
+    this.topics.set(topic, subscription);
+    const current = (): boolean => !this.closed && this.topics.get(topic) === subscription;
     try {
-      await this.registry.join(topic, this);
+      await this.context.registry.join(subscription);
       if (!current()) return;
-      if (request.since !== undefined) await this.replay(topic, request.since, state, current);
-      else await this.snapshot(topic, request, state, current);
+      if (request.since !== undefined) await this.replay(topic, request.since, subscription, current);
+      else await this.snapshot(topic, request, subscription, current);
     } catch (error) {
       if (!current()) return;
       this.drop(topic);
-      this.log.warn({ topic, error: (error as Error).message }, 'subscription failed');
+      this.context.log.warn({ topic, error: (error as Error).message }, 'subscription failed');
       this.sendError({ code: ErrorCode.Unavailable, message: `could not subscribe to "${topic}": the bus is unavailable; subscribe again later`, ref, topic });
       return;
     }
     if (!current()) return;
-    const backlog = state.backlog!;
-    state.backlog = null;
+    const backlog = subscription.backlog!;
+    subscription.backlog = null;
     // The oldest live messages were dropped to bound the backlog. They are
     // missing only if they were newer than what history delivered.
-    if (state.overflowed && backlog.length > 0 && (state.lastId === null || compareIds(backlog[0].id, state.lastId) > 0)) {
-      this.sendControl(encodeGap(topic, state.lastId ?? ID_ZERO, backlog[0].id));
+    if (subscription.overflowed && backlog.length > 0 && (subscription.lastId === null || compareIds(backlog[0].id, subscription.lastId) > 0)) {
+      this.sendControl(encodeGap(topic, subscription.lastId ?? ID_ZERO, backlog[0].id));
     }
-    for (const { id, serialized } of backlog) this.deliver(topic, id, serialized);
+    // The seam, the only place ids are compared: the backlog, then this
+    // tick's batch not yet flushed, each message once and only if newer than
+    // what history gave; then live messages one by one until the first newer
+    // one (see backlogged).
+    for (const { id, encoded } of backlog) this.catchUp(subscription, id, encoded);
+    const entry = subscription.entry!;
+    for (let i = 0; i < entry.batch.length; i++) this.catchUp(subscription, entry.ids[i], entry.batch[i]);
+  }
+
+  /** Queues a message if newer than the last one sent; true when it was. */
+  private catchUp(subscription: Subscription, id: string, encoded: Buffer): boolean {
+    if (subscription.lastId !== null && compareIds(id, subscription.lastId) <= 0) return false;
+    subscription.lastId = id;
+    this.enqueue(encoded);
+    return true;
   }
 
   /** Queues everything after `since` from history, reporting retention gaps. */
-  private async replay(topic: string, since: string, state: TopicState, current: () => boolean): Promise<void> {
+  private async replay(topic: string, since: string, state: Subscription, current: () => boolean): Promise<void> {
+    const { broker, limits } = this.context;
     let after = since;
     let sent = 0;
     for (;;) {
-      const range = await this.broker.history(topic, after, PAGE);
+      const range = await broker.history(topic, after, PAGE);
       if (!current()) return;
       if (range.gap && sent === 0) this.sendControl(encodeGap(topic, since, range.entries[0]?.id));
-      for (const entry of range.entries) this.enqueue(encodeMessage(topic, entry.id, entry.body));
+      for (const entry of range.entries) this.enqueue(Buffer.from(encodeMessage(topic, entry.id, entry.body)));
       if (range.entries.length > 0) {
         after = range.entries[range.entries.length - 1].id;
         state.lastId = after;
       }
       sent += range.entries.length;
       if (range.entries.length < PAGE) return;
-      if (sent >= this.limits.maxReplay) break;
+      if (sent >= limits.maxReplay) break;
     }
     // Too far behind to replay everything: skip to the newest page, say so.
-    const newest = await this.broker.latest(topic, PAGE);
+    const newest = await broker.latest(topic, PAGE);
     if (!current()) return;
     const fresh = newest.filter((e) => compareIds(e.id, after) > 0);
     if (fresh.length === 0) return;
     // Whatever is left may fit in the newest page: then nothing was skipped.
-    const next = await this.broker.history(topic, after, 1);
+    const next = await broker.history(topic, after, 1);
     if (!current()) return;
     if (next.gap || next.entries[0]?.id !== fresh[0].id) this.sendControl(encodeGap(topic, after, fresh[0].id));
-    for (const entry of fresh) this.enqueue(encodeMessage(topic, entry.id, entry.body));
+    for (const entry of fresh) this.enqueue(Buffer.from(encodeMessage(topic, entry.id, entry.body)));
     state.lastId = fresh[fresh.length - 1].id;
   }
 
@@ -232,64 +279,73 @@ export class Session implements Recipient, Flushable {
    * and the last DEFAULT_EVENT_SNAPSHOT for event topics (a topic is an event
    * topic when its newest message has data).
    */
-  private async snapshot(topic: string, request: SubscribeTopic, state: TopicState, current: () => boolean): Promise<void> {
+  private async snapshot(topic: string, request: SubscribeTopic, state: Subscription, current: () => boolean): Promise<void> {
+    const { broker } = this.context;
     const { snapshot: count, snapshotMs } = request;
     let entries: HistoryEntry[];
     if (snapshotMs !== undefined) {
-      entries = await this.broker.latest(topic, count ?? MAX_SNAPSHOT, `${Math.max(0, Date.now() - snapshotMs)}-0`);
+      entries = await broker.latest(topic, count ?? MAX_SNAPSHOT, `${Math.max(0, Date.now() - snapshotMs)}-0`);
     } else {
-      entries = await this.broker.latest(topic, count ?? DEFAULT_EVENT_SNAPSHOT);
+      entries = await broker.latest(topic, count ?? DEFAULT_EVENT_SNAPSHOT);
       if (count === undefined && entries.length > 0 && !entries[entries.length - 1].body.includes('"data":')) {
         entries = entries.slice(-DEFAULT_VALUE_SNAPSHOT);
       }
     }
     if (!current()) return;
-    for (const entry of entries) this.enqueue(encodeMessage(topic, entry.id, entry.body));
+    for (const entry of entries) this.enqueue(Buffer.from(encodeMessage(topic, entry.id, entry.body)));
     if (entries.length > 0) state.lastId = entries[entries.length - 1].id;
   }
 
   private drop(topic: string): void {
-    if (!this.topics.delete(topic)) return;
-    this.registry.leave(topic, this);
+    const subscription = this.topics.get(topic);
+    if (!subscription) return;
+    this.topics.delete(topic);
+    this.context.registry.leave(subscription);
   }
 
-  private enqueue(serialized: string): void {
+  private enqueue(encoded: Buffer): void {
     if (this.closed) return;
-    this.queue.push(serialized);
-    this.queuedBytes += serialized.length;
-    if (this.queuedBytes + this.ws.bufferedAmount > this.limits.maxBufferedBytes) {
-      this.log.warn({ queuedBytes: this.queuedBytes, bufferedAmount: this.ws.bufferedAmount }, 'disconnecting slow consumer');
-      this.counters.slowConsumerCloses++;
-      this.closed = true;
-      this.queue = [];
-      this.queuedBytes = 0;
-      this.ws.close(CloseCode.SlowConsumer, 'slow consumer: send buffer limit exceeded');
+    this.queue.push(encoded);
+    this.queuedBytes += encoded.length;
+    if (this.queuedBytes + this.socket.writableLength > this.context.limits.maxBufferedBytes) {
+      this.disconnectSlow(0);
       return;
     }
-    if (this.queue.length === 1) this.flusher.mark(this);
+    if (!this.marked) {
+      this.marked = true;
+      this.context.flusher.markSession(this);
+    }
+  }
+
+  private disconnectSlow(incoming: number): void {
+    this.context.log.warn({ queuedBytes: this.queuedBytes + incoming, bufferedAmount: this.socket.writableLength }, 'disconnecting slow consumer');
+    this.context.counters.slowConsumerCloses++;
+    this.closed = true;
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.ws.close(CloseCode.SlowConsumer, 'slow consumer: send buffer limit exceeded');
   }
 
   /** Sends the queued messages as few frames as possible. */
   flush(): void {
+    this.marked = false;
     if (this.queue.length === 0 || this.closed) return;
     const queue = this.queue;
     this.queue = [];
     this.queuedBytes = 0;
-    this.counters.messagesSent += queue.length;
-    if (queue.length === 1) {
-      this.counters.framesSent++;
-      this.ws.send(this.flusher.singleFrame(queue[0]), { binary: false });
-      return;
-    }
+    if (this.ws.readyState !== OPEN) return;
+    const { counters, flusher } = this.context;
+    counters.messagesSent += queue.length;
     for (let i = 0; i < queue.length; i += MAX_MESSAGES_PER_FRAME) {
-      const part = queue.length <= MAX_MESSAGES_PER_FRAME ? queue : queue.slice(i, i + MAX_MESSAGES_PER_FRAME);
-      this.counters.framesSent++;
-      this.ws.send(encodeMessagesFrame(part));
+      const end = Math.min(queue.length, i + MAX_MESSAGES_PER_FRAME);
+      counters.framesSent++;
+      flusher.framed(end - i);
+      this.socket.write(encodeMessagesFrameBytes(queue, i, end));
     }
   }
 
   private sendError(error: Parameters<typeof encodeError>[0]): void {
-    this.counters.errorsSent++;
+    this.context.counters.errorsSent++;
     this.sendControl(encodeError(error));
   }
 

@@ -25,9 +25,17 @@ export function encodeBody(body: MessageBody): string {
   return JSON.stringify(out);
 }
 
+/**
+ * What comes before and after the comma-separated messages of a `msgs`
+ * frame; the gateway assembles frames from already-encoded message bytes
+ * with these.
+ */
+export const MESSAGES_FRAME_HEAD = '{"op":"msgs","msgs":[';
+export const MESSAGES_FRAME_TAIL = ']}';
+
 /** Builds a `msgs` frame from already-serialized messages. */
 export function encodeMessagesFrame(serialized: readonly string[]): string {
-  return '{"op":"msgs","msgs":[' + serialized.join(',') + ']}';
+  return MESSAGES_FRAME_HEAD + serialized.join(',') + MESSAGES_FRAME_TAIL;
 }
 
 export function encodeHello(frame: Omit<HelloFrame, 'op'>): string {

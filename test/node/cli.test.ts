@@ -133,6 +133,12 @@ describe('rt refuses bad usage with exit code 2 and a one-line reason', () => {
     assert.match(line, /start, ingest, processor, gateway/);
   });
 
+  test('rt loadgen refuses a bad option with its code and the flag, exit 2', async () => {
+    const result = await rt(['loadgen', '--clients', '0']);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /--clients must be an integer .*\[LOADGEN_BAD_OPTION\]/);
+  });
+
   test('more than one command is refused', async () => {
     assertRefused(await rt(['start', 'gateway']), /expected one command/);
   });

@@ -169,7 +169,10 @@ for (const engine of engines) {
       await Promise.all(cs.map((c) => c.until(() => c.of('shared').length === 1)));
       cs[0].send({ op: 'unsub', topics: ['shared'] });
       await cs[0].until(() => cs[0].frameOf('unsubscribed').length === 1);
-      assert.equal((await health()).gateway.topics, 1);
+      const stats = (await health()).gateway;
+      assert.equal(stats.topics, 1);
+      assert.equal(stats.subscriptions, 4, 'subscription count on /healthz');
+      assert.equal(stats.messagesPerFrame, 1, 'one message, one frame per recipient');
       for (const c of cs.slice(1)) c.close();
       await eventually(async () => (await health()).gateway.topics === 0, 5000, 'subscription released');
       await publish(app, 'shared', [43]);

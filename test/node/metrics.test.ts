@@ -31,6 +31,13 @@ test('/metrics counts connections, deliveries, ingest and processing', async () 
     assert.equal(sample(text, 'rt_gateway_topics'), 1);
     assert.equal(sample(text, 'rt_gateway_messages_sent_total'), 2);
     assert.equal(sample(text, 'rt_gateway_errors_sent_total'), 1);
+    assert.equal(sample(text, 'rt_gateway_subscriptions'), 1);
+    const elu = sample(text, 'rt_gateway_event_loop_utilization');
+    assert.ok(elu >= 0 && elu <= 1, 'utilisation is a share');
+    assert.equal(sample(text, 'rt_gateway_write_latency_seconds_count'), 2, 'one latency observation per delivery');
+    assert.equal(sample(text, 'rt_gateway_write_latency_seconds_bucket{le="+Inf"}'), 2);
+    assert.ok(sample(text, 'rt_gateway_messages_per_frame_count') >= 1);
+    assert.match(text, /# TYPE rt_gateway_write_latency_seconds histogram/);
     assert.equal(sample(text, 'rt_ingest_events_accepted_total'), 2);
     assert.equal(sample(text, 'rt_processor_published_total'), 2);
     assert.ok(sample(text, 'rt_process_resident_memory_bytes') > 0, 'default process metrics too');
