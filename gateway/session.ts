@@ -30,6 +30,7 @@ import {
 } from '../protocol/index.js';
 import type { Flushable, FlushScheduler } from './flush-scheduler.js';
 import type { Recipient, Registry } from './registry.js';
+import { snapshotWindow } from './snapshot-window.js';
 
 export interface SessionLimits {
   /** Most topics one connection may hold. */
@@ -226,8 +227,9 @@ export class Session implements Recipient, Flushable {
   }
 
   /**
-   * Queues the recent messages of a topic: those of the last `snapshotMs`
-   * (at most `snapshot`, else MAX_SNAPSHOT) when asked for a time window;
+   * Queues the recent messages of a topic: those whose `ts` is within the
+   * last `snapshotMs` (at most `snapshot`, else MAX_SNAPSHOT) when asked for
+   * a time window;
    * else `snapshot` if the client said; else the latest one for value topics
    * and the last DEFAULT_EVENT_SNAPSHOT for event topics (a topic is an event
    * topic when its newest message has data).
@@ -236,7 +238,7 @@ export class Session implements Recipient, Flushable {
     const { snapshot: count, snapshotMs } = request;
     let entries: HistoryEntry[];
     if (snapshotMs !== undefined) {
-      entries = await this.bus.latest(topic, count ?? MAX_SNAPSHOT, `${Math.max(0, Date.now() - snapshotMs)}-0`);
+      entries = await snapshotWindow(this.bus, topic, snapshotMs, count ?? MAX_SNAPSHOT);
     } else {
       entries = await this.bus.latest(topic, count ?? DEFAULT_EVENT_SNAPSHOT);
       if (count === undefined && entries.length > 0 && !entries[entries.length - 1].body.includes('"data":')) {
