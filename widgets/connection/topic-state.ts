@@ -85,10 +85,14 @@ export class TopicState {
    */
   replayFor(queue: ListenerQueue): Message[] {
     const { listener } = queue;
-    const newest = this.recent.newest(replayLimit(listener));
-    if (listener.snapshotMs === undefined) return newest;
+    const limit = replayLimit(listener);
+    if (listener.snapshotMs === undefined) return this.recent.newest(limit);
     const from = Date.now() - listener.snapshotMs;
-    return newest.filter((message) => message.ts >= from);
+    // Backfilled messages (old ts, received late) must not crowd the window out of the newest `limit`.
+    return this.recent
+      .newest()
+      .filter((message) => message.ts >= from)
+      .slice(-limit);
   }
 
   /**
