@@ -324,6 +324,9 @@ function table(results: { mixed: MixedResult[]; metrics: MetricsResult[]; log: L
     lines.push(`| long tasks in ${s.seconds} s | ${s.longTasks} | ${n?.longTasks ?? '—'} | | |`);
     const trend = (r: MixedResult): string => r.overTime.map((o) => `${o.fps} fps @ ${o.chartPoints}`).join(', ');
     lines.push(`| fps as the charts fill (points per chart) | ${trend(rt)} | ${naive ? trend(naive) : '—'} | | flat up to 3 600 points |`);
+    const fed = 100 * 60 * s.seconds;
+    const got = (r: MixedResult): string => `${Math.round(r.delivered / r.summary.seconds)}/s (${Math.round((100 * r.delivered) / fed)} % of the ${100 * 60}/s fed)`;
+    lines.push(`| messages the gateway delivered to the page | ${got(rt)} | ${naive ? got(naive) : '—'} | | all, none left behind |`);
     const perMsg = (r: MixedResult): string => (r.delivered > 0 ? `${((r.serverCpuS / r.delivered) * 1e6).toFixed(1)} µs` : '—');
     lines.push(`| gateway process CPU per delivered message | ${perMsg(rt)} (${rt.serverCpuS} s for ${rt.delivered}) | ${naive ? `${perMsg(naive)} (${naive.serverCpuS} s for ${naive.delivered})` : '—'} | | |`);
   }
@@ -340,7 +343,7 @@ function table(results: { mixed: MixedResult[]; metrics: MetricsResult[]; log: L
   }
   const goal: Record<SizePage, string> = { 'metric-only': '≤ 15 KB gzip', 'all-three': '≤ 45 KB gzip', 'subscribe-only': '' };
   for (const s of results.sizes) {
-    lines.push(`| JavaScript for a ${s.page} page (${s.files.length} files) | ${kb(s.gzip)} KB gzip, ${kb(s.brotli)} KB brotli (${kb(s.raw)} KB raw; ${kb(s.transferred)} KB received as ${s.encodings.join('+')}) | | | ${goal[s.page]} |`);
+    lines.push(`| JavaScript of a ${s.page} page (${s.files.length} files) | ${kb(s.gzip)} KB gzip, ${kb(s.brotli)} KB brotli (${kb(s.raw)} KB raw; ${kb(s.transferred)} KB received as ${s.encodings.join('+')}) | | | ${goal[s.page]} |`);
   }
   return lines.join('\n');
 }
