@@ -120,7 +120,8 @@ describe('<rt-event-log>', () => {
 
   it('shows a gap marker row when history no longer reaches back after a reconnect', async () => {
     const topic = uniqueTopic('gappy');
-    const container = mount(`<rt-event-log gateway="${gatewayUrl('short')}" topic="${topic}"></rt-event-log>`);
+    const container = mount(`<rt-event-log gateway="${gatewayUrl('short')}" topic="${topic}" style="--rt-event-log-height: 520px"></rt-event-log>`);
+    // Tall enough that every row is rendered: the list renders only what is near the viewport.
     const log = container.querySelector<RtEventLog>('rt-event-log')!;
     await whenLive(log);
     await publish({ topic, data: { msg: 'before' } }, 'short');
@@ -147,4 +148,47 @@ describe('<rt-event-log>', () => {
     ok(texts.slice(gapAt + 1).every((t) => t.startsWith('missed')), 'events after the marker are the ones still in history');
     equal(texts.at(-1), newest, 'the newest event is there');
   });
+
+  it('at 100 000 rows keeps fewer than 300 nodes, stays pinned to the tail while following, and holds still when the reader scrolled up', async function () {
+    this.timeout(90_000);
+    const topic = uniqueTopic('flood');
+    const container = mount(`<rt-event-log gateway="${gatewayUrl()}" topic="${topic}" max="100000" style="--rt-event-log-height: 300px"></rt-event-log>`);
+    const log = container.querySelector<RtEventLog>('rt-event-log')!;
+    await whenLive(log);
+    const nodes = () => log.shadowRoot!.querySelectorAll('*').length;
+    let most = 0;
+    let sampling = true;
+    const sample = () => {
+      most = Math.max(most, nodes());
+      if (sampling) requestAnimationFrame(sample);
+    };
+    requestAnimationFrame(sample);
+    const batch = 10_000;
+    for (let b = 0; b < 10; b++) {
+      await publish(Array.from({ length: batch }, (_, i) => ({ topic, data: { msg: `e${b * batch + i}` } })));
+      await waitFor(() => log.entryCount === (b + 1) * batch, `${(b + 1) * batch} entries`, 20_000);
+      await waitFor(() => rowTexts(log).at(-1) === `e${(b + 1) * batch - 1}` && atBottom(log), `pinned to the newest row after ${(b + 1) * batch}`);
+    }
+    sampling = false;
+    ok(most < 300, `at most ${most} nodes in the shadow root while filling to 100 000 rows`);
+    ok(log.following, 'still following');
+
+    // The reader scrolls up; more rows arrive (the oldest now drop off the front).
+    list(log).dispatchEvent(new WheelEvent('wheel', { deltaY: -2000, bubbles: true }));
+    list(log).scrollTop = list(log).scrollTop - 5000;
+    await waitFor(() => !log.following, 'following to stop');
+    await sleep(100);
+    const firstShown = () => {
+      const top = list(log).getBoundingClientRect().top;
+      return rows(log).find((row) => row.getBoundingClientRect().bottom > top + 1)?.querySelector('.text')?.textContent;
+    };
+    const before = firstShown();
+    await publish(Array.from({ length: 1000 }, (_, i) => ({ topic, data: { msg: `late ${i}` } })));
+    await waitFor(() => log.entryCount === 100_000 && rows(log).length > 0, 'the entries to stay at max');
+    await waitFor(() => log.shadowRoot!.textContent !== null, 'a render');
+    await sleep(300);
+    equal(firstShown(), before, 'the row at the top of the list stays the same');
+    ok(nodes() < 300, `${nodes()} nodes`);
+  });
 });
+

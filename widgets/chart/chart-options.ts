@@ -4,6 +4,7 @@
  * build), the x scale is the sliding window, and uPlot's own legend is off
  * because the element renders one that follows the theme and the layout.
  */
+import { html, type TemplateResult } from 'lit';
 import type uPlot from 'uplot';
 
 /** Colours resolved from the host's computed style. */
@@ -13,13 +14,21 @@ export interface ChartColors {
   grid: string;
 }
 
-/** Reads the theme tokens the chart needs from `host`. */
-export function readChartColors(host: Element): ChartColors {
-  const style = getComputedStyle(host);
-  const read = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
-  const series: string[] = [];
-  for (let i = 1; i <= 6; i++) series.push(read(`--_series-${i}`, '#2f6fde'));
-  return { series, axis: read('--_muted', '#5f6b7a'), grid: read('--_grid', '#e8ebef') };
+const PROBED = ['--_muted', '--_grid', '--_series-1', '--_series-2', '--_series-3', '--_series-4', '--_series-5', '--_series-6'];
+
+/**
+ * Hidden elements coloured with the tokens the chart needs. A token's own
+ * value may be `light-dark(…)`, which only a colour property resolves (for
+ * the element's colour scheme); reading `color` of these gives plain colours.
+ */
+export function renderColorProbe(): TemplateResult {
+  return html`<div class="probe" aria-hidden="true">${PROBED.map((token) => html`<i style="color: var(${token})"></i>`)}</div>`;
+}
+
+/** Reads the resolved theme colours from the probe `renderColorProbe` rendered. */
+export function readChartColors(probe: Element): ChartColors {
+  const colors = [...probe.children].map((el) => getComputedStyle(el).color);
+  return { axis: colors[0], grid: colors[1], series: colors.slice(2) };
 }
 
 /** Equal when two colour sets would draw the same chart. */

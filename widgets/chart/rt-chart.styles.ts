@@ -67,6 +67,14 @@ export default [
       border-radius: 2px;
     }
 
+    .probe {
+      position: absolute;
+      width: 0;
+      height: 0;
+      overflow: hidden;
+      visibility: hidden;
+    }
+
     .legend .value {
       color: var(--_fg);
       font-variant-numeric: tabular-nums;

@@ -11,6 +11,8 @@ export default [
     :host {
       /** Height of the scrolling list. */
       --rt-event-log-height: 240px;
+      /** Height of every row, in px (read once when the element is connected). */
+      --rt-event-log-row-height: 22px;
       /** Font of the rows. */
       --rt-event-log-font: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
       /** Background of the gap marker row. */
@@ -37,6 +39,10 @@ export default [
       min-height: 60px;
     }
 
+    .frame[data-stale] .list {
+      opacity: 0.6;
+    }
+
     .list {
       height: 100%;
       font-family: var(--rt-event-log-font);
@@ -52,12 +58,21 @@ export default [
       pointer-events: none;
     }
 
+    /* Every row exactly --rt-event-log-row-height tall: the layout positions
+       rows from that number and never measures them. */
+    .row,
+    .gap {
+      height: var(--rt-event-log-row-height);
+      line-height: calc(var(--rt-event-log-row-height) - 1px);
+      overflow: hidden;
+    }
+
     .row {
       display: grid;
       grid-template-columns: auto 3.5em 1fr;
       gap: 0.75em;
       width: 100%;
-      padding: 0.15em 0.25em;
+      padding: 0 0.25em;
       border-bottom: 1px solid var(--_border);
       white-space: nowrap;
     }
@@ -93,7 +108,9 @@ export default [
 
     .gap {
       width: 100%;
-      padding: 0.15em 0.25em;
+      padding: 0 0.25em;
+      white-space: nowrap;
+      text-overflow: ellipsis;
       text-align: center;
       color: var(--_warn);
       background: var(--rt-event-log-gap-bg);

@@ -1,6 +1,6 @@
-import { html, LitElement, nothing, type PropertyValues } from 'lit';
+import { html, nothing, type PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
-import type { ThemeName } from '../theme.js';
+import { RtElement } from '../rt-element.js';
 import { TopicController } from '../topic-controller.js';
 import { renderProblem } from '../problem-view.js';
 import { renderHeader } from '../widget-header.js';
@@ -20,16 +20,17 @@ const NO_VALUE = '—';
  * @csspart base - The wrapper of the whole widget.
  * @csspart label - The label text.
  * @csspart status - The connection-status dot.
+ * @csspart age - How old the data is, shown while stale ("no data for 4 min").
  * @csspart value - The formatted value.
  * @csspart unit - The unit text.
  * @csspart error - The error message shown instead of the value.
  *
  * @cssproperty --rt-metric-value-size - Font size of the value.
  * @cssproperty --rt-metric-value-weight - Font weight of the value.
- * @cssproperty --rt-metric-stale-opacity - Opacity of the value while the connection is not live.
+ * @cssproperty --rt-metric-stale-opacity - Opacity of the value while the connection is not live or the data is stale.
  * @cssproperty --rt-bg - Background (also --rt-fg, --rt-muted, --rt-border, --rt-ok, --rt-warn, --rt-error, --rt-font, --rt-radius, --rt-padding, --rt-frame-border).
  */
-export default class RtMetric extends LitElement {
+export default class RtMetric extends RtElement {
   static override styles = styles;
 
   /** Topic to show, e.g. `orders.per_sec`. */
@@ -44,24 +45,21 @@ export default class RtMetric extends LitElement {
   /** Fraction digits to show (0–20); unset shows up to 2. */
   @property({ type: Number }) decimals?: number;
 
-  /** Gateway URL; defaults to `/ws` on the host that served rt.js. */
-  @property() gateway = '';
-
-  /** Colour theme: `auto` follows the OS, or force `light` or `dark`. */
-  @property({ reflect: true }) theme?: ThemeName;
-
   private readonly data = new TopicController(this, {
     topics: () => (this.topic ? [this.topic] : []),
     gateway: () => this.gateway,
-    validate: () => this.decimalsProblem(),
+    validate: () => this.staleAfterProblem() ?? this.decimalsProblem(),
     snapshot: () => 1,
     // Only the newest value is ever shown, so nothing older needs queueing.
     maxBuffered: () => 1,
+    onMessages: (messages) => this.freshness.record(messages),
+    onReset: () => this.freshness.reset(),
   });
 
   private format = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
 
   protected override willUpdate(changed: PropertyValues<this>): void {
+    super.willUpdate(changed);
     if (changed.has('decimals') && !this.decimalsProblem()) {
       const digits = this.decimals;
       this.format = new Intl.NumberFormat(
@@ -84,10 +82,10 @@ export default class RtMetric extends LitElement {
     const text = typeof value === 'number' ? this.format.format(value) : NO_VALUE;
     return html`
       <div part="base" class="base">
-        ${renderHeader(this.label || this.topic, status, problem !== null)}
+        ${renderHeader(this.label || this.topic, status, problem !== null, this.freshness.ageText)}
         ${problem
           ? renderProblem(problem)
-          : html`<div class="reading" ?data-stale=${status !== 'open'} title=${latest ? new Date(latest.ts).toLocaleString() : nothing}>
+          : html`<div class="reading" ?data-stale=${status !== 'open' || this.freshness.stale} title=${latest ? new Date(latest.ts).toLocaleString() : nothing}>
               <span part="value" class="value">${text}</span>
               ${this.unit ? html`<span part="unit" class="unit">${this.unit}</span>` : nothing}
             </div>`}
