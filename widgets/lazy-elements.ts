@@ -27,19 +27,18 @@ const CHUNKS = {
 export type LazyTag = keyof typeof CHUNKS;
 
 const TAGS = Object.keys(CHUNKS) as LazyTag[];
-const SELECTOR = TAGS.join(',');
 
 /**
  * Loads in flight or done, per tag, shared by every copy of rt.js on the
  * page (as the socket registry is), so two copies fetch a chunk once.
  */
-const loads: Map<LazyTag, Promise<CustomElementConstructor>> = ((globalThis as Record<symbol, unknown>)[
-  Symbol.for('rt.elementLoads')
-] ??= new Map()) as Map<LazyTag, Promise<CustomElementConstructor>>;
+const loads: Map<string, Promise<CustomElementConstructor>> = ((globalThis as Record<symbol, unknown>)[Symbol.for('rt.elementLoads')] ??= new Map()) as Map<
+  string,
+  Promise<CustomElementConstructor>
+>;
 
-function isLazyTag(name: string): name is LazyTag {
-  return Object.prototype.hasOwnProperty.call(CHUNKS, name);
-}
+const isLazyTag = (name: string): name is LazyTag => TAGS.includes(name as LazyTag);
+const allLoading = (): boolean => TAGS.every((t) => loads.has(t));
 
 /**
  * Loads the code of a lazily loaded element now (a no-op once loaded) and
@@ -54,68 +53,58 @@ export function loadElement(tag: LazyTag): Promise<CustomElementConstructor> {
     load = CHUNKS[tag]().then(() => customElements.whenDefined(tag));
     loads.set(tag, load);
     // A failed download (offline, deploy in progress) is tried again the next time such an element appears.
-    load.catch((error: unknown) => {
+    load.catch((error: Error) => {
       loads.delete(tag);
-      console.error(`rt: could not load the code of <${tag}> (chunk_failed): ${(error as Error)?.message ?? String(error)}`);
+      console.error(`rt: could not load the code of <${tag}> (chunk_failed): ${error?.message}`);
     });
-    if (TAGS.every((t) => loads.has(t))) void Promise.all(TAGS.map((t) => loads.get(t))).then(stopWatching, () => {});
+    // Once every chunk is on its way there is nothing left to look for.
+    if (allLoading()) observer?.disconnect();
   }
   return load;
 }
 
-const observed = new WeakSet<Node>();
-const awaited = new WeakSet<Element>();
-const observer = typeof MutationObserver === 'function' ? new MutationObserver(onMutations) : null;
-
-function onMutations(records: MutationRecord[]): void {
-  for (const record of records) {
-    for (const node of record.addedNodes) if (node.nodeType === Node.ELEMENT_NODE) discover(node as Element);
-  }
-}
-
-/** Watches a root for added nodes; returns false when it was watched already. */
-function watch(root: Document | ShadowRoot): boolean {
-  if (!observer || observed.has(root)) return false;
-  observed.add(root);
-  observer.observe(root, { childList: true, subtree: true });
-  return true;
-}
-
-function stopWatching(): void {
-  observer?.disconnect();
-}
+const seen = new WeakSet<Node>();
+const observer =
+  typeof MutationObserver === 'function'
+    ? new MutationObserver((records) => {
+        for (const record of records) for (const node of record.addedNodes) if (node instanceof Element) discover(node);
+      })
+    : null;
 
 /** Loads the chunks of the lazy tags in or under `root`, looking into open shadow roots. */
 function discover(root: Element | Document | ShadowRoot): void {
   if (root instanceof Element) visit(root);
-  if (TAGS.every((t) => loads.has(t))) return;
-  for (const element of root.querySelectorAll(SELECTOR)) visit(element);
-  // Only custom elements can be waited on to get a shadow root later; any element may already have one.
-  for (const element of root.querySelectorAll('*')) if (element.shadowRoot || element.localName.includes('-')) visit(element);
+  for (const element of root.querySelectorAll('*')) {
+    if (allLoading()) return;
+    visit(element);
+  }
+}
+
+/** Watches a shadow root (once) for elements added later, then looks through what it holds. */
+function enter(shadow: ShadowRoot | null): void {
+  if (!shadow || seen.has(shadow)) return;
+  seen.add(shadow);
+  // Watch before looking, so what renders in between is seen either way.
+  observer!.observe(shadow, { childList: true, subtree: true });
+  discover(shadow);
 }
 
 function visit(element: Element): void {
   const name = element.localName;
   if (isLazyTag(name)) {
-    if (!loads.has(name)) void loadElement(name).catch(() => {});
-    return;
-  }
-  // Our own elements never hold the lazy ones.
-  if (name.startsWith('rt-')) return;
-  const shadow = element.shadowRoot;
-  // Watch before looking, so what renders in between is seen either way.
-  if (shadow) {
-    if (watch(shadow)) discover(shadow);
-  } else if (name.includes('-') && !customElements.get(name) && !awaited.has(element)) {
-    awaited.add(element);
-    // Not upgraded yet (its script runs later): look into its shadow root once it is defined.
-    void customElements.whenDefined(name).then(() => {
-      if (element.shadowRoot && watch(element.shadowRoot)) discover(element.shadowRoot);
-    });
+    if (!loads.has(name)) loadElement(name).catch(() => {});
+  } else if (!name.startsWith('rt-')) {
+    // Our own elements never hold the lazy ones.
+    enter(element.shadowRoot);
+    // A custom element not defined yet (its script runs later) may render into a shadow root once it is.
+    if (name.includes('-') && !customElements.get(name) && !seen.has(element)) {
+      seen.add(element);
+      customElements.whenDefined(name).then(() => enter(element.shadowRoot));
+    }
   }
 }
 
-if (typeof document !== 'undefined' && observer) {
-  watch(document);
+if (observer && typeof document === 'object') {
+  observer.observe(document, { childList: true, subtree: true });
   discover(document);
 }
