@@ -5,7 +5,7 @@
  * what each kind of page downloads.
  *
  *   npm run build && npm run bench:widgets
- *   node dist/bench/widgets.js --scenarios mixed,metrics,log,sizes --mixed-seconds 30
+ *   node dist/bench/widgets.js --scenarios mixed,metrics,log,sizes --mixed-seconds 30 --runs 3
  *
  * `rt start` runs in its own process (memory bus, the production bundle in
  * dist/) and is fed through `POST /v1/events`; Debian's Chromium (headless,
@@ -37,7 +37,7 @@ import { launchChromium } from '../test/support/chromium.js';
 import { freePort } from '../test/support/free-port.js';
 import { startRt, type RtProcess } from '../test/support/rt-process.js';
 import { Feeder, logEvent, valueEvent, type FeedEvent } from './event-feeder.js';
-import { PROBE_SCRIPT, performanceSession, round, sampleFrames, summarize, type FrameSample, type FrameSummary } from './frame-sampler.js';
+import { percentile, PROBE_SCRIPT, performanceSession, round, sampleFrames, summarize, type FrameSample, type FrameSummary } from './frame-sampler.js';
 import { bigLogPage, CHART_WINDOW_S, manyMetricsPage, mixedTopics, naiveMixedPage, rtMixedPage, sizePage, type SizePage } from './widget-pages.js';
 
 const { values } = parseArgs({
@@ -51,6 +51,7 @@ const { values } = parseArgs({
     'log-levels': { type: 'string', default: '10000,25000,50000,100000' },
     'log-fill-rate': { type: 'string', default: '10000' },
     'warmup-seconds': { type: 'string', default: '3' },
+    runs: { type: 'string', default: '1' },
   },
 });
 const scenarios = new Set(values.scenarios.split(',').map((s) => s.trim()));
@@ -67,6 +68,7 @@ const LOG_S = num('log-seconds');
 const LOG_LEVELS = values['log-levels'].split(',').map(Number);
 const LOG_FILL_RATE = num('log-fill-rate');
 const WARMUP_S = num('warmup-seconds');
+const RUNS = Math.max(1, Math.round(num('runs')));
 const VIEWPORT = { width: 1280, height: 800 };
 
 const here = new URL('.', import.meta.url);
@@ -80,11 +82,20 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** Messages the gateway has sent to clients so far (one per recipient), from /metrics. */
-async function messagesSent(gateway: string): Promise<number> {
+/** Counters of the rt process so far, from /metrics. */
+interface Counters {
+  /** Messages the gateway sent to clients (one per recipient). */
+  sent: number;
+  /** Messages the processor published (what the gateway had to deliver). */
+  published: number;
+  /** Connections the gateway closed as slow consumers. */
+  slowCloses: number;
+}
+
+async function counters(gateway: string): Promise<Counters> {
   const text = await (await fetch(`${gateway}/metrics`)).text();
-  const match = /^rt_gateway_messages_sent_total (\d+(?:\.\d+)?)/m.exec(text);
-  return match ? Number(match[1]) : Number.NaN;
+  const read = (name: string): number => Number(new RegExp(`^${name} (\\d+(?:\\.\\d+)?)`, 'm').exec(text)?.[1] ?? Number.NaN);
+  return { sent: read('rt_gateway_messages_sent_total'), published: read('rt_processor_published_total'), slowCloses: read('rt_gateway_slow_consumer_closes_total') };
 }
 
 /** Serves the bench pages, the naive peer's script and uPlot for it. */
@@ -140,15 +151,27 @@ async function openPage(ctx: Context, url: string): Promise<Page> {
 }
 
 /** Samples a page while measuring the gateway's CPU and deliveries over the same time. */
-async function measure(ctx: Context, page: Page, seconds: number, label: string): Promise<{ samples: FrameSample[]; summary: FrameSummary; serverCpuS: number; delivered: number }> {
+async function measure(
+  ctx: Context,
+  page: Page,
+  seconds: number,
+  label: string,
+): Promise<{ samples: FrameSample[]; summary: FrameSummary; serverCpuS: number; delivered: number; published: number; slowCloses: number }> {
   const cdp = await performanceSession(page);
   const cpu0 = cpuSeconds(ctx.rt.child.pid!);
-  const sent0 = await messagesSent(ctx.gateway);
+  const before = await counters(ctx.gateway);
   const samples = await sampleFrames(page, cdp, seconds, (s) => emit({ scenario: label, sample: s }));
   const serverCpuS = round(cpuSeconds(ctx.rt.child.pid!) - cpu0, 2);
-  const delivered = (await messagesSent(ctx.gateway)) - sent0;
+  const after = await counters(ctx.gateway);
   await cdp.detach();
-  return { samples, summary: summarize(samples), serverCpuS, delivered };
+  return {
+    samples,
+    summary: summarize(samples),
+    serverCpuS,
+    delivered: after.sent - before.sent,
+    published: after.published - before.published,
+    slowCloses: after.slowCloses - before.slowCloses,
+  };
 }
 
 // ── (a) the mixed dashboard ────────────────────────────────────────────────
@@ -158,6 +181,10 @@ interface MixedResult {
   summary: FrameSummary;
   serverCpuS: number;
   delivered: number;
+  /** Messages published meanwhile: each is due to the page once. */
+  published: number;
+  /** Sockets of the page the gateway closed as slow consumers. */
+  slowCloses: number;
   /** fps by chart fill: [points per chart, fps] every few seconds. */
   overTime: { t: number; chartPoints: number; fps: number; busyMsPerFrame: number }[];
 }
@@ -182,7 +209,8 @@ async function mixed(ctx: Context, which: 'rt' | 'naive'): Promise<MixedResult> 
     const overTime = run.samples
       .filter((_, i) => i % 5 === 4 || i === run.samples.length - 1)
       .map((s) => ({ t: s.t, chartPoints: s.fill.chartPoints ?? 0, fps: s.fps, busyMsPerFrame: s.busyMsPerFrame }));
-    const result: MixedResult = { page: which, summary: run.summary, serverCpuS: run.serverCpuS, delivered: run.delivered, overTime };
+    const { summary, serverCpuS, delivered, published, slowCloses } = run;
+    const result: MixedResult = { page: which, summary, serverCpuS, delivered, published, slowCloses, overTime };
     emit({ scenario: 'mixed', ...result, missedFeedTicks: ctx.feeder.missedTicks + logFeeder.missedTicks, refusedPosts: ctx.feeder.refused + logFeeder.refused });
     return result;
   } finally {
@@ -312,10 +340,23 @@ async function sizes(ctx: Context, which: SizePage): Promise<SizeResult> {
 const kb = (bytes: number): string => (bytes / 1024).toFixed(1);
 const ratio = (a: number, b: number): string => (b > 0 ? `${(a / b).toFixed(1)}×` : '—');
 
+/** Field by field median of the runs' summaries. */
+function medianSummary(summaries: readonly FrameSummary[]): FrameSummary {
+  const keys = Object.keys(summaries[0]) as (keyof FrameSummary)[];
+  return Object.fromEntries(keys.map((k) => [k, percentile(summaries.map((s) => s[k]), 50)])) as unknown as FrameSummary;
+}
+
+/** The median of several runs of one page: its summary field by field; the rest from the run with the median fps. */
+function medianRun<T extends { summary: FrameSummary }>(runs: readonly T[]): T | undefined {
+  if (runs.length === 0) return undefined;
+  const byFps = [...runs].sort((a, b) => a.summary.fpsMedian - b.summary.fpsMedian);
+  return { ...byFps[Math.floor((byFps.length - 1) / 2)], summary: medianSummary(runs.map((r) => r.summary)) };
+}
+
 function table(results: { mixed: MixedResult[]; metrics: MetricsResult[]; log: LogLevelResult[]; sizes: SizeResult[] }): string {
-  const lines = ['| | rt | naive | rt ÷ naive | goal |', '|---|---|---|---|---|'];
-  const rt = results.mixed.find((r) => r.page === 'rt');
-  const naive = results.mixed.find((r) => r.page === 'naive');
+  const lines = [`| ${RUNS > 1 ? `median of ${RUNS} runs` : 'one run'} | rt | naive | rt ÷ naive | goal |`, '|---|---|---|---|---|'];
+  const rt = medianRun(results.mixed.filter((r) => r.page === 'rt'));
+  const naive = medianRun(results.mixed.filter((r) => r.page === 'naive'));
   if (rt) {
     const n = naive?.summary;
     const s = rt.summary;
@@ -324,21 +365,22 @@ function table(results: { mixed: MixedResult[]; metrics: MetricsResult[]; log: L
     lines.push(`| long tasks in ${s.seconds} s | ${s.longTasks} | ${n?.longTasks ?? '—'} | | |`);
     const trend = (r: MixedResult): string => r.overTime.map((o) => `${o.fps} fps @ ${o.chartPoints}`).join(', ');
     lines.push(`| fps as the charts fill (points per chart) | ${trend(rt)} | ${naive ? trend(naive) : '—'} | | flat up to 3 600 points |`);
-    const fed = 100 * 60 * s.seconds;
-    const got = (r: MixedResult): string => `${Math.round(r.delivered / r.summary.seconds)}/s (${Math.round((100 * r.delivered) / fed)} % of the ${100 * 60}/s fed)`;
+    const got = (r: MixedResult): string =>
+      `${Math.round(r.delivered / r.summary.seconds)}/s, ${Math.round((100 * r.delivered) / r.published)} % of those published${r.slowCloses > 0 ? `; ${r.slowCloses} sockets closed as slow consumers` : ''}`;
     lines.push(`| messages the gateway delivered to the page | ${got(rt)} | ${naive ? got(naive) : '—'} | | all, none left behind |`);
     const perMsg = (r: MixedResult): string => (r.delivered > 0 ? `${((r.serverCpuS / r.delivered) * 1e6).toFixed(1)} µs` : '—');
     lines.push(`| gateway process CPU per delivered message | ${perMsg(rt)} (${rt.serverCpuS} s for ${rt.delivered}) | ${naive ? `${perMsg(naive)} (${naive.serverCpuS} s for ${naive.delivered})` : '—'} | | |`);
   }
-  const all = results.metrics.find((r) => r.fed === 'all');
-  const visible = results.metrics.find((r) => r.fed === 'visible');
+  const all = medianRun(results.metrics.filter((r) => r.fed === 'all'));
+  const visible = medianRun(results.metrics.filter((r) => r.fed === 'visible'));
   if (all) {
     lines.push(
       `| ${METRICS_N} \`<rt-metric>\`, ${all.inView} in view, 10 Hz: fps median / p5 | ${all.summary.fpsMedian} / ${all.summary.fpsP5} (busy p95 ${all.summary.busyMsPerFrameP95} ms) | only the ${visible?.inView ?? 24} visible fed: ${visible ? `${visible.summary.fpsMedian} / ${visible.summary.fpsP5}` : '—'} | ${visible ? ratio(all.summary.fpsMedian, visible.summary.fpsMedian) : '—'} of the ideal | 60 fps: off-screen elements cost nothing |`,
     );
   }
   if (results.log.length > 0) {
-    const cells = results.log.map((r) => `${r.summary.fpsMedian} fps / ${r.nodes} nodes @ ${r.rows} rows`).join('; ');
+    const levels = results.log.slice(0, LOG_LEVELS.length).map((_, i) => medianRun(results.log.filter((_, j) => j % LOG_LEVELS.length === i))!);
+    const cells = levels.map((r) => `${r.summary.fpsMedian} fps / ${r.nodes} nodes @ ${r.rows} rows`).join('; ');
     lines.push(`| one \`<rt-event-log>\`, 1 000 events/s: fps median, DOM nodes | ${cells} | | | ≥ 58 fps at 100 000 rows, < 300 DOM nodes |`);
   }
   const goal: Record<SizePage, string> = { 'metric-only': '≤ 15 KB gzip', 'all-three': '≤ 45 KB gzip', 'subscribe-only': '' };
@@ -360,9 +402,12 @@ async function main(): Promise<void> {
   const started = Date.now();
   try {
     if (scenarios.has('sizes')) for (const which of ['metric-only', 'all-three', 'subscribe-only'] as const) results.sizes.push(await sizes(ctx, which));
-    if (scenarios.has('mixed')) for (const which of ['rt', 'naive'] as const) results.mixed.push(await mixed(ctx, which));
-    if (scenarios.has('metrics')) for (const fed of ['all', 'visible'] as const) results.metrics.push(await manyMetrics(ctx, fed));
-    if (scenarios.has('log')) results.log.push(...(await bigLog(ctx)));
+    // Runs alternate between the page and its peer, so both see the same spells of a busy machine.
+    for (let run = 0; run < RUNS; run++) {
+      if (scenarios.has('mixed')) for (const which of ['rt', 'naive'] as const) results.mixed.push(await mixed(ctx, which));
+      if (scenarios.has('metrics')) for (const fed of ['all', 'visible'] as const) results.metrics.push(await manyMetrics(ctx, fed));
+      if (scenarios.has('log')) results.log.push(...(await bigLog(ctx)));
+    }
   } finally {
     await browser.close();
     pages.close();

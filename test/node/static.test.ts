@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { after, before, test } from 'node:test';
+import fc from 'fast-check';
 import { startApp, type RunningApp } from '../../bin/app.js';
 
 let app: RunningApp;
@@ -100,6 +101,27 @@ test('unknown chunks and paths that try to leave the chunk folder are a 404 with
     assert.equal(res.status, 404, path);
     assert.doesNotMatch(await res.text(), /import|export|"name"/, path);
   }
+});
+
+test('any other name under /rt/ is a 404 or one of the build\'s chunks, never a server error or another file', async () => {
+  const known = new Set(readdirSync(chunkDir));
+  const segment = fc.oneof(
+    fc.string({ maxLength: 40 }),
+    fc.constantFrom('..', '.', '%2e%2e', '..%2F..%2Fpackage.json', 'rt.js', 'chunk.js.gz', ...known),
+  );
+  await fc.assert(
+    fc.asyncProperty(segment, async (name) => {
+      const res = await fetch(`${base}/rt/${encodeURIComponent(name)}`);
+      const body = await res.text();
+      if (res.status === 200) {
+        assert.ok(known.has(name), `served ${name}`);
+        assert.equal(body, readFileSync(new URL(name, chunkDir), 'utf8'));
+      } else {
+        assert.equal(res.status, 404, `${name}: ${res.status}`);
+      }
+    }),
+    { numRuns: 150 },
+  );
 });
 
 test('the demo dashboard and the embed page are served; unknown paths are a JSON 404', async () => {
