@@ -11,13 +11,27 @@
 const CHART_HEIGHT = 200;
 const LOG_MAX_ROWS = 500;
 
+/** Sockets open now, and how often one closed; read by the bench. */
+export const sockets = { open: 0, closes: 0 };
+
 function connect(gateway, topic, extra, onMessage) {
   const socket = new WebSocket(gateway);
-  socket.onopen = () => socket.send(JSON.stringify({ op: 'sub', topics: [{ topic, ...extra }] }));
+  let opened = false;
+  socket.onopen = () => {
+    opened = true;
+    sockets.open++;
+    socket.send(JSON.stringify({ op: 'sub', topics: [{ topic, ...extra }] }));
+  };
   socket.onmessage = (event) => {
     const frame = JSON.parse(event.data);
     if (frame.op !== 'msgs') return;
     for (const msg of frame.msgs) onMessage(msg);
+  };
+  // As the tutorial does: try again a second later.
+  socket.onclose = () => {
+    if (opened) sockets.open--;
+    sockets.closes++;
+    setTimeout(() => connect(gateway, topic, extra, onMessage), 1000);
   };
   return socket;
 }

@@ -85,7 +85,7 @@ export function naiveMixedPage(gateway: string, topics: MixedTopics): string {
 <script src="/uPlot.iife.min.js"></script>
 <div id="dash"></div>
 <script type="module">
-  import { naiveMetric, naiveChart, naiveLog } from '/naive-dashboard.js';
+  import { naiveMetric, naiveChart, naiveLog, sockets } from '/naive-dashboard.js';
   const rows = ${JSON.stringify(mixedRows(topics))};
   const charts = [];
   const dash = document.getElementById('dash');
@@ -99,7 +99,7 @@ export function naiveMixedPage(gateway: string, topics: MixedTopics): string {
       else naiveLog(row, ${JSON.stringify(ws)}, t);
     }
   }
-  window.__fill = () => ({ chartPoints: Math.round(charts.reduce((n, c) => n + c.points(), 0) / charts.length) });
+  window.__fill = () => ({ chartPoints: Math.round(charts.reduce((n, c) => n + c.points(), 0) / charts.length), socketsOpen: sockets.open, socketCloses: sockets.closes });
   window.__ready = async () => true;
 </script>`;
 }

@@ -185,6 +185,8 @@ interface MixedResult {
   published: number;
   /** Sockets of the page the gateway closed as slow consumers. */
   slowCloses: number;
+  /** The naive page's own sockets at the end of the run. */
+  sockets?: { open: number; closes: number };
   /** fps by chart fill: [points per chart, fps] every few seconds. */
   overTime: { t: number; chartPoints: number; fps: number; busyMsPerFrame: number }[];
 }
@@ -210,7 +212,9 @@ async function mixed(ctx: Context, which: 'rt' | 'naive'): Promise<MixedResult> 
       .filter((_, i) => i % 5 === 4 || i === run.samples.length - 1)
       .map((s) => ({ t: s.t, chartPoints: s.fill.chartPoints ?? 0, fps: s.fps, busyMsPerFrame: s.busyMsPerFrame }));
     const { summary, serverCpuS, delivered, published, slowCloses } = run;
-    const result: MixedResult = { page: which, summary, serverCpuS, delivered, published, slowCloses, overTime };
+    const last = run.samples[run.samples.length - 1]?.fill ?? {};
+    const sockets = which === 'naive' ? { open: last.socketsOpen ?? 0, closes: last.socketCloses ?? 0 } : undefined;
+    const result: MixedResult = { page: which, summary, serverCpuS, delivered, published, slowCloses, sockets, overTime };
     emit({ scenario: 'mixed', ...result, missedFeedTicks: ctx.feeder.missedTicks + logFeeder.missedTicks, refusedPosts: ctx.feeder.refused + logFeeder.refused });
     return result;
   } finally {
@@ -366,7 +370,9 @@ function table(results: { mixed: MixedResult[]; metrics: MetricsResult[]; log: L
     const trend = (r: MixedResult): string => r.overTime.map((o) => `${o.fps} fps @ ${o.chartPoints}`).join(', ');
     lines.push(`| fps as the charts fill (points per chart) | ${trend(rt)} | ${naive ? trend(naive) : '—'} | | flat up to 3 600 points |`);
     const got = (r: MixedResult): string =>
-      `${Math.round(r.delivered / r.summary.seconds)}/s, ${Math.round((100 * r.delivered) / r.published)} % of those published${r.slowCloses > 0 ? `; ${r.slowCloses} sockets closed as slow consumers` : ''}`;
+      `${Math.round(r.delivered / r.summary.seconds)}/s, ${Math.round((100 * r.delivered) / r.published)} % of those published${r.slowCloses > 0 ? `; ${r.slowCloses} sockets closed as slow consumers` : ''}${
+        r.sockets ? `; ${r.sockets.open} of 100 sockets open at the end, ${r.sockets.closes} closes` : ''
+      }`;
     lines.push(`| messages the gateway delivered to the page | ${got(rt)} | ${naive ? got(naive) : '—'} | | all, none left behind |`);
     const perMsg = (r: MixedResult): string => (r.delivered > 0 ? `${((r.serverCpuS / r.delivered) * 1e6).toFixed(1)} µs` : '—');
     lines.push(`| gateway process CPU per delivered message | ${perMsg(rt)} (${rt.serverCpuS} s for ${rt.delivered}) | ${naive ? `${perMsg(naive)} (${naive.serverCpuS} s for ${naive.delivered})` : '—'} | | |`);
