@@ -145,8 +145,9 @@ async function openPage(ctx: Context, url: string): Promise<Page> {
   const page = await ctx.browser.newPage({ viewport: VIEWPORT, locale: 'en-US' });
   page.on('pageerror', (e) => console.error(`page error (${url}):`, e.message));
   await page.addInitScript(PROBE_SCRIPT);
-  await page.goto(url);
-  await page.waitForFunction(() => (window as unknown as { __ready?: () => Promise<boolean> }).__ready?.(), undefined, { timeout: 30_000 });
+  // Generous: on a machine shared with builds, a page of 100 widgets can take long to load.
+  await page.goto(url, { timeout: 120_000 });
+  await page.waitForFunction(() => (window as unknown as { __ready?: () => Promise<boolean> }).__ready?.(), undefined, { timeout: 120_000 });
   return page;
 }
 
@@ -406,6 +407,13 @@ async function main(): Promise<void> {
   const ctx: Context = { browser, rt, gateway, pages, feeder: new Feeder(`${gateway}/v1/events`) };
   const results = { mixed: [] as MixedResult[], metrics: [] as MetricsResult[], log: [] as LogLevelResult[], sizes: [] as SizeResult[] };
   const started = Date.now();
+  // Interrupted (Ctrl-C, a timeout): still end the browser and the rt process, and print what was measured.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.log(`\ninterrupted by ${signal}; results so far:\n${table(results)}`);
+      void Promise.allSettled([browser.close(), rt.kill('SIGKILL')]).finally(() => process.exit(130));
+    });
+  }
   try {
     if (scenarios.has('sizes')) for (const which of ['metric-only', 'all-three', 'subscribe-only'] as const) results.sizes.push(await sizes(ctx, which));
     // Runs alternate between the page and its peer, so both see the same spells of a busy machine.
