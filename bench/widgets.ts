@@ -6,6 +6,7 @@
  *
  *   npm run build && npm run bench:widgets
  *   node dist/bench/widgets.js --scenarios mixed,metrics,log,sizes --mixed-seconds 30 --runs 3
+ *   node dist/bench/widgets.js --scenarios mixed --profile   # + CPU profiles of both pages
  *
  * `rt start` runs in its own process (memory bus, the production bundle in
  * dist/) and is fed through `POST /v1/events`; Debian's Chromium (headless,
@@ -27,7 +28,7 @@
  * Prints one JSON line per measurement, then the table of the issue.
  */
 /// <reference lib="dom" />
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -52,6 +53,7 @@ const { values } = parseArgs({
     'log-fill-rate': { type: 'string', default: '10000' },
     'warmup-seconds': { type: 'string', default: '3' },
     runs: { type: 'string', default: '1' },
+    profile: { type: 'boolean', default: false },
   },
 });
 const scenarios = new Set(values.scenarios.split(',').map((s) => s.trim()));
@@ -69,6 +71,8 @@ const LOG_LEVELS = values['log-levels'].split(',').map(Number);
 const LOG_FILL_RATE = num('log-fill-rate');
 const WARMUP_S = num('warmup-seconds');
 const RUNS = Math.max(1, Math.round(num('runs')));
+/** Record a CPU profile of each mixed page while it is measured (widgets-mixed-<page>.cpuprofile) and print where the time went. */
+const PROFILE = values.profile;
 const VIEWPORT = { width: 1280, height: 800 };
 
 const here = new URL('.', import.meta.url);
@@ -175,6 +179,39 @@ async function measure(
   };
 }
 
+// ── where the main thread's time goes (--profile) ─────────────────────────
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+  hitCount?: number;
+}
+
+/** Starts the page's V8 CPU profiler; `stop` writes the profile and prints the functions with the most self time. */
+async function startProfile(page: Page): Promise<{ stop(file: string): Promise<void> }> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+  await cdp.send('Profiler.start');
+  return {
+    async stop(file) {
+      const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: { nodes: ProfileNode[]; samples: number[] } };
+      writeFileSync(file, JSON.stringify(profile));
+      const hits = new Map<string, number>();
+      for (const node of profile.nodes) {
+        const { functionName, url, lineNumber, columnNumber } = node.callFrame;
+        const key = `${functionName || '(anonymous)'} ${url ? `${url.replace(/^.*\//, '')}:${lineNumber + 1}:${columnNumber + 1}` : ''}`.trim();
+        hits.set(key, (hits.get(key) ?? 0) + (node.hitCount ?? 0));
+      }
+      const total = [...hits.values()].reduce((a, b) => a + b, 0);
+      const top = [...hits.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15);
+      console.log(`\n${file}: self time by function (share of ${total} samples)`);
+      for (const [key, n] of top) console.log(`  ${((100 * n) / total).toFixed(1).padStart(5)} %  ${key}`);
+      await cdp.detach();
+    },
+  };
+}
+
 // ── (a) the mixed dashboard ────────────────────────────────────────────────
 
 interface MixedResult {
@@ -207,7 +244,9 @@ async function mixed(ctx: Context, which: 'rt' | 'naive'): Promise<MixedResult> 
     const url = ctx.pages.add(`mixed-${which}`, which === 'rt' ? rtMixedPage(ctx.gateway, topics) : naiveMixedPage(ctx.gateway, topics));
     const page = await openPage(ctx, url);
     await sleep(WARMUP_S * 1000);
+    const profiler = PROFILE ? await startProfile(page) : null;
     const run = await measure(ctx, page, MIXED_S, `mixed-${which}`);
+    if (profiler) await profiler.stop(`widgets-mixed-${which}.cpuprofile`);
     await page.close();
     const overTime = run.samples
       .filter((_, i) => i % 5 === 4 || i === run.samples.length - 1)
