@@ -36,6 +36,7 @@ import {
 import type { FlushScheduler } from './flush-scheduler.js';
 import { Subscription, type Registry, type SubscriptionHolder } from './registry.js';
 import { encodeMessagesFrameBytes } from './ws-frame.js';
+import { snapshotWindow } from './snapshot-window.js';
 
 export interface SessionLimits {
   /** Most topics one connection may hold. */
@@ -273,8 +274,9 @@ export class Session implements SubscriptionHolder {
   }
 
   /**
-   * Queues the recent messages of a topic: those of the last `snapshotMs`
-   * (at most `snapshot`, else MAX_SNAPSHOT) when asked for a time window;
+   * Queues the recent messages of a topic: those whose `ts` is within the
+   * last `snapshotMs` (at most `snapshot`, else MAX_SNAPSHOT) when asked for
+   * a time window;
    * else `snapshot` if the client said; else the latest one for value topics
    * and the last DEFAULT_EVENT_SNAPSHOT for event topics (a topic is an event
    * topic when its newest message has data).
@@ -284,7 +286,7 @@ export class Session implements SubscriptionHolder {
     const { snapshot: count, snapshotMs } = request;
     let entries: HistoryEntry[];
     if (snapshotMs !== undefined) {
-      entries = await broker.latest(topic, count ?? MAX_SNAPSHOT, `${Math.max(0, Date.now() - snapshotMs)}-0`);
+      entries = await snapshotWindow(broker, topic, snapshotMs, count ?? MAX_SNAPSHOT);
     } else {
       entries = await broker.latest(topic, count ?? DEFAULT_EVENT_SNAPSHOT);
       if (count === undefined && entries.length > 0 && !entries[entries.length - 1].body.includes('"data":')) {

@@ -37,8 +37,8 @@ export interface SubscribeTopic {
   /** Number of recent messages to send first when `since` is absent. */
   snapshot?: number;
   /**
-   * Send first the messages of the last `snapshotMs` milliseconds (by their
-   * id's time), newest `snapshot` (default MAX_SNAPSHOT) of them at most.
+   * Send first the messages whose `ts` is within the last `snapshotMs`
+   * milliseconds (not when they were stored), newest `snapshot` (default MAX_SNAPSHOT) of them at most.
    * For charts with a time window. Ignored when `since` is present.
    */
   snapshotMs?: number;

@@ -243,7 +243,7 @@ describe('connection (scripted gateway)', () => {
     deepEqual(seen.messages.map((m) => m.id), ['10-0', '11-0', '12-0']);
   });
 
-  it('a windowed newcomer to a topic already on the wire gets the cached messages of its window (by id time), at most its snapshot', async () => {
+  it('a windowed newcomer to a topic already on the wire gets the cached messages of its window (by ts, not by id time), at most its snapshot', async () => {
     const c = connect();
     // Asks for one message only: the cache grows because a windowed listener joins.
     c.subscribe('t', listener({ snapshot: 1 }).l);
@@ -254,7 +254,9 @@ describe('connection (scripted gateway)', () => {
     const now = Date.now();
     // 200 messages, one a second up to now: more than a count-only cache (DEFAULT_EVENT_SNAPSHOT) keeps.
     const ids = Array.from({ length: 200 }, (_, i) => `${now - (199 - i) * 1000}-0`);
-    socket.receive({ op: 'msgs', msgs: ids.map((id) => msg('t', id)) });
+    // Then a backfilled one: stored last, its event time an hour ago. No window of the last minutes holds it.
+    const backfilled: Message = { topic: 't', id: `${now + 1}-0`, ts: now - 3_600_000, value: 2 };
+    socket.receive({ op: 'msgs', msgs: [...ids.map((id) => msg('t', id)), backfilled] });
     runFrame();
 
     const wide = listener({ snapshotMs: 300_000 });

@@ -1,5 +1,7 @@
 import { emulateMedia } from '@web/test-runner-commands';
 import '../../widgets/index.js';
+// rt-chart arrives as a lazy chunk from index.js; these tests use it at once.
+import '../../widgets/chart/rt-chart.js';
 import type { RtChart } from '../../widgets/index.js';
 import { equal } from './support/assert.js';
 import { mount, unmountAll } from './support/fixture.js';

@@ -33,8 +33,8 @@ export interface TopicListener {
    */
   snapshot?: number;
   /**
-   * Receive first the messages of the last `snapshotMs` milliseconds (by the
-   * time in their id, i.e. when the gateway stored them), newest `snapshot`
+   * Receive first the messages whose event time (`ts`) is within the last
+   * `snapshotMs` milliseconds (not when they were stored), newest `snapshot`
    * (default MAX_SNAPSHOT) of them at most: for views of a time window, whose
    * right count depends on the topic's rate. An integer from 1 to
    * MAX_SNAPSHOT_MS (one day). Not applied when resuming after a reconnect,

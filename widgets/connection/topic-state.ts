@@ -28,11 +28,6 @@ function replayLimit(listener: TopicListener): number {
   return listener.snapshot ?? (listener.snapshotMs !== undefined ? MAX_SNAPSHOT : DEFAULT_EVENT_SNAPSHOT);
 }
 
-/** The milliseconds part of a well-formed message id (the time the gateway stored it). */
-function idTime(id: string): number {
-  return Number(id.slice(0, id.indexOf('-')));
-}
-
 export class TopicState {
   /** One queue per listener of this topic. */
   readonly queues = new Set<ListenerQueue>();
@@ -83,18 +78,21 @@ export class TopicState {
   /**
    * Recent messages a newly added listener should start with: its `snapshot`
    * newest, or with `snapshotMs` those of that window (newest `snapshot`,
-   * default MAX_SNAPSHOT, of them). The window is measured on the time in the
-   * message id, as the gateway measures it, so a newcomer gets what a fresh
-   * `sub` would have brought (up to the skew between browser and gateway clocks).
+   * default MAX_SNAPSHOT, of them). The window is measured on the message's
+   * event time (`ts`), as the gateway measures it, so a newcomer gets what a
+   * fresh `sub` would have brought (up to the skew between browser and
+   * gateway clocks).
    */
   replayFor(queue: ListenerQueue): Message[] {
     const { listener } = queue;
-    const newest = this.recent.newest(replayLimit(listener));
-    if (listener.snapshotMs === undefined) return newest;
+    const limit = replayLimit(listener);
+    if (listener.snapshotMs === undefined) return this.recent.newest(limit);
     const from = Date.now() - listener.snapshotMs;
-    let first = newest.length;
-    while (first > 0 && idTime(newest[first - 1].id) >= from) first--;
-    return first === 0 ? newest : newest.slice(first);
+    // Backfilled messages (old ts, received late) must not crowd the window out of the newest `limit`.
+    return this.recent
+      .newest()
+      .filter((message) => message.ts >= from)
+      .slice(-limit);
   }
 
   /**
