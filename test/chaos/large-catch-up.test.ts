@@ -14,7 +14,7 @@ import { createClient } from 'redis';
 import { keyNames } from '../../bus/index.js';
 import { ChaosClient } from './support/chaos-client.js';
 import { Publisher } from './support/publisher.js';
-import { knownDefect, record, sleep } from './support/scenario.js';
+import { knownDefect, recorded, sleep } from './support/scenario.js';
 import { Stack } from './support/stack.js';
 
 let stack: Stack;
@@ -48,7 +48,7 @@ async function catchUp(name: string, topic: string, publisher: Publisher, first:
     const deadline = Date.now() + 30_000;
     while (client.seqs(topic).length < count && Date.now() < deadline && client.closes.length < 3) await sleep(50);
     const seqs = client.seqs(topic);
-    record({
+    const figures = {
       scenario: name,
       clients: 1,
       sent: count,
@@ -64,13 +64,12 @@ async function catchUp(name: string, topic: string, publisher: Publisher, first:
       examples: [],
       recoveryMs: seqs.length === count ? Date.now() - started : undefined,
       peakGatewayRssMiB: stack.rss.peakMiB('gateway'),
+    };
+    await recorded(figures, async () => {
+      const closes = client.closes.map((c) => c.code);
+      assert.deepEqual(closes, [], `the connection is never closed (closes: ${closes.join(',')}; received ${seqs.length} of ${count})`);
+      assert.deepEqual(seqs, Array.from({ length: count }, (_, i) => i + 1), 'every message once, in order');
     });
-    assert.deepEqual(
-      client.closes.map((c) => c.code),
-      [],
-      `the connection is never closed (closes: ${client.closes.map((c) => c.code).join(',')}; received ${seqs.length} of ${count})`,
-    );
-    assert.deepEqual(seqs, Array.from({ length: count }, (_, i) => i + 1), 'every message once, in order');
   } finally {
     client.close();
   }

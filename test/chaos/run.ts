@@ -46,8 +46,8 @@ process.exit(code);
 
 /** The figures as a Markdown table, one row per scenario run. */
 export function reliabilityTable(rows: ScenarioFigures[]): string {
-  const head = '| scenario | clients | sent | acknowledged | received | lost | duplicated | gaps / resets | told | time to recover | peak gateway RSS |';
-  const rule = '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|';
+  const head = '| scenario | clients | sent | acknowledged | received | lost | duplicated | gaps / resets | told | time to recover | peak gateway RSS | verdict |';
+  const rule = '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|';
   const body = rows.map((r) =>
     [
       r.scenario,
@@ -61,6 +61,7 @@ export function reliabilityTable(rows: ScenarioFigures[]): string {
       r.told,
       r.recoveryMs === undefined ? '—' : `${(r.recoveryMs / 1000).toFixed(2)} s`,
       `${r.peakGatewayRssMiB} MiB`,
+      (r.outcome ?? '—').replaceAll('|', '/').replaceAll('\n', ' '),
     ].join(' | '),
   );
   return [head, rule, ...body.map((b) => `| ${b} |`)].join('\n');

@@ -50,6 +50,16 @@ export class RtService {
     await this.process?.kill('SIGKILL');
   }
 
+  /** SIGSTOP: the process hangs (a stalled processor lets acknowledged events pile up unprocessed). */
+  pause(): void {
+    this.process?.child.kill('SIGSTOP');
+  }
+
+  /** SIGCONT after `pause()`. */
+  resume(): void {
+    this.process?.child.kill('SIGCONT');
+  }
+
   async restart(): Promise<void> {
     await this.kill();
     await this.launch();

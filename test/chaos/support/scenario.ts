@@ -14,7 +14,7 @@ import type { Stack } from './stack.js';
 export const LONG = process.env.RT_CHAOS_LONG === '1';
 
 export const SIZE = LONG
-  ? { clients: 200, topics: 8, rate: 50, beforeMs: 5000, afterMs: 15_000, downMs: 2000 }
+  ? { clients: 100, topics: 6, rate: 25, beforeMs: 5000, afterMs: 10_000, downMs: 2000 }
   : { clients: 20, topics: 4, rate: 20, beforeMs: 1500, afterMs: 3000, downMs: 500 };
 
 /** Gateway RSS bound for these sizes (MiB): a few tens of MiB over an idle gateway's ~70. */
@@ -22,14 +22,27 @@ export const GATEWAY_RSS_BOUND_MIB = LONG ? 400 : 250;
 
 export interface ScenarioFigures extends Verdict {
   scenario: string;
+  /** "ok", or the first line of what failed (set by `recorded`). */
+  outcome?: string;
   recoveryMs: number | undefined;
   peakGatewayRssMiB: number;
 }
 
-/** Appends the figures for the runner's table (RT_CHAOS_RESULTS names the file). */
-export function record(figures: ScenarioFigures): void {
-  const file = process.env.RT_CHAOS_RESULTS;
-  if (file) appendFileSync(file, JSON.stringify(figures) + '\n');
+/**
+ * Runs a scenario's checks and appends its figures with their outcome for
+ * the runner's table (RT_CHAOS_RESULTS names the file), pass or fail.
+ */
+export async function recorded(figures: ScenarioFigures, checks: () => Promise<void>): Promise<void> {
+  try {
+    await checks();
+    figures.outcome = 'ok';
+  } catch (error) {
+    figures.outcome = `fails: ${(error as Error).message.split('\n')[0].slice(0, 160)}`;
+    throw error;
+  } finally {
+    const file = process.env.RT_CHAOS_RESULTS;
+    if (file) appendFileSync(file, JSON.stringify(figures) + '\n');
+  }
 }
 
 export interface ScenarioSpec {
@@ -86,19 +99,20 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioFigures> 
       recoveryMs: recoveryMs(clients, publisher, faultAt),
       peakGatewayRssMiB: spec.stack.rss.peakMiB('gateway'),
     };
-    record(figures);
     const summary = JSON.stringify({ ...figures, examples: undefined });
-    assert.ok(verdict.acknowledged > 0, `something was acknowledged: ${summary}`);
-    assert.equal(verdict.lost, 0, `acknowledged numbers lost without a gap or reset: ${verdict.examples.join('; ')}; ${summary}`);
-    assert.equal(verdict.duplicated, 0, `nothing twice: ${summary}`);
-    assert.equal(verdict.outOfOrder, 0, `in order: ${summary}`);
-    assert.ok(figures.recoveryMs !== undefined, `fresh data reached every client after the fault: ${summary}`);
-    assert.ok(figures.peakGatewayRssMiB < GATEWAY_RSS_BOUND_MIB, `gateway peak RSS ${figures.peakGatewayRssMiB} MiB under ${GATEWAY_RSS_BOUND_MIB}`);
-    if (spec.reconnects) {
-      const stayed = clients.filter((c, i) => c.connections === connectionsAtFault[i]).length;
-      assert.equal(stayed, 0, `every client reconnected after the fault (${stayed} did not)`);
-    }
-    await spec.inspect?.(clients);
+    await recorded(figures, async () => {
+      assert.ok(verdict.acknowledged > 0, `something was acknowledged: ${summary}`);
+      assert.equal(verdict.lost, 0, `acknowledged numbers lost without a gap or reset: ${verdict.examples.join('; ')}; ${summary}`);
+      assert.equal(verdict.duplicated, 0, `nothing twice: ${summary}`);
+      assert.equal(verdict.outOfOrder, 0, `in order: ${summary}`);
+      assert.ok(figures.recoveryMs !== undefined, `fresh data reached every client after the fault: ${summary}`);
+      assert.ok(figures.peakGatewayRssMiB < GATEWAY_RSS_BOUND_MIB, `gateway peak RSS ${figures.peakGatewayRssMiB} MiB under ${GATEWAY_RSS_BOUND_MIB}`);
+      if (spec.reconnects) {
+        const stayed = clients.filter((c, i) => c.connections === connectionsAtFault[i]).length;
+        assert.equal(stayed, 0, `every client reconnected after the fault (${stayed} did not)`);
+      }
+      await spec.inspect?.(clients);
+    });
     return figures;
   } finally {
     await publisher.stop();
