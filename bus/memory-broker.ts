@@ -5,7 +5,7 @@
  * publishing and trimming take constant time at any size and a full history
  * costs the garbage collector next to nothing.
  */
-import { encodeBody, ID_ZERO } from '../protocol/index.js';
+import { encodeBody } from '../protocol/index.js';
 import type { Broker, HistoryEntry, HistoryRange, PublishRequest, TopicListener } from './broker.js';
 import { PackedHistory } from './packed-history.js';
 import { RetentionPolicy } from './retention.js';
@@ -20,8 +20,6 @@ export interface MemoryBrokerOptions {
 
 interface TopicState {
   entries: PackedHistory;
-  /** Id of the newest entry retention removed ("0-0" while none was): the first kept entry's predecessor. */
-  maxDeleted: string;
   clock: StreamIdClock;
   listeners: Set<TopicListener>;
   source: string | null;
@@ -48,7 +46,7 @@ export class MemoryBroker implements Broker {
       }
       const id = topic.clock.next();
       const body = encodeBody(request.body);
-      topic.entries.push(id, body);
+      topic.entries.push(topic.clock.lastMs, topic.clock.lastSeq, body);
       this.trim(request.topic, topic);
       for (const listener of topic.listeners) {
         try {
@@ -85,7 +83,7 @@ export class MemoryBroker implements Broker {
     const entries = state.entries.slice(start, start + limit);
     // The same rule as the Redis broker: a gap unless the first entry after
     // `since` directly follows it (the first entry ever follows "0-0").
-    const predecessor = start > 0 ? state.entries.idAt(start - 1) : state.maxDeleted;
+    const predecessor = start > 0 ? state.entries.idAt(start - 1) : state.entries.lastDroppedId();
     return { entries, gap: entries.length > 0 && predecessor !== since };
   }
 
@@ -102,13 +100,14 @@ export class MemoryBroker implements Broker {
    * hard cap. Amortized constant time per publish.
    */
   private trim(name: string, topic: TopicState): void {
-    const { messages, ageMs } = this.retention.of(name);
     const { entries } = topic;
+    const { messages, ageMs } = this.retention.of(name);
+    if (entries.length <= messages && entries.length <= this.historyMaxLen) return;
     const cutoff = Date.now() - ageMs;
     let drop = 0;
     while (entries.length - drop > messages && entries.msAt(drop) < cutoff) drop++;
     drop = Math.max(drop, entries.length - this.historyMaxLen);
-    if (drop > 0) topic.maxDeleted = entries.dropFirst(drop)!;
+    entries.dropFirst(drop);
   }
 
   /** Later publishes and subscribes fail. */
@@ -119,7 +118,7 @@ export class MemoryBroker implements Broker {
   private topic(name: string): TopicState {
     let state = this.topics.get(name);
     if (!state) {
-      state = { entries: new PackedHistory(), maxDeleted: ID_ZERO, clock: new StreamIdClock(), listeners: new Set(), source: null };
+      state = { entries: new PackedHistory(), clock: new StreamIdClock(), listeners: new Set(), source: null };
       this.topics.set(name, state);
     }
     return state;

@@ -32,12 +32,15 @@ export class PackedHistory {
   private pages: Buffer[] = [];
   private firstPage = 0;
   private writeAt = 0;
+  private droppedMs = 0;
+  private droppedSeq = 0;
 
   get length(): number {
     return this.count;
   }
 
-  push(id: string, body: string): void {
+  /** Appends an entry whose id is `<ms>-<seq>` (newer than every entry held). */
+  push(ms: number, seq: number, body: string): void {
     if (this.count === this.capacity) this.grow();
     const size = Buffer.byteLength(body);
     let page = this.pages[this.pages.length - 1];
@@ -49,7 +52,8 @@ export class PackedHistory {
     }
     page.write(body, this.writeAt, size, 'utf8');
     const slot = (this.head + this.count) % this.capacity;
-    [this.ms[slot], this.seq[slot]] = parseId(id);
+    this.ms[slot] = ms;
+    this.seq[slot] = seq;
     this.pageOf[slot] = this.firstPage + this.pages.length - 1;
     this.offset[slot] = this.writeAt;
     this.bytes[slot] = size;
@@ -68,11 +72,18 @@ export class PackedHistory {
     return this.ms[(this.head + index) % this.capacity];
   }
 
-  /** Removes the oldest `count` entries; returns the id of the last one removed, or null. */
-  dropFirst(count: number): string | null {
+  /** Id of the newest entry ever removed ("0-0" while none was): the oldest kept entry's predecessor. */
+  lastDroppedId(): string {
+    return `${this.droppedMs}-${this.droppedSeq}`;
+  }
+
+  /** Removes the oldest `count` entries. */
+  dropFirst(count: number): void {
     const n = Math.min(count, this.count);
-    if (n <= 0) return null;
-    const last = this.idAt(n - 1);
+    if (n <= 0) return;
+    const lastSlot = (this.head + n - 1) % this.capacity;
+    this.droppedMs = this.ms[lastSlot];
+    this.droppedSeq = this.seq[lastSlot];
     this.head = (this.head + n) % this.capacity;
     this.count -= n;
     // Free the pages no kept entry points into.
@@ -82,7 +93,6 @@ export class PackedHistory {
       this.pages.splice(0, free);
       this.firstPage += free;
     }
-    return last;
   }
 
   /** Position of the first entry whose id is greater than `id` (`orEqual`: at least `id`). */
