@@ -64,7 +64,7 @@ async function run(): Promise<RunResult> {
   const fresh: number[] = [];
   const old: number[] = [];
   const ratios: number[] = [];
-  for (let round = 0; round < 5; round++) {
+  for (let round = 0; round < 9; round++) {
     const bus = await freshBus();
     fresh.push(await cycle(bus, 0, window));
     await bus.close();
