@@ -11,10 +11,13 @@ import { MemoryBus, RedisBus, redactUrl, type Bus } from '../bus/index.js';
 import { startGenerator } from '../demo/generator.js';
 import { Gateway, createStaticRouter } from '../gateway/index.js';
 import { createIngestRouter, type IngestStats } from '../ingest/index.js';
+import { createIngestAuth, type IngestAuth } from '../ingest/ingest-auth.js';
 import { Processor } from '../processor/index.js';
 import { DEFAULTS, type Config } from './config.js';
 import type { ConfigFile } from './config-file.js';
 import { createMetrics } from './metrics.js';
+import { accessPolicyOf, instanceLimitsOf } from './tenants-section.js';
+import { addAccessMetrics } from './access-metrics.js';
 
 export type Role = 'ingest' | 'processor' | 'gateway';
 
@@ -75,6 +78,10 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
   let server: Server | null = null;
   let gateway: Gateway | null = null;
   let ingestStats: IngestStats | null = null;
+  let policy = accessPolicyOf(options.configFile);
+  let instanceLimits = instanceLimitsOf(options.configFile);
+  let ingestAuth: IngestAuth | null = null;
+  let draining = false;
   if (roles.includes('ingest') || roles.includes('gateway') || options.http) {
     const app = express();
     app.disable('x-powered-by');
@@ -89,8 +96,14 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
         processor: processor?.stats,
       });
     });
+    // Ready = the bus answers and this process is not shutting down (a load balancer stops sending it work).
+    app.get('/readyz', (_req, res) => {
+      const ready = bus.healthy() && !draining;
+      res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : draining ? 'draining' : 'bus_unavailable' });
+    });
     if (roles.includes('ingest')) {
-      const ingest = createIngestRouter({ ingest: bus.ingest, log: log.child({ component: 'ingest' }), maxBodyBytes: config.maxBodyBytes });
+      if (policy) ingestAuth = createIngestAuth(() => policy?.tenants ?? []);
+      const ingest = createIngestRouter({ ingest: bus.ingest, log: log.child({ component: 'ingest' }), maxBodyBytes: config.maxBodyBytes, auth: ingestAuth ?? undefined });
       ingestStats = ingest.stats;
       app.use(ingest.router);
     }
@@ -101,11 +114,15 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
         heartbeatMs: config.heartbeatMs,
         allowedOrigins: config.allowedOrigins,
         limits: { maxSubscriptions: config.maxSubscriptions, maxBufferedBytes: config.maxBufferedBytes, maxReplay: config.maxReplay },
+        policy,
+        instanceLimits,
+        trustForwardedFor: options.configFile?.limits?.trustForwardedFor ?? false,
       });
       app.use(createStaticRouter({ demo: config.demo }));
     }
     const gw = gateway;
     const metrics = createMetrics({ bus, gateway: gw ? () => gw.stats() : undefined, ingest: ingestStats ?? undefined, processor: processor?.stats });
+    addAccessMetrics(metrics, { admission: gw?.admission, sessions: gw ? () => gw.sessionsByTenant() : undefined, ingestAuth: ingestAuth ?? undefined });
     app.get('/metrics', async (_req, res) => {
       res.type(metrics.contentType).send(await metrics.metrics());
     });
@@ -113,6 +130,10 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
       res.status(404).json({ error: 'not_found', message: `no route for ${req.method} ${req.path}` });
     });
     server = createServer(app);
+    // Slow-loris defences: headers, whole requests and idle keep-alive connections each have a deadline.
+    server.headersTimeout = instanceLimits.headersTimeoutMs;
+    server.requestTimeout = instanceLimits.requestTimeoutMs;
+    server.keepAliveTimeout = instanceLimits.keepAliveTimeoutMs;
     server.on('upgrade', (req, socket, head) => {
       const path = (req.url ?? '').split('?')[0];
       if (gw && path === '/ws') {
@@ -155,8 +176,12 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
     log,
     reload(file) {
       processor?.setRules(file.rules);
+      policy = accessPolicyOf(file);
+      instanceLimits = instanceLimitsOf(file);
+      gateway?.setPolicy(policy, instanceLimits);
     },
     close() {
+      draining = true;
       closing ??= (async () => {
         for (const close of closers) await close().catch((error: Error) => log.warn({ error: error.message }, 'error during shutdown'));
         await bus.close();

@@ -121,8 +121,15 @@ async function main(): Promise<void> {
   if (spec.roles.includes('gateway')) lines.push(`  widgets     ${where}/rt.js`, `  websocket   ${where.replace('http', 'ws')}/ws`);
   if (spec.roles.includes('ingest')) lines.push(`  ingest      POST ${where}/v1/events`);
   if (app.port !== null) lines.push(`  health      ${where}/healthz`);
-  if (spec.roles.includes('gateway') && config.allowedOrigins.includes('*')) {
-    lines.push('  DEV MODE: open to every origin, no authentication. Set RT_ALLOWED_ORIGINS before exposing this.');
+  const tenants = configFile?.tenants;
+  if (tenants) {
+    lines.push(`  tenants     ${tenants.length} (${tenants.map((t) => t.id).slice(0, 5).join(', ')}${tenants.length > 5 ? ', …' : ''}): tokens required for private topics, ingest keys for POST /v1/events`);
+  } else if (spec.roles.includes('gateway') || spec.roles.includes('ingest')) {
+    const origins = config.allowedOrigins.includes('*') ? 'open to every origin' : `origins ${config.allowedOrigins.join(', ')}`;
+    lines.push(
+      `  DEV MODE: ${origins}, no authentication: anyone who reaches this port may publish to and read every topic.`,
+      '  Add a "tenants" section to a config file (RT_CONFIG / --config, see docs/security.md) before exposing this.',
+    );
   }
   process.stdout.write(lines.join('\n') + '\n');
 

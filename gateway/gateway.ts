@@ -16,7 +16,11 @@ import {
   MAX_TOPICS_PER_FRAME,
   PROTOCOL_VERSION,
 } from '../protocol/index.js';
+import { Admission, type Ticket } from './admission.js';
+import { ConnectionAccess } from './connection-access.js';
 import { FlushScheduler } from './flush-scheduler.js';
+import { FrameRateGuard } from './frame-rate-guard.js';
+import { DEFAULT_LIMITS, type AccessPolicy, type InstanceLimits } from './tenants.js';
 import { Registry } from './registry.js';
 import { Session, type DeliveryCounters, type SessionContext, type SessionLimits, type SessionLogger } from './session.js';
 
@@ -32,6 +36,12 @@ export interface GatewayOptions {
   /** Origins allowed to connect; `*` allows any (development). */
   allowedOrigins?: readonly string[];
   limits?: Partial<SessionLimits>;
+  /** Tenants, tokens and their settings; absent = development mode (open). */
+  policy?: AccessPolicy | null;
+  /** Connection and frame-rate limits (defaults: DEFAULT_LIMITS). */
+  instanceLimits?: InstanceLimits;
+  /** Client address from the last X-Forwarded-For entry (only behind a trusted proxy). */
+  trustForwardedFor?: boolean;
 }
 
 /** Counters exposed on /healthz and as metrics. */
@@ -55,6 +65,11 @@ export class Gateway {
   private readonly limits: SessionLimits;
   private readonly heartbeatMs: number;
   private readonly allowedOrigins: readonly string[];
+  /** Origin checks, connection limits, per-tenant counts and refusals. */
+  readonly admission: Admission;
+  private policy: AccessPolicy | null;
+  private instanceLimits: InstanceLimits;
+  private readonly tickets = new WeakMap<WebSocket, Ticket>();
   private readonly counters: DeliveryCounters = { messagesSent: 0, framesSent: 0, slowConsumerCloses: 0, errorsSent: 0 };
   private readonly context: SessionContext;
 
@@ -63,6 +78,9 @@ export class Gateway {
     this.limits = { ...defaultSessionLimits, ...options.limits };
     this.heartbeatMs = options.heartbeatMs ?? 25_000;
     this.allowedOrigins = options.allowedOrigins ?? ['*'];
+    this.policy = options.policy ?? null;
+    this.instanceLimits = options.instanceLimits ?? DEFAULT_LIMITS;
+    this.admission = new Admission({ policy: this.policy, limits: this.instanceLimits, allowedOrigins: this.allowedOrigins, trustForwardedFor: options.trustForwardedFor });
     this.context = {
       broker: options.broker,
       registry: this.registry,
@@ -83,15 +101,43 @@ export class Gateway {
     return { connections: this.sessions.size, topics: this.registry.size, ...this.counters };
   }
 
+  /** Open connections and held subscriptions per tenant (connections of no tenant yet are left out). */
+  sessionsByTenant(): Map<string, { connections: number; subscriptions: number }> {
+    const out = new Map<string, { connections: number; subscriptions: number }>();
+    for (const session of this.sessions.values()) {
+      const id = session.access?.tenant?.id;
+      if (id === undefined) continue;
+      const entry = out.get(id) ?? { connections: 0, subscriptions: 0 };
+      entry.connections++;
+      entry.subscriptions += session.heldTopics().length;
+      out.set(id, entry);
+    }
+    return out;
+  }
+
   /** Handles an HTTP upgrade for the gateway path. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const origin = req.headers.origin;
-    if (!this.originAllowed(origin)) {
-      this.options.log.warn({ origin }, 'refused WebSocket from an origin not in the allowlist');
-      socket.end('HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\norigin not allowed\n');
+    const admitted = this.admission.admit(req);
+    if (!admitted.ok) {
+      const { status, reason, message } = admitted;
+      this.options.log.warn({ origin: req.headers.origin, reason }, `refused WebSocket upgrade: ${message}`);
+      const text = status === 403 ? 'Forbidden' : status === 429 ? 'Too Many Requests' : 'Service Unavailable';
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain\r\nConnection: close\r\n${status === 403 ? '' : 'Retry-After: 1\r\n'}\r\n${message}\n`);
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+    const { ticket } = admitted;
+    socket.once('close', () => ticket.release());
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      this.tickets.set(ws, ticket);
+      this.wss.emit('connection', ws, req);
+    });
+  }
+
+  /** Applies a reloaded config file: new tenants, keys and limits; open connections stay. */
+  setPolicy(policy: AccessPolicy | null, instanceLimits: InstanceLimits = this.instanceLimits): void {
+    this.policy = policy;
+    this.instanceLimits = instanceLimits;
+    this.admission.update({ policy, limits: instanceLimits, allowedOrigins: this.allowedOrigins, trustForwardedFor: this.options.trustForwardedFor });
   }
 
   /** Closes every connection with 1001 and stops the heartbeat. */
@@ -105,19 +151,20 @@ export class Gateway {
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 
-  private originAllowed(origin: string | undefined): boolean {
-    if (this.allowedOrigins.includes('*')) return true;
-    // Non-browser clients send no Origin; cross-site hijacking needs a browser, which always sends one.
-    return origin === undefined || this.allowedOrigins.includes(origin);
-  }
-
   private accept(ws: WebSocket): void {
     const session = new Session(ws, this.context);
+    const ticket = this.tickets.get(ws);
+    if (this.policy && ticket) session.access = new ConnectionAccess(this.policy, ticket.candidates, ticket.bound, session, this.admission);
+    else if (ticket?.bound) this.admission.release(ticket.bound);
+    const rate = ticket?.bound?.limits ?? this.instanceLimits;
+    const guard = new FrameRateGuard(rate.framesPerSecond, rate.frameBurst, session, ws, () => this.admission.refused('rate_limited', session.access?.tenant ?? undefined));
     this.sessions.set(ws, session);
     this.alive.add(ws);
     ws.on('pong', () => this.alive.add(ws));
     ws.on('message', (data, isBinary) => {
       this.alive.add(ws);
+      // Over its rate, a frame is dropped before it is decoded: a flood costs as little as possible.
+      if (!guard.admit()) return;
       if (isBinary) session.handleBinary();
       else session.handleText(data.toString());
     });

@@ -23,11 +23,13 @@ import {
   encodePong,
   encodeSubscribed,
   encodeUnsubscribed,
+  encodeAuthed,
   ErrorCode,
   ID_ZERO,
   MAX_SNAPSHOT,
   type SubscribeTopic,
 } from '../protocol/index.js';
+import type { AccessHost, ConnectionAccess } from './connection-access.js';
 import type { Flushable, FlushScheduler } from './flush-scheduler.js';
 import type { Recipient, Registry } from './registry.js';
 
@@ -82,7 +84,9 @@ const MAX_BACKLOG = 10_000;
 /** Largest `msgs` frame, in messages; bigger batches are split. */
 const MAX_MESSAGES_PER_FRAME = 1000;
 
-export class Session implements Recipient, Flushable {
+export class Session implements Recipient, Flushable, AccessHost {
+  /** Who may read what on this connection; null in development mode (everything open). */
+  access: ConnectionAccess | null = null;
   private readonly topics = new Map<string, TopicState>();
   private queue: string[] = [];
   private queuedBytes = 0;
@@ -118,21 +122,55 @@ export class Session implements Recipient, Flushable {
         for (const topic of frame.topics) this.drop(topic);
         this.sendControl(encodeUnsubscribed(frame.topics, frame.ref));
         return;
+      case 'auth':
+        if (this.access) this.access.authenticate(frame);
+        else this.sendControl(encodeAuthed(frame.ref === undefined ? {} : { ref: frame.ref }));
+        return;
       case 'sub': {
-        const added = frame.topics.filter((t) => !this.topics.has(t.topic)).length;
-        if (this.topics.size + added > this.limits.maxSubscriptions) {
-          this.sendError({
-            code: ErrorCode.TooManySubscriptions,
-            message: `this frame would hold ${this.topics.size + added} topics; at most ${this.limits.maxSubscriptions} per connection`,
-            ref: frame.ref,
-          });
-          return;
-        }
-        this.sendControl(encodeSubscribed(frame.topics.map((t) => t.topic), frame.ref));
-        for (const request of frame.topics) void this.subscribe(request, frame.ref);
+        const topics = this.access ? this.access.admit(frame) : frame.topics;
+        if (topics.length > 0) this.subscribeAuthorized(topics, frame.ref);
         return;
       }
     }
+  }
+
+  /** Subscribes topics that passed authorization (all of them in development mode). */
+  subscribeAuthorized(topics: SubscribeTopic[], ref: number | undefined): void {
+    const added = topics.filter((t) => !this.topics.has(t.topic)).length;
+    if (this.topics.size + added > this.limits.maxSubscriptions) {
+      this.sendError({
+        code: ErrorCode.TooManySubscriptions,
+        message: `this frame would hold ${this.topics.size + added} topics; at most ${this.limits.maxSubscriptions} per connection`,
+        ref,
+      });
+      return;
+    }
+    this.sendControl(encodeSubscribed(topics.map((t) => t.topic), ref));
+    for (const request of topics) void this.subscribe(request, ref);
+  }
+
+  /** Drops subscriptions without an `unsubscribed` answer (a re-auth that no longer grants them). */
+  dropTopics(topics: string[]): void {
+    for (const topic of topics) this.drop(topic);
+  }
+
+  heldTopics(): string[] {
+    return [...this.topics.keys()];
+  }
+
+  sendFrame(frame: string): void {
+    this.sendControl(frame);
+  }
+
+  sendFrameError(error: Parameters<typeof encodeError>[0]): void {
+    this.sendError(error);
+  }
+
+  /** Closes the connection with a protocol close code after what is queued. */
+  closeWith(code: number, reason: string): void {
+    if (this.closed) return;
+    this.flush();
+    this.ws.close(code, reason);
   }
 
   /** Refuses a binary frame: the protocol is JSON text. */
@@ -160,6 +198,7 @@ export class Session implements Recipient, Flushable {
   /** Releases every subscription; called when the socket closes. */
   close(): void {
     this.closed = true;
+    this.access?.dispose();
     for (const topic of [...this.topics.keys()]) this.drop(topic);
     this.queue = [];
     this.queuedBytes = 0;

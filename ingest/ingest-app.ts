@@ -6,6 +6,7 @@
  */
 import express, { type ErrorRequestHandler, type Request, type Response, type Router } from 'express';
 import { checkEvent, type IngestEvent, type IngestLog } from '../bus/index.js';
+import type { IngestAuth } from './ingest-auth.js';
 import { bodyFormat, parseBody } from './parse-body.js';
 
 export interface IngestLogger {
@@ -21,6 +22,8 @@ export interface IngestOptions {
   maxBodyBytes?: number;
   /** Most events in one request (default 10 000). */
   maxEvents?: number;
+  /** Ingest keys (with tenants configured); absent = development mode, open. */
+  auth?: IngestAuth;
 }
 
 /** Counters exposed on /healthz and as metrics. */
@@ -45,8 +48,10 @@ export function createIngestRouter(options: IngestOptions): { router: Router; st
   const stats: IngestStats = { requests: 0, accepted: 0, rejected: 0 };
   const router = express.Router();
 
+  const noAuth: express.RequestHandler = (_req, _res, next) => next();
   router.post(
     '/v1/events',
+    options.auth?.check ?? noAuth,
     (req, res, next) => {
       stats.requests++;
       if (bodyFormat(req.headers['content-type']) === null) {
@@ -89,6 +94,12 @@ export function createIngestRouter(options: IngestOptions): { router: Router; st
         stats.rejected++;
         const message = parsed.single ? `invalid event: ${errors[0].message}` : `${errors.length} of ${parsed.items.length} events are invalid; none was accepted`;
         return problem(res, 400, 'invalid_events', message, { items: errors.slice(0, MAX_LISTED_ERRORS) });
+      }
+      const outside = options.auth?.outside(res, events.map((e) => e.topic)) ?? [];
+      if (outside.length > 0) {
+        stats.rejected++;
+        const message = parsed.single ? outside[0].message : `${outside.length} of ${parsed.items.length} events are outside this key's namespace; none was accepted`;
+        return problem(res, 403, 'forbidden_topic', message, { items: outside.slice(0, MAX_LISTED_ERRORS) });
       }
       try {
         await ingest.append(events);

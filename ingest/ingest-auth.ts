@@ -1,0 +1,112 @@
+/**
+ * Ingest keys: with tenants configured, `POST /v1/events` needs
+ * `Authorization: Bearer <ingest key>`. The key's SHA-256 is compared in
+ * constant time with every configured hash (the config never holds a key in
+ * clear); a key may publish only into its tenant's namespace, and only as
+ * often as its tenant's `ingestPerSecond` allows (429 with Retry-After).
+ * Answers never tell whether a key exists for another tenant: an unknown
+ * key is just unknown.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { RequestHandler, Response } from 'express';
+import { TokenBucket } from '../protocol/index.js';
+
+/** What ingest needs of a tenant (the gateway's Tenant fits). */
+export interface IngestTenant {
+  id: string;
+  /** Namespace prefix such as "acme.". */
+  topics: string;
+  /** SHA-256 digests of the tenant's ingest keys. */
+  ingestKeys: readonly Buffer[];
+  limits: { ingestPerSecond: number | null; ingestBurst: number };
+}
+
+/** Refusals by reason, for /metrics. */
+export interface IngestAuthStats {
+  missing: number;
+  unknown: number;
+  forbidden: number;
+  rateLimited: number;
+}
+
+export interface IngestAuth {
+  /** Express middleware: 401/429 or on, with the tenant in res.locals. */
+  check: RequestHandler;
+  /** Items whose topic lies outside the request's tenant namespace. */
+  outside(res: Response, topics: readonly string[]): { index: number; message: string }[];
+  stats: IngestAuthStats;
+}
+
+/** Keys of buckets idle this long are forgotten. */
+const BUCKET_IDLE_MS = 60_000;
+
+function findTenant(tenants: readonly IngestTenant[], digest: Buffer): { tenant: IngestTenant; hash: string } | null {
+  let found: { tenant: IngestTenant; hash: string } | null = null;
+  // Every hash is compared, match or not, so timing says nothing about which one matched.
+  for (const tenant of tenants) {
+    for (const hash of tenant.ingestKeys) {
+      if (hash.length === digest.length && timingSafeEqual(hash, digest) && !found) found = { tenant, hash: hash.toString('hex') };
+    }
+  }
+  return found;
+}
+
+/** Builds the ingest key check; `tenants` is read per request so a reload takes effect at once. */
+export function createIngestAuth(tenants: () => readonly IngestTenant[]): IngestAuth {
+  const stats: IngestAuthStats = { missing: 0, unknown: 0, forbidden: 0, rateLimited: 0 };
+  const buckets = new Map<string, { bucket: TokenBucket; used: number }>();
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const [k, b] of buckets) if (now - b.used > BUCKET_IDLE_MS) buckets.delete(k);
+  }, BUCKET_IDLE_MS);
+  sweep.unref();
+
+  const check: RequestHandler = (req, res, next) => {
+    const header = req.headers.authorization;
+    const match = header === undefined ? null : /^Bearer +(\S{1,512})\s*$/i.exec(header);
+    res.setHeader('WWW-Authenticate', 'Bearer realm="rt ingest"');
+    if (!match) {
+      stats.missing++;
+      res.status(401).json({ error: 'unauthorized', message: header === undefined ? 'missing "Authorization: Bearer <ingest key>"' : 'Authorization must be "Bearer <ingest key>"' });
+      return;
+    }
+    const digest = createHash('sha256').update(match[1]).digest();
+    const found = findTenant(tenants(), digest);
+    if (!found) {
+      stats.unknown++;
+      res.status(401).json({ error: 'unauthorized', message: 'ingest key not recognised' });
+      return;
+    }
+    res.removeHeader('WWW-Authenticate');
+    const { ingestPerSecond, ingestBurst } = found.tenant.limits;
+    if (ingestPerSecond !== null) {
+      const now = Date.now();
+      let entry = buckets.get(found.hash);
+      if (!entry) buckets.set(found.hash, (entry = { bucket: new TokenBucket(ingestPerSecond, ingestBurst, now), used: now }));
+      entry.used = now;
+      if (!entry.bucket.take(now)) {
+        stats.rateLimited++;
+        res.setHeader('Retry-After', String(Math.max(1, Math.ceil(entry.bucket.wait() / 1000))));
+        res.status(429).json({ error: 'rate_limited', message: `more than ${ingestPerSecond} requests per second with this ingest key (burst ${ingestBurst})` });
+        return;
+      }
+    }
+    res.locals.tenant = found.tenant;
+    next();
+  };
+
+  return {
+    check,
+    stats,
+    outside(res, topics) {
+      const tenant = res.locals.tenant as IngestTenant | undefined;
+      if (!tenant) return [];
+      const out: { index: number; message: string }[] = [];
+      topics.forEach((topic, index) => {
+        if (!topic.startsWith(tenant.topics)) out.push({ index, message: `topic "${topic}" is outside this key's namespace "${tenant.topics}"` });
+      });
+      if (out.length > 0) stats.forbidden++;
+      return out;
+    },
+  };
+}
