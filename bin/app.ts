@@ -129,7 +129,8 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
     app.use((req, res) => {
       res.status(404).json({ error: 'not_found', message: `no route for ${req.method} ${req.path}` });
     });
-    server = createServer(app);
+    // Timeouts are enforced on each check of open connections; check often enough for them to mean what they say.
+    server = createServer({ connectionsCheckingInterval: Math.min(1000, instanceLimits.headersTimeoutMs) }, app);
     // Slow-loris defences: headers, whole requests and idle keep-alive connections each have a deadline.
     server.headersTimeout = instanceLimits.headersTimeoutMs;
     server.requestTimeout = instanceLimits.requestTimeoutMs;
