@@ -68,14 +68,15 @@ function compileKey(raw: RawKey, at: string, problems: ConfigProblem[]): TokenKe
   }
   let key: KeyObject;
   const field = raw.publicKey !== undefined ? 'publicKey' : 'jwk';
+  // createPublicKey would quietly derive the public half of a private key; a private key in a config file is a leak to report.
+  if (/PRIVATE KEY/.test(raw.publicKey ?? '') || (raw.jwk && 'd' in raw.jwk)) {
+    problems.push({ path: `${at}.${field}`, message: 'must be a public key (never put a private key in the config)' });
+    return null;
+  }
   try {
     key = raw.publicKey !== undefined ? createPublicKey(raw.publicKey) : createPublicKey({ key: raw.jwk!, format: 'jwk' });
   } catch {
     problems.push({ path: `${at}.${field}`, message: field === 'publicKey' ? 'is not a PEM public key' : 'is not a public JWK' });
-    return null;
-  }
-  if (key.type !== 'public') {
-    problems.push({ path: `${at}.${field}`, message: 'must be a public key (never put a private key in the config)' });
     return null;
   }
   const details = key.asymmetricKeyDetails ?? {};
