@@ -9,6 +9,7 @@ import { redactUrl } from '../bus/index.js';
 import { startServices, type Role, type RunningApp } from './app.js';
 import { CONFIG_KEYS, ConfigError, DEFAULTS, loadConfig, type Config } from './config.js';
 import { ConfigFileError, loadConfigFile, type ConfigFile } from './config-file.js';
+import { runTokenCommand } from './token-command.js';
 
 const COMMANDS: Record<string, { roles: Role[]; summary: string }> = {
   start: { roles: ['ingest', 'processor', 'gateway'], summary: 'everything in one process (demo + data generator; in-memory bus unless REDIS_URL is set)' },
@@ -23,6 +24,8 @@ function usage(): string {
     '',
     'Commands:',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`),
+    `  ${'token'.padEnd(10)} --config FILE --tenant ID --topics "acme.orders.*,acme.cpu.**" [--ttl 10m] [--kid K]: print a signed token (HS256 keys)`,
+    `  ${'key'.padEnd(10)} --config FILE --tenant ID: print a new ingest key and the hash line for the config`,
     '',
     'Options (each also read from the environment variable shown; the option wins):',
     ...CONFIG_KEYS.map((k) => {
@@ -70,6 +73,12 @@ function parse(argv: string[]): { command: string | null; flags: Record<string, 
 }
 
 async function main(): Promise<void> {
+  // Tools that start no service have options of their own.
+  const first = process.argv[2];
+  if (first === 'token' || first === 'key') {
+    process.exitCode = await runTokenCommand(first, process.argv.slice(3));
+    return;
+  }
   const { command, flags, help } = parse(process.argv.slice(2));
   if (help || command === 'help') {
     process.stdout.write(usage() + '\n');
