@@ -17,7 +17,9 @@ const FLOODER = fileURLToPath(new URL('../support/flooder.js', import.meta.url))
 /** Slack for a shared 2-core machine where a few milliseconds of scheduling noise are normal. */
 const NOISE_MS = 10;
 const RATE = 50;
-const SECONDS = 6;
+const SECONDS = 4;
+/** Quiet and flooded runs alternate this many times; their mean p99s are compared. */
+const PAIRS = 2;
 
 let rt: RtProcess;
 let port: number;
@@ -59,20 +61,27 @@ async function measure(topic: string): Promise<number[]> {
 }
 
 test('a flooding client does not move a well-behaved client\'s p99 past 1.5× of the run without it', async () => {
-  const quiet = p99(await measure('flood.quiet'));
-  const flooder = spawn(process.execPath, [FLOODER, `ws://127.0.0.1:${port}/ws`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const quiets: number[] = [];
+  const floodeds: number[] = [];
   let log = '';
-  flooder.stdout!.on('data', (c: Buffer) => (log += c.toString()));
-  try {
-    await new Promise((r) => setTimeout(r, 500));
-    const flooded = p99(await measure('flood.loud'));
-    const deadline = Date.now() + 5000;
-    while (!log.includes('\n') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    const closes = log.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { sent: number; code: number });
-    process.stdout.write(`# flood: p99 quiet ${quiet} ms, with flooder ${flooded} ms (${(flooded / Math.max(1, quiet)).toFixed(2)}×); flooder connections ${closes.length}, frames sent ${closes.at(-1)?.sent ?? 0}\n`);
-    assert.ok(closes.length > 0 && closes.every((c) => c.code === 4029), `the flooder is closed with 4029 each time: ${JSON.stringify(closes.slice(0, 5))}`);
-    assert.ok(flooded <= Math.max(1.5 * quiet, quiet + NOISE_MS), `p99 ${flooded} ms with the flooder vs ${quiet} ms without`);
-  } finally {
-    flooder.kill('SIGKILL');
+  for (let pair = 0; pair < PAIRS; pair++) {
+    quiets.push(p99(await measure(`flood.quiet${pair}`)));
+    const flooder = spawn(process.execPath, [FLOODER, `ws://127.0.0.1:${port}/ws`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    flooder.stdout!.on('data', (c: Buffer) => (log += c.toString()));
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      floodeds.push(p99(await measure(`flood.loud${pair}`)));
+      const deadline = Date.now() + 5000;
+      while (!log.includes('\n') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      flooder.kill('SIGKILL');
+    }
   }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const quiet = mean(quiets);
+  const flooded = mean(floodeds);
+  const closes = log.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { sent: number; code: number });
+  process.stdout.write(`# flood: p99 quiet ${quiets.join(', ')} ms, with flooder ${floodeds.join(', ')} ms (means ${quiet} vs ${flooded}: ${(flooded / Math.max(1, quiet)).toFixed(2)}×); flooder connections ${closes.length}, frames sent ${closes.reduce((a, c) => a + c.sent, 0)}\n`);
+  assert.ok(closes.length > 0 && closes.every((c) => c.code === 4029), `the flooder is closed with 4029 each time: ${JSON.stringify(closes.slice(0, 5))}`);
+  assert.ok(flooded <= Math.max(1.5 * quiet, quiet + NOISE_MS), `mean p99 ${flooded} ms with the flooder vs ${quiet} ms without`);
 });
