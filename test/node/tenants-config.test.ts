@@ -148,3 +148,11 @@ describe('auth frames', () => {
     );
   });
 });
+
+describe('deploy/rt.config.json', () => {
+  test('the example config shipped in deploy/ is valid', async () => {
+    const { loadConfigFile } = await import('../../bin/config-file.js');
+    const file = loadConfigFile(new URL('../../../deploy/rt.config.json', import.meta.url).pathname);
+    assert.equal(accessPolicyOf(file)!.tenants.length, 2);
+  });
+});
