@@ -9,7 +9,7 @@ import type { IngestAuthStats } from '../ingest/ingest-auth.js';
 
 export interface AccessSources {
   admission?: Admission;
-  sessions?: () => Map<string, { connections: number; subscriptions: number }>;
+  sessions?: () => Map<string, { connections: number; subscriptions: number; messagesOut: number }>;
   ingestAuth?: { stats: IngestAuthStats };
 }
 
@@ -45,6 +45,16 @@ export function addAccessMetrics(register: Registry, sources: AccessSources): vo
       };
     new Gauge({ name: 'rt_gateway_tenant_connections', help: 'open connections bound to a tenant', labelNames: ['tenant'], registers: [register], collect: read('connections') });
     new Gauge({ name: 'rt_gateway_tenant_subscriptions', help: 'topics held by connections of a tenant', labelNames: ['tenant'], registers: [register], collect: read('subscriptions') });
+    new Counter({
+      name: 'rt_gateway_tenant_messages_sent_total',
+      help: 'messages sent to connections of a tenant (one per recipient)',
+      labelNames: ['tenant'],
+      registers: [register],
+      collect() {
+        this.reset();
+        for (const [tenant, s] of sessions()) this.inc({ tenant }, s.messagesOut);
+      },
+    });
   }
   if (ingestAuth) {
     new Counter({

@@ -25,6 +25,8 @@ export type AdmissionResult = { ok: true; ticket: Ticket } | { ok: false; status
 /** Per-tenant numbers for /metrics. */
 export interface TenantCounters {
   connections: number;
+  /** Messages sent on the tenant's connections that have closed (open ones are added at scrape time). */
+  messagesOutClosed: number;
   refusals: Map<RefusalReason, number>;
 }
 
@@ -113,6 +115,10 @@ export class Admission implements TenantLedger {
     this.countersOf(tenant.id).connections--;
   }
 
+  sent(tenant: Tenant, messages: number): void {
+    this.countersOf(tenant.id).messagesOutClosed += messages;
+  }
+
   refused(reason: RefusalReason, tenant?: Tenant): void {
     this.refusals.set(reason, (this.refusals.get(reason) ?? 0) + 1);
     if (tenant) {
@@ -123,7 +129,7 @@ export class Admission implements TenantLedger {
 
   private countersOf(id: string): TenantCounters {
     let c = this.perTenant.get(id);
-    if (!c) this.perTenant.set(id, (c = { connections: 0, refusals: new Map() }));
+    if (!c) this.perTenant.set(id, (c = { connections: 0, messagesOutClosed: 0, refusals: new Map() }));
     return c;
   }
 

@@ -41,6 +41,8 @@ export interface TenantLedger {
   /** Binds the connection to a tenant; false when the tenant is at its connection limit. */
   claim(tenant: Tenant): boolean;
   release(tenant: Tenant): void;
+  /** Adds a closed connection's messages to its tenant's total. */
+  sent(tenant: Tenant, messages: number): void;
   refused(reason: RefusalReason, tenant?: Tenant): void;
 }
 
@@ -51,6 +53,8 @@ const MAX_PENDING = 1000;
 export class ConnectionAccess {
   /** The tenant this connection belongs to (set by its token, or by the origin for one tenant). */
   tenant: Tenant | null;
+  /** Messages sent on this connection (for per-tenant totals on /metrics). */
+  messagesOut = 0;
   private grant: Grant | null = null;
   private pending: { topics: SubscribeTopic[]; ref: number | undefined }[] = [];
   private pendingCount = 0;
@@ -115,7 +119,9 @@ export class ConnectionAccess {
 
   /** Stops timers; called when the connection closes. */
   dispose(): void {
+    if (this.closed) return;
     this.closed = true;
+    if (this.tenant) this.ledger.sent(this.tenant, this.messagesOut);
     for (const t of [this.deadline, this.warnTimer, this.expiryTimer]) if (t) clearTimeout(t);
     if (this.tenant) this.ledger.release(this.tenant);
     this.tenant = null;

@@ -102,14 +102,16 @@ export class Gateway {
   }
 
   /** Open connections and held subscriptions per tenant (connections of no tenant yet are left out). */
-  sessionsByTenant(): Map<string, { connections: number; subscriptions: number }> {
-    const out = new Map<string, { connections: number; subscriptions: number }>();
+  sessionsByTenant(): Map<string, { connections: number; subscriptions: number; messagesOut: number }> {
+    const out = new Map<string, { connections: number; subscriptions: number; messagesOut: number }>();
+    for (const [id, counters] of this.admission.perTenant) out.set(id, { connections: 0, subscriptions: 0, messagesOut: counters.messagesOutClosed });
     for (const session of this.sessions.values()) {
       const id = session.access?.tenant?.id;
       if (id === undefined) continue;
-      const entry = out.get(id) ?? { connections: 0, subscriptions: 0 };
+      const entry = out.get(id) ?? { connections: 0, subscriptions: 0, messagesOut: 0 };
       entry.connections++;
       entry.subscriptions += session.heldTopics().length;
+      entry.messagesOut += session.access!.messagesOut;
       out.set(id, entry);
     }
     return out;

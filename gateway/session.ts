@@ -315,6 +315,7 @@ export class Session implements Recipient, Flushable, AccessHost {
     this.queue = [];
     this.queuedBytes = 0;
     this.counters.messagesSent += queue.length;
+    if (this.access) this.access.messagesOut += queue.length;
     if (queue.length === 1) {
       this.counters.framesSent++;
       this.ws.send(this.flusher.singleFrame(queue[0]), { binary: false });

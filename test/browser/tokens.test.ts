@@ -74,9 +74,9 @@ describe('tokens', () => {
 
   it('a refused token shows "unauthorized" and is not retried: the token function gets one more chance, then the element stops', async () => {
     const gateway = freshGateway();
+    const forged = await token(['web.**'], 60, true);
     const container = mount(`<rt-metric gateway="${gateway}" topic="${topic('refused')}"></rt-metric>`);
     const metric = container.querySelector('rt-metric')! as HTMLElement & { token?: unknown };
-    const forged = await token(['web.**'], 60, true);
     let calls = 0;
     metric.token = () => (calls++, forged);
     await waitFor(() => part(metric, 'error')?.textContent?.includes('unauthorized') === true, 'the unauthorized state', 8000);

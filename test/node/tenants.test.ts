@@ -226,6 +226,8 @@ describe('operator endpoints', () => {
     const text = await (await fetch(`${base}/metrics`)).text();
     assert.match(text, /rt_ingest_refusals_total\{reason="unknown_key"\} [1-9]/);
     assert.match(text, /rt_gateway_refusals_total\{reason="auth",tenant="acme"\} [1-9]/);
+    assert.match(text, /rt_gateway_tenant_messages_sent_total\{tenant="acme"\} [1-9]/);
+    assert.match(text, /rt_gateway_refusals_total\{reason="forbidden",tenant="acme"\} [1-9]/);
   });
 });
 

@@ -352,6 +352,9 @@ export class Connection {
     if (token !== null) {
       this.send({ op: 'auth', token });
       this.tokens.schedule(token);
+    } else if (this.tokens.source !== null) {
+      // A token source set while this socket was opening: fetch and send now.
+      void this.tokens.refreshNow();
     }
     // Resume everything on the new socket: `since` where we have seen a message, a snapshot otherwise.
     const entries: SubscribeTopic[] = [];
