@@ -12,6 +12,7 @@ import { startGenerator } from '../demo/generator.js';
 import { Gateway, createStaticRouter } from '../gateway/index.js';
 import { createIngestRouter, type IngestStats } from '../ingest/index.js';
 import { createIngestAuth, type IngestAuth } from '../ingest/ingest-auth.js';
+import { createAdminRouter } from '../gateway/admin-page.js';
 import { Processor } from '../processor/index.js';
 import { DEFAULTS, type Config } from './config.js';
 import type { ConfigFile } from './config-file.js';
@@ -117,7 +118,10 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
         policy,
         instanceLimits,
         trustForwardedFor: options.configFile?.limits?.trustForwardedFor ?? false,
+        busHealthy: () => bus.healthy(),
       });
+      const g = gateway;
+      app.use(createAdminRouter({ prefix: () => g.system.prefix, tokenRequired: () => policy !== null }));
       app.use(createStaticRouter({ demo: config.demo }));
     }
     const gw = gateway;

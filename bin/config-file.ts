@@ -16,7 +16,7 @@ import { topicProblem } from '../protocol/index.js';
 import { parseDuration } from '../processor/duration.js';
 import { RuleSet, type RuleSpec } from '../processor/rules.js';
 import { patternProblem } from '../processor/topic-pattern.js';
-import { authSection, limitsSection, tenantsSection, type LimitSettings, type TenantSpec } from './tenants-section.js';
+import { adminSection, authSection, limitsSection, tenantsSection, type AdminSettings, type LimitSettings, type TenantSpec } from './tenants-section.js';
 import type { AuthSettings } from '../gateway/tenants.js';
 
 /** The compiled config file. A section missing from the file is absent here. */
@@ -28,6 +28,7 @@ export interface ConfigFile {
   tenants?: TenantSpec[];
   limits?: LimitSettings;
   auth?: AuthSettings;
+  admin?: AdminSettings;
 }
 
 /** One thing wrong with a config file, at a path such as `rules[1].windows[0]`. */
@@ -95,6 +96,7 @@ const SECTIONS: { [K in Exclude<keyof ConfigFile, 'path'>]-?: Section<NonNullabl
   tenants: tenantsSection,
   limits: limitsSection,
   auth: authSection,
+  admin: adminSection,
 };
 
 const SCHEMA_URL = new URL('../../schema/rt-config.schema.json', import.meta.url);

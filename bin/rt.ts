@@ -25,7 +25,7 @@ function usage(): string {
     'Commands:',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`),
     `  ${'token'.padEnd(10)} --config FILE --tenant ID --topics "acme.orders.*,acme.cpu.**" [--ttl 10m] [--kid K]: print a signed token (HS256 keys)`,
-    `  ${'key'.padEnd(10)} --config FILE --tenant ID: print a new ingest key and the hash line for the config`,
+    `  ${'key'.padEnd(10)} --config FILE --tenant ID (or --admin): print a new ingest key (or admin token) and the hash line for the config`,
     '',
     'Options (each also read from the environment variable shown; the option wins):',
     ...CONFIG_KEYS.map((k) => {

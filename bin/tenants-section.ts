@@ -174,6 +174,17 @@ export const authSection: Section<AuthSettings> = {
   },
 };
 
+export const adminSection: Section<AdminSettings> = {
+  compile(raw) {
+    return { tokens: (raw as { tokens: string[] }).tokens.map((h) => Buffer.from(h.slice('sha256:'.length), 'hex')) };
+  },
+};
+
+/** The `admin` section: digests of the admin tokens. */
+export interface AdminSettings {
+  tokens: Buffer[];
+}
+
 /** Instance limits from the `limits` section over the defaults. */
 export function instanceLimitsOf(file: ConfigFile | undefined): InstanceLimits {
   const { trustForwardedFor: _trust, ...limits } = file?.limits ?? {};
@@ -193,5 +204,5 @@ export function accessPolicyOf(file: ConfigFile | undefined): AccessPolicy | nul
     ingestBurst: defaults.ingestBurst,
   };
   const tenants: Tenant[] = file.tenants.map((t) => ({ ...t, limits: { ...base, ...t.limits } }));
-  return { tenants, byId: new Map(tenants.map((t) => [t.id, t])), auth: file.auth ?? DEFAULT_AUTH };
+  return { tenants, byId: new Map(tenants.map((t) => [t.id, t])), auth: file.auth ?? DEFAULT_AUTH, adminTokens: file.admin?.tokens ?? [] };
 }

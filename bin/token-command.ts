@@ -55,11 +55,15 @@ async function token(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
     .sign(key.key.export());
 }
 
-function key(argv: string[], env: NodeJS.ProcessEnv): string {
-  const { values } = parseArgs({ args: argv, options: { config: { type: 'string' }, tenant: { type: 'string' } }, strict: true });
+function key(argv: string[], env: NodeJS.ProcessEnv): { secret: string; where: string } {
+  const { values } = parseArgs({ args: argv, options: { config: { type: 'string' }, tenant: { type: 'string' }, admin: { type: 'boolean' } }, strict: true });
+  if (values.admin) {
+    if (values.tenant) throw new UsageError('--admin and --tenant exclude each other');
+    return { secret: `rta_${randomBytes(32).toString('base64url')}`, where: '"admin": { "tokens": [...] }' };
+  }
   const tenant = tenantOf(values.config ?? env.RT_CONFIG, values.tenant);
   // 32 random bytes: as strong as the SHA-256 it is stored as.
-  return `rtk_${tenant.id}_${randomBytes(32).toString('base64url')}`;
+  return { secret: `rtk_${tenant.id}_${randomBytes(32).toString('base64url')}`, where: `tenant ${tenant.id}'s "ingestKeys"` };
 }
 
 /** Runs `rt token …` or `rt key …`; returns the exit code. */
@@ -68,9 +72,10 @@ export async function runTokenCommand(command: 'token' | 'key', argv: string[], 
     if (command === 'token') {
       process.stdout.write(`${await token(argv, env)}\n`);
     } else {
-      const secret = key(argv, env);
+      const { secret, where } = key(argv, env);
       const line = `sha256:${createHash('sha256').update(secret).digest('hex')}`;
-      process.stdout.write(`ingest key (give it to the producer; it is shown only once):\n  ${secret}\nadd this line to the tenant's "ingestKeys" in the config file, then send SIGHUP:\n  "${line}"\n`);
+      const what = secret.startsWith('rta_') ? 'admin token (for /admin; it is shown only once)' : 'ingest key (give it to the producer; it is shown only once)';
+      process.stdout.write(`${what}:\n  ${secret}\nadd this line to ${where} in the config file, then send SIGHUP:\n  "${line}"\n`);
     }
     return 0;
   } catch (error) {

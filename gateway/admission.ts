@@ -73,7 +73,10 @@ export class Admission implements TenantLedger {
       } else if (origin !== undefined && candidates.length === 1 && candidates[0].origins !== '*') {
         bound = candidates[0];
       }
-      if (candidates.length === 0) return this.refuse(403, 'origin', 'origin not allowed');
+      // The gateway's own pages (/admin) come from its own origin: no tenant, only an admin token can do anything there.
+      if (candidates.length === 0 && !(origin !== undefined && policy.adminTokens.length > 0 && sameHost(origin, req.headers.host))) {
+        return this.refuse(403, 'origin', 'origin not allowed');
+      }
     } else if (!this.options.allowedOrigins.includes('*') && origin !== undefined && !this.options.allowedOrigins.includes(origin)) {
       // Non-browser clients send no Origin; cross-site hijacking needs a browser, which always sends one.
       return this.refuse(403, 'origin', 'origin not allowed');
@@ -145,5 +148,13 @@ export class Admission implements TenantLedger {
       if (last) return last;
     }
     return req.socket.remoteAddress ?? 'unknown';
+  }
+}
+
+function sameHost(origin: string, host: string | undefined): boolean {
+  try {
+    return host !== undefined && new URL(origin).host === host;
+  } catch {
+    return false;
   }
 }

@@ -9,10 +9,12 @@
  * (`token_expired`); at `exp` the connection closes with 4401 unless a fresh
  * `auth` arrived, which keeps the subscriptions its grants still cover.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import {
   CloseCode,
   encodeAuthed,
   ErrorCode,
+  isSystemTopic,
   matchesAny,
   type AuthFrame,
   type SubscribeFrame,
@@ -55,6 +57,8 @@ export class ConnectionAccess {
   tenant: Tenant | null;
   /** Messages sent on this connection (for per-tenant totals on /metrics). */
   messagesOut = 0;
+  /** Authenticated with an admin token: may read `$sys.…` topics. */
+  private admin = false;
   private grant: Grant | null = null;
   private pending: { topics: SubscribeTopic[]; ref: number | undefined }[] = [];
   private pendingCount = 0;
@@ -128,10 +132,12 @@ export class ConnectionAccess {
   }
 
   private check(topic: string): 'allow' | 'forbid' | 'hold' {
+    if (isSystemTopic(topic)) return this.admin ? 'allow' : this.grant || this.policy.adminTokens.length === 0 ? 'forbid' : 'hold';
     for (const t of this.candidates) if (matchesAny(t.publicTopics, topic)) return 'allow';
     if (this.grant) {
       return ownsTopic(this.grant.tenant, topic) && matchesAny(this.grant.grants, topic) ? 'allow' : 'forbid';
     }
+    if (this.admin) return 'forbid';
     // No token yet: a topic that no allowed tenant owns can never be granted.
     return this.candidates.some((t) => ownsTopic(t, topic)) ? 'hold' : 'forbid';
   }
@@ -151,8 +157,27 @@ export class ConnectionAccess {
     this.dispose();
   }
 
+  /** True when `token` is one of the config's admin tokens (compared as SHA-256 digests in constant time). */
+  private isAdminToken(token: string): boolean {
+    if (this.policy.adminTokens.length === 0) return false;
+    const digest = createHash('sha256').update(token).digest();
+    let found = false;
+    for (const hash of this.policy.adminTokens) if (timingSafeEqual(hash, digest)) found = true;
+    return found;
+  }
+
   private async verify(frame: AuthFrame): Promise<void> {
     if (this.closed) return;
+    if (this.isAdminToken(frame.token)) {
+      if (this.grant) return this.unauthorized('an admin token cannot replace a tenant token on one connection');
+      this.admin = true;
+      if (this.deadline) clearTimeout(this.deadline);
+      this.deadline = null;
+      this.host.sendFrame(encodeAuthed(frame.ref === undefined ? { admin: true } : { ref: frame.ref, admin: true }));
+      this.admitPending();
+      return;
+    }
+    if (this.admin) return this.unauthorized('a tenant token cannot replace an admin token on one connection');
     const verdict = await verifyToken(frame.token, this.policy, this.candidates);
     if (this.closed) return;
     if (!verdict.ok) return this.unauthorized(verdict.reason);
@@ -179,6 +204,10 @@ export class ConnectionAccess {
       this.host.dropTopics(lost);
       for (const topic of lost) this.forbid(topic, frame.ref);
     }
+    this.admitPending();
+  }
+
+  private admitPending(): void {
     const pending = this.pending;
     this.pending = [];
     this.pendingCount = 0;

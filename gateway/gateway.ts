@@ -20,6 +20,7 @@ import { Admission, type Ticket } from './admission.js';
 import { ConnectionAccess } from './connection-access.js';
 import { FlushScheduler } from './flush-scheduler.js';
 import { FrameRateGuard } from './frame-rate-guard.js';
+import { SystemTopics } from './system-topics.js';
 import { DEFAULT_LIMITS, type AccessPolicy, type InstanceLimits } from './tenants.js';
 import { Registry } from './registry.js';
 import { Session, type DeliveryCounters, type SessionContext, type SessionLimits, type SessionLogger } from './session.js';
@@ -42,6 +43,8 @@ export interface GatewayOptions {
   instanceLimits?: InstanceLimits;
   /** Client address from the last X-Forwarded-For entry (only behind a trusted proxy). */
   trustForwardedFor?: boolean;
+  /** Whether the bus answers (published on `$sys…bus_healthy`). */
+  busHealthy?: () => boolean;
 }
 
 /** Counters exposed on /healthz and as metrics. */
@@ -70,6 +73,8 @@ export class Gateway {
   private policy: AccessPolicy | null;
   private instanceLimits: InstanceLimits;
   private readonly tickets = new WeakMap<WebSocket, Ticket>();
+  /** Publishes this gateway's numbers on `$sys.gateway.<instance>.…` for /admin. */
+  readonly system: SystemTopics;
   private readonly counters: DeliveryCounters = { messagesSent: 0, framesSent: 0, slowConsumerCloses: 0, errorsSent: 0 };
   private readonly context: SessionContext;
 
@@ -95,6 +100,13 @@ export class Gateway {
     this.heartbeat = setInterval(() => this.beat(), this.heartbeatMs);
     this.heartbeat.unref();
     options.broker.onInterruption(() => this.interrupted());
+    this.system = new SystemTopics(options.broker, () => ({
+      connections: this.sessions.size,
+      topics: this.registry.size,
+      messagesSent: this.counters.messagesSent,
+      refusals: this.admission.refusals,
+      busHealthy: options.busHealthy?.() ?? true,
+    }));
   }
 
   stats(): GatewayStats {
@@ -145,6 +157,7 @@ export class Gateway {
   /** Closes every connection with 1001 and stops the heartbeat. */
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
+    this.system.stop();
     for (const [ws, session] of this.sessions) {
       session.close();
       ws.close(CloseCode.GoingAway, 'gateway shutting down');

@@ -76,6 +76,8 @@ export interface AccessPolicy {
   tenants: readonly Tenant[];
   byId: ReadonlyMap<string, Tenant>;
   auth: AuthSettings;
+  /** SHA-256 digests of admin tokens (may read `$sys.…` topics); empty = no admin. */
+  adminTokens: readonly Buffer[];
 }
 
 export const DEFAULT_AUTH: AuthSettings = { clockToleranceSec: 5, authTimeoutMs: 10_000, expiryWarningMs: 30_000 };

@@ -124,6 +124,8 @@ export interface AuthedFrame {
   ref?: number;
   tenant?: string;
   exp?: number;
+  /** The token is an admin token: `$sys.…` topics are readable. */
+  admin?: boolean;
 }
 
 export interface PongFrame {

@@ -17,12 +17,14 @@ import {
   GLOBEX_INGEST_KEY,
   GLOBEX_ORIGIN,
   GLOBEX_SECRET,
+  sha256Line,
   token,
   upgradeStatus,
   writeTenantConfig,
 } from '../support/tenant-fixture.js';
 import { eventually, TestClient } from '../support/ws-client.js';
 
+const ADMIN_TOKEN = 'rta_admin-token-for-tests-0123456789';
 let rt: RtProcess;
 let base: string;
 let ws: string;
@@ -30,7 +32,7 @@ const clients: TestClient[] = [];
 
 before(async () => {
   const port = await freePort();
-  const file = writeTenantConfig({ auth: { authTimeout: '1s', clockTolerance: '1s', expiryWarning: '2s' } });
+  const file = writeTenantConfig({ auth: { authTimeout: '1s', clockTolerance: '1s', expiryWarning: '2s' }, admin: { tokens: [sha256Line(ADMIN_TOKEN)] } });
   rt = await startRt('start', ['--port', String(port), '--no-demo', '--config', file], {});
   base = `http://127.0.0.1:${port}`;
   ws = `ws://127.0.0.1:${port}/ws`;
@@ -240,5 +242,36 @@ describe('globex public topics with **', () => {
     // globex.closed waits for a token; acme's public topics are acme's origin's, not globex's.
     await c.until(() => errorsOf(c, 'forbidden').length === 1);
     assert.equal(errorsOf(c, 'forbidden')[0].topic, 'acme.public.status');
+  });
+});
+
+describe('the operator\'s view', () => {
+  test('$sys topics are readable only with the admin token, from the gateway\'s own origin, and /admin is built on them', async () => {
+    const html = await (await fetch(`${base}/admin`)).text();
+    const prefix = /topic="(\$sys\.gateway\.[^"]+)\.connections"/.exec(html)![1];
+    assert.match(html, /<rt-chart/);
+    // A tenant token cannot read them, whatever it grants.
+    const tenant = await client(ACME_ORIGIN);
+    tenant.send({ op: 'auth', token: await token() });
+    await tenant.until(() => tenant.frameOf('authed').length === 1);
+    tenant.send({ op: 'sub', topics: [{ topic: `${prefix}.connections` }] });
+    await tenant.until(() => errorsOf(tenant, 'forbidden').length === 1);
+    // A wrong admin token is just a bad token.
+    const wrong = await client(base);
+    wrong.send({ op: 'auth', token: 'rta_not-the-admin-token' });
+    assert.equal((await wrong.closed).code, 4401);
+    const admin = await client(base);
+    admin.send({ op: 'sub', topics: [{ topic: `${prefix}.connections` }, { topic: `${prefix}.refusals`, snapshot: 100 }] });
+    admin.send({ op: 'auth', ref: 1, token: ADMIN_TOKEN });
+    await admin.until(() => admin.frameOf('authed').some((f) => f.admin === true));
+    await admin.until(() => admin.of(`${prefix}.connections`).length > 0 && (admin.of(`${prefix}.connections`).at(-1)!.value ?? 0) >= 1, 5000, 'live connection count');
+    await upgradeStatus(ws, { Origin: 'https://evil.example' });
+    await admin.until(() => admin.of(`${prefix}.refusals`).some((m) => m.data?.reason === 'origin'), 5000, 'a refusal event');
+  });
+
+  test('producers cannot publish $sys topics', async () => {
+    const r = await post({ topic: '$sys.gateway.x.connections', value: 1 }, ACME_INGEST_KEY);
+    assert.equal(r.status, 400);
+    assert.match(r.body.message, /\$sys/);
   });
 });

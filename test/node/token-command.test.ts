@@ -48,6 +48,15 @@ test('rt key prints a new key and the sha256 line of exactly that key', () => {
   assert.equal(run.status, 0, run.stderr);
   const key = /^\s+(rtk_globex_\S+)$/m.exec(run.stdout)![1];
   const line = /"(sha256:[0-9a-f]{64})"/.exec(run.stdout)![1];
+  assert.match(run.stdout, /tenant globex's "ingestKeys"/);
   assert.equal(line, `sha256:${createHash('sha256').update(key).digest('hex')}`);
   assert.notEqual(rt('key', '--config', file, '--tenant', 'globex').stdout, run.stdout, 'a new key each time');
+});
+
+test('rt key --admin prints an admin token and its sha256 line for the admin section', () => {
+  const run = rt('key', '--admin');
+  assert.equal(run.status, 0, run.stderr);
+  const token = /^\s+(rta_\S+)$/m.exec(run.stdout)![1];
+  assert.ok(run.stdout.includes(`sha256:${createHash('sha256').update(token).digest('hex')}`));
+  assert.match(run.stdout, /"admin": \{ "tokens"/);
 });
