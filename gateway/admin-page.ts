@@ -22,6 +22,7 @@ function page(prefix: string, tokenRequired: boolean): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
+<link rel="icon" href="data:,">
 <title>rt admin</title>
 <style>
   body { font-family: system-ui, sans-serif; margin: 1.5rem; background: #f6f7f9; color: #1d2430; }
@@ -33,6 +34,7 @@ function page(prefix: string, tokenRequired: boolean): string {
   form { display: flex; gap: .5rem; margin-bottom: 1rem; }
   input { flex: 1; max-width: 28rem; padding: .4rem; font: inherit; }
   code { font-size: .85em; }
+  [hidden] { display: none !important; }
 </style>
 </head>
 <body>

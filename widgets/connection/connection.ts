@@ -24,7 +24,7 @@ import { chunkForFrames, type FrameLimits } from './frame-chunks.js';
 import { FrameScheduler, ListenerQueue, reportListenerError } from './frame-scheduler.js';
 import { CONNECT_TIMEOUT_MS, DEFAULT_HEARTBEAT_MS, Heartbeat } from './heartbeat.js';
 import type { ConnectionStatus, TopicListener, Unsubscribe } from './listener.js';
-import { TokenKeeper, type TokenSource } from './token-source.js';
+import { TokenKeeper, watchPageToken, type TokenSource } from './token-source.js';
 import { TopicState } from './topic-state.js';
 
 /** Tuning and seams for tests; every field has a production default. */
@@ -95,6 +95,10 @@ export class Connection {
       ping: () => this.send({ op: 'ping' }),
       dead: () => this.onDead(),
     });
+    // A page-wide token given later applies to connections without their own.
+    watchPageToken(() => {
+      if (this.tokens.own === null) this.tokenSourceChanged();
+    });
     // Coming back online is the moment to retry, not whenever the backoff says.
     if (typeof window !== 'undefined') window.addEventListener('online', () => this.retryNow());
   }
@@ -112,6 +116,10 @@ export class Connection {
   setToken(source: TokenSource | null): void {
     if (source === this.tokens.own) return;
     this.tokens.own = source;
+    this.tokenSourceChanged();
+  }
+
+  private tokenSourceChanged(): void {
     if (this.statusValue === 'unauthorized' && this.topics.size > 0) this.connect();
     // An open socket takes the new token at once (a re-auth keeps its subscriptions).
     else if (this.greeted) void this.tokens.refreshNow();

@@ -18,9 +18,19 @@ export interface RtConfiguration {
 
 const CONFIG_KEY = Symbol.for('rt.config');
 
-function shared(): RtConfiguration {
-  const holder = globalThis as unknown as Record<symbol, RtConfiguration | undefined>;
+interface SharedConfiguration extends RtConfiguration {
+  /** Called when the page-wide token changes (each connection of each bundle copy registers one). */
+  tokenWatchers?: Set<() => void>;
+}
+
+function shared(): SharedConfiguration {
+  const holder = globalThis as unknown as Record<symbol, SharedConfiguration | undefined>;
   return (holder[CONFIG_KEY] ??= {});
+}
+
+/** Calls `watcher` whenever `configure({ token })` changes the page-wide token. */
+export function watchPageToken(watcher: () => void): void {
+  (shared().tokenWatchers ??= new Set()).add(watcher);
 }
 
 function checkSource(source: unknown, where: string): asserts source is TokenSource | null | undefined {
@@ -40,7 +50,11 @@ function checkSource(source: unknown, where: string): asserts source is TokenSou
  */
 export function configure(options: RtConfiguration): void {
   checkSource(options?.token, 'configure({ token })');
-  if ('token' in options) shared().token = options.token ?? null;
+  if (!('token' in options)) return;
+  const config = shared();
+  if ((options.token ?? null) === (config.token ?? null)) return;
+  config.token = options.token ?? null;
+  for (const watcher of config.tokenWatchers ?? []) watcher();
 }
 
 /** The page-wide token source, if any. */
