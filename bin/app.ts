@@ -103,7 +103,8 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
       res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : draining ? 'draining' : 'bus_unavailable' });
     });
     if (roles.includes('ingest')) {
-      if (policy) ingestAuth = createIngestAuth(() => policy?.tenants ?? []);
+      // Installed in development mode too, so a SIGHUP that adds tenants protects ingest at once.
+      ingestAuth = createIngestAuth(() => policy?.tenants ?? null);
       const ingest = createIngestRouter({ ingest: bus.ingest, log: log.child({ component: 'ingest' }), maxBodyBytes: config.maxBodyBytes, auth: ingestAuth ?? undefined });
       ingestStats = ingest.stats;
       app.use(ingest.router);
