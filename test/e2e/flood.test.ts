@@ -3,7 +3,8 @@
  * `rt start` process, a well-behaved client on a 50 msg/s topic, and a
  * flooder in its own process sending `ping` frames as fast as it can (and
  * reconnecting after each 4029). The well-behaved client's p99 with the
- * flooder stays within 1.5× of its p99 without it.
+ * flooder stays within 1.5× of its p99 without it (median of three runs
+ * each, plus a noise floor for this shared machine; see NOISE_MS).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -14,12 +15,17 @@ import { startRt, type RtProcess } from '../support/rt-process.js';
 import { TestClient } from '../support/ws-client.js';
 
 const FLOODER = fileURLToPath(new URL('../support/flooder.js', import.meta.url));
-/** Slack for a shared 2-core machine where a few milliseconds of scheduling noise are normal. */
-const NOISE_MS = 10;
+/**
+ * Slack for a shared 2-core machine: two quiet runs back to back already
+ * differ by up to ~15 ms at p99 (11 vs 26 ms seen), while an unprotected
+ * gateway goes to seconds (1.9 s and 6.7 s measured with the frame limit
+ * raised to 100 000/s), so the bound still tells the two apart by far.
+ */
+const NOISE_MS = 25;
 const RATE = 50;
 const SECONDS = 4;
-/** Quiet and flooded runs alternate this many times; their mean p99s are compared. */
-const PAIRS = 2;
+/** Quiet and flooded runs alternate this many times; their median p99s are compared. */
+const PAIRS = 3;
 
 let rt: RtProcess;
 let port: number;
@@ -77,11 +83,11 @@ test('a flooding client does not move a well-behaved client\'s p99 past 1.5× of
       flooder.kill('SIGKILL');
     }
   }
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const quiet = mean(quiets);
-  const flooded = mean(floodeds);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const quiet = median(quiets);
+  const flooded = median(floodeds);
   const closes = log.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { sent: number; code: number });
-  process.stdout.write(`# flood: p99 quiet ${quiets.join(', ')} ms, with flooder ${floodeds.join(', ')} ms (means ${quiet} vs ${flooded}: ${(flooded / Math.max(1, quiet)).toFixed(2)}×); flooder connections ${closes.length}, frames sent ${closes.reduce((a, c) => a + c.sent, 0)}\n`);
+  process.stdout.write(`# flood: p99 quiet ${quiets.join(', ')} ms, with flooder ${floodeds.join(', ')} ms (medians ${quiet} vs ${flooded}: ${(flooded / Math.max(1, quiet)).toFixed(2)}×); flooder connections ${closes.length}, frames sent ${closes.reduce((a, c) => a + c.sent, 0)}\n`);
   assert.ok(closes.length > 0 && closes.every((c) => c.code === 4029), `the flooder is closed with 4029 each time: ${JSON.stringify(closes.slice(0, 5))}`);
-  assert.ok(flooded <= Math.max(1.5 * quiet, quiet + NOISE_MS), `mean p99 ${flooded} ms with the flooder vs ${quiet} ms without`);
+  assert.ok(flooded <= Math.max(1.5 * quiet, quiet + NOISE_MS), `median p99 ${flooded} ms with the flooder vs ${quiet} ms without`);
 });
