@@ -275,3 +275,31 @@ describe('the operator\'s view', () => {
     assert.match(r.body.message, /\$sys/);
   });
 });
+
+describe('generated auth frames against the running gateway', () => {
+  test('each gets a precise answer (bad_field, or unauthorized then 4401), and the gateway keeps serving', async () => {
+    const fc = (await import('fast-check')).default;
+    const frame = fc.oneof(
+      fc.record({ op: fc.constant('auth'), token: fc.oneof(fc.string({ maxLength: 64 }), fc.integer(), fc.constant(null), fc.array(fc.string(), { maxLength: 2 })) }),
+      fc.record({ op: fc.constant('auth'), token: fc.string({ minLength: 1, maxLength: 16 }), extra: fc.string() }),
+      fc.tuple(fc.base64String({ maxLength: 40 }), fc.base64String({ maxLength: 80 }), fc.base64String({ maxLength: 40 })).map(([a, b, c]) => ({ op: 'auth', token: `${a}.${b}.${c}` })),
+    );
+    await fc.assert(
+      fc.asyncProperty(frame, async (f) => {
+        const c = await client(ACME_ORIGIN);
+        c.send(f);
+        await c.until(() => c.frameOf('error').length > 0, 5000, 'an answer');
+        const [error] = c.frameOf('error');
+        assert.ok(['bad_field', 'unauthorized'].includes(error.code), JSON.stringify(error));
+        assert.ok(error.message.length > 0);
+        if (error.code === 'unauthorized') assert.equal((await c.closed).code, 4401);
+        else assert.equal(c.ws.readyState, c.ws.OPEN, 'a malformed frame changes nothing else');
+        c.close();
+      }),
+      { numRuns: 40 },
+    );
+    const after = await client(ACME_ORIGIN);
+    after.send({ op: 'auth', token: await token() });
+    await after.until(() => after.frameOf('authed').length === 1);
+  });
+});
