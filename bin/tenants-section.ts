@@ -206,3 +206,25 @@ export function accessPolicyOf(file: ConfigFile | undefined): AccessPolicy | nul
   const tenants: Tenant[] = file.tenants.map((t) => ({ ...t, limits: { ...base, ...t.limits } }));
   return { tenants, byId: new Map(tenants.map((t) => [t.id, t])), auth: file.auth ?? DEFAULT_AUTH, adminTokens: file.admin?.tokens ?? [] };
 }
+
+/**
+ * Rules that would move events across tenants: a `route` into a tenant's
+ * namespace whose `match` is not wholly inside that same namespace (a
+ * pattern starting with "*" matches every tenant's topics).
+ */
+export function crossTenantRoutes(rules: readonly { match: string; route?: string }[], tenants: readonly TenantSpec[]): ConfigProblem[] {
+  const literal = (pattern: string): string => {
+    const segments = pattern.split('.');
+    const wild = segments.findIndex((x) => x.includes('*') || x.includes('{'));
+    return wild < 0 ? `${pattern}.` : segments.slice(0, wild).map((x) => `${x}.`).join('');
+  };
+  const problems: ConfigProblem[] = [];
+  rules.forEach((rule, i) => {
+    if (rule.route === undefined) return;
+    const target = tenants.find((t) => literal(rule.route!).startsWith(t.topics));
+    if (target && !literal(rule.match).startsWith(target.topics)) {
+      problems.push({ path: `rules[${i}].route`, message: `routes events matched by "${rule.match}" into tenant ${target.id}'s namespace "${target.topics}"; with tenants, a route must stay inside the namespace its match lies in` });
+    }
+  });
+  return problems;
+}

@@ -71,6 +71,15 @@ describe('tenants in the config file', () => {
     });
   }
 
+  test('a rule that routes one tenant\'s events (or everyone\'s) into a tenant namespace is refused at its route', () => {
+    const tenants = [acme(), globex()];
+    assert.deepEqual(problemsOf({ tenants, rules: [{ match: 'acme.orders.*', route: 'acme.all.{1}' }] }), []);
+    assert.deepEqual(problemsOf({ tenants, rules: [{ match: 'globex.*.x', route: 'acme.stolen.{1}' }] }), [
+      { path: 'rules[0].route', message: 'routes events matched by "globex.*.x" into tenant acme\'s namespace "acme."; with tenants, a route must stay inside the namespace its match lies in' },
+    ]);
+    assert.equal(problemsOf({ tenants, rules: [{ match: '*.cpu', route: 'acme.cpu' }] })[0]?.path, 'rules[0].route');
+  });
+
   test('generated tenant sections compile or name each problem at a path inside the file', () => {
     const value = fc.oneof(fc.string({ maxLength: 40 }), fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string({ maxLength: 20 }), { maxLength: 3 }), fc.constantFrom('*', 'acme.', 'HS256', 'ES256', 'https://a.example', 'acme.**', ACME_SECRET));
     const tenant = fc.record(
