@@ -16,13 +16,14 @@ import { TestClient } from '../support/ws-client.js';
 
 const FLOODER = fileURLToPath(new URL('../support/flooder.js', import.meta.url));
 /**
- * Slack for a shared 2-core machine: two quiet runs back to back already
- * differ by up to ~15 ms at p99 (11 vs 26 ms seen), while an unprotected
- * gateway goes to seconds (1.9 s and 6.7 s measured with the frame limit
- * raised to 100 000/s), so the bound still tells the two apart by far.
+ * Slack for a 2-core machine shared with other builds: quiet runs back to
+ * back ranged from 9 to 93 ms at p99, while an unprotected gateway goes to
+ * seconds (1.9 s and 6.7 s measured with the frame limit raised to
+ * 100 000/s), so the bound still tells the two apart by far.
  */
-const NOISE_MS = 25;
-const RATE = 50;
+const NOISE_MS = 50;
+/** Messages per second on the measured topic (the case is 50; more samples make p99 steadier). */
+const RATE = 100;
 const SECONDS = 4;
 /** Quiet and flooded runs alternate this many times; their median p99s are compared. */
 const PAIRS = 3;
