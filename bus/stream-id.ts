@@ -13,6 +13,16 @@ export class StreamIdClock {
     return `${this.ms}-${this.seq}`;
   }
 
+  /** Milliseconds of the last id returned by `next`. */
+  get lastMs(): number {
+    return this.ms;
+  }
+
+  /** Sequence of the last id returned by `next`. */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
   next(): string {
     const now = Date.now();
     if (now > this.ms) {
