@@ -3,13 +3,11 @@
  * With AOF (`appendfsync always`) nothing acknowledged may be lost. Without
  * persistence the acknowledged-but-unprocessed events and the history are
  * gone: every client must be told (a `gap`, or a `reset` once epochs exist),
- * never left to believe it has everything. Today that fails (issue 8, defect
- * 2: a Redis that lost its data is not reported); epochs and `reset` (branch
- * w2-epochs) fix it, so it is reported as a TODO until they land.
+ * never left to believe it has everything (with epochs: a `reset` per topic).
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { knownDefect, runScenario, SIZE, sleep } from './support/scenario.js';
+import { runScenario, SIZE, sleep } from './support/scenario.js';
 import { Stack } from './support/stack.js';
 
 const stacks: Stack[] = [];
@@ -45,15 +43,14 @@ test('Redis SIGKILL and restart with AOF (appendfsync always): nothing acknowled
   assert.equal(figures.told, 0, 'with AOF nothing is even reported missing');
 });
 
-test('Redis SIGKILL and restart without persistence: every loss is reported to the client (gap or reset), never silent', async (t) => {
+test('Redis SIGKILL and restart without persistence: every loss is reported to the client (gap or reset), never silent', async () => {
   const stack = await Stack.start({ persistence: 'none' });
   stacks.push(stack);
-  await knownDefect(t, 'needs epochs and reset (w2-epochs)', () =>
-    runScenario({
-      name: 'redis-restart-no-persistence',
-      stack,
-      url: () => stack.gateways[0].wsUrl,
-      fault: () => redisCrash(stack),
-    }),
-  );
+  const figures = await runScenario({
+    name: 'redis-restart-no-persistence',
+    stack,
+    url: () => stack.gateways[0].wsUrl,
+    fault: () => redisCrash(stack),
+  });
+  assert.ok(figures.told > 0, 'acknowledged-unprocessed events were lost and reported');
 });
