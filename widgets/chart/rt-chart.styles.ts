@@ -1,5 +1,6 @@
 import { css, unsafeCSS } from 'lit';
 import uplotCss from 'uplot/dist/uPlot.min.css';
+import { stateStyles } from '../element-state.js';
 import { problemStyles } from '../problem-view.js';
 import { headerStyles } from '../widget-header.js';
 import { themeStyles } from '../theme.js';
@@ -7,6 +8,7 @@ import { themeStyles } from '../theme.js';
 export default [
   themeStyles,
   problemStyles,
+  stateStyles,
   ...headerStyles,
   // uPlot's stylesheet must live inside the shadow root to reach its DOM.
   unsafeCSS(uplotCss),
@@ -73,6 +75,11 @@ export default [
       height: 0;
       overflow: hidden;
       visibility: hidden;
+    }
+
+    /* A colour change of a probe fires transitionend: how a re-theme is noticed without polling. */
+    .probe i {
+      transition: color 1ms step-start;
     }
 
     .legend .value {
