@@ -5,7 +5,7 @@
  * latest (a metric flapping around a threshold says where it ended up, not
  * every crossing).
  */
-import { isServer, type ReactiveController, type ReactiveControllerHost } from 'lit';
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
 
 /** Least time between two announcements (ms). */
 export const ANNOUNCE_EVERY_MS = 5000;
@@ -25,7 +25,7 @@ export class Announcer implements ReactiveController {
     this.host = host;
     this.everyMs = everyMs;
     this.onSpoken = onSpoken;
-    if (!isServer) host.addController(this);
+    host.addController(this);
   }
 
   hostDisconnected(): void {

@@ -4,7 +4,11 @@ import type { RtMetric } from '../../widgets/index.js';
 import { equal, ok } from './support/assert.js';
 import { mount, part, unmountAll, whenLive } from './support/fixture.js';
 import { gatewayUrl, publish, uniqueTopic } from './support/gateway.js';
+import { spyOnWebSocket } from './support/socket-spy.js';
 import { sleep, waitFor } from './support/wait.js';
+
+const spy = spyOnWebSocket();
+const subscribed = () => spy.sentFrames('sub').flatMap((frame) => (frame.topics as { topic: string }[]).map((t) => t.topic));
 
 const shown = (metric: Element, name = 'value') => part(metric, name)?.textContent?.replace(/\s+/g, ' ').trim();
 
@@ -103,12 +107,16 @@ describe('<rt-metric> features', () => {
     console.error = () => {};
     try {
       for (const [attributes, words] of bad) {
-        const container = mount(`<rt-metric gateway="${gatewayUrl()}" topic="${uniqueTopic('bad')}" ${attributes}></rt-metric>`);
+        const topic = uniqueTopic('bad');
+        const container = mount(`<rt-metric gateway="${gatewayUrl()}" topic="${topic}" ${attributes}></rt-metric>`);
         const metric = container.querySelector<RtMetric>('rt-metric')!;
-        await metric.updateComplete;
+        // Formats and thresholds are judged once their code has loaded (a moment).
+        await waitFor(() => part(metric, 'error'), `${attributes}: an error`);
         const error = part(metric, 'error');
         ok(error?.textContent?.includes('bad_attribute') && error.textContent.includes(words), `${attributes}: expected "${words}", got "${error?.textContent}"`);
         equal(metric.getAttribute('state'), 'error');
+        await sleep(50);
+        ok(!subscribed().includes(topic), `${attributes}: nothing subscribed`);
       }
       // Generated junk never crashes the element: it is either used or refused with bad_attribute.
       await fc.assert(
@@ -118,6 +126,8 @@ describe('<rt-metric> features', () => {
           metric.setAttribute('topic', 'fuzz.topic');
           metric.setAttribute(name, value);
           mount('').append(metric);
+          await metric.updateComplete;
+          await sleep(5);
           await metric.updateComplete;
           const error = part(metric, 'error');
           if (error) ok(error.textContent!.includes('bad_attribute'), `${name}="${value}": ${error.textContent}`);

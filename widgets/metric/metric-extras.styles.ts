@@ -3,9 +3,9 @@
  * region), added to the metric's shadow root when that chunk loads, so a
  * plain metric does not carry them.
  */
-import { css } from 'lit';
 
-export default css`
+/** The CSS text (plain, so this chunk needs nothing of lit). */
+export default `
   :host {
     /** Height of the sparkline. */
     --rt-metric-sparkline-height: 24px;

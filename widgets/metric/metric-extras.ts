@@ -1,20 +1,36 @@
 /**
- * What `<rt-metric>` does beyond showing a number — formats, thresholds (in
- * colour, in words, announced), the trend and the sparkline — in a chunk of
- * its own, loaded the first time a metric uses one of `format`, `locale`,
- * `warn`, `crit`, `trend` or `sparkline`. A page of plain metrics never
- * downloads it.
+ * What `<rt-metric>` does beyond showing a number — checking and applying
+ * formats and thresholds, their level in words and its announcement, the
+ * trend and the sparkline's points — in a chunk of its own, loaded the first
+ * time a metric uses one of `format`, `locale`, `warn`, `crit`, `direction`,
+ * `trend` or `sparkline`. A page of plain metrics never downloads it. It
+ * imports nothing of lit (the metric renders what it computes), so the code
+ * every element shares stays in one chunk.
  */
-import { html, nothing, type ReactiveControllerHost, type TemplateResult } from 'lit';
+import type { ReactiveControllerHost } from 'lit';
 import { Announcer } from '../announcer.js';
-import { describeAge } from '../duration.js';
-import { renderSparkline } from './sparkline.js';
+import { formatProblem, thresholdsProblem } from './metric-attributes.js';
+import { sparklinePoints } from './sparkline.js';
 import { levelWords, thresholdLevel, type ThresholdLevel, type Thresholds } from './thresholds.js';
 import { valueFormatter, type FormatSpec } from './value-format.js';
 import { ValueHistory } from './value-history.js';
-import styles from './metric-extras.styles.js';
+import cssText from './metric-extras.styles.js';
 
-export { valueFormatter };
+let sheet: CSSStyleSheet | undefined;
+
+/** The attributes the extras read. */
+export interface ExtrasAttributes extends FormatSpec {
+  warn: string;
+  crit: string;
+  direction: string;
+}
+
+/** The change against an interval ago. */
+export interface Trend {
+  arrow: string;
+  words: 'up' | 'down' | 'unchanged';
+  amount: string;
+}
 
 /** The extra state of one metric. */
 export class MetricExtras {
@@ -29,18 +45,23 @@ export class MetricExtras {
   constructor(host: ReactiveControllerHost & { shadowRoot: ShadowRoot | null }) {
     this.announcer = new Announcer(host);
     const root = host.shadowRoot;
-    // Lit adopted the element's own sheets; these join them (every browser rt supports has adoptedStyleSheets).
-    if (root && styles.styleSheet && !root.adoptedStyleSheets.includes(styles.styleSheet)) root.adoptedStyleSheets = [...root.adoptedStyleSheets, styles.styleSheet];
+    if (!sheet) {
+      sheet = new CSSStyleSheet();
+      sheet.replaceSync(cssText);
+    }
+    // Lit adopted the element's own sheets; this one joins them.
+    if (root && !root.adoptedStyleSheets.includes(sheet)) root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
   }
 
-  /** Applies the formatting attributes (which must be valid). */
-  setFormat(spec: FormatSpec): void {
-    this.format = valueFormatter(spec);
+  /** Why the attributes cannot be used (a message naming the attribute), or null. */
+  problem(a: ExtrasAttributes): string | null {
+    return formatProblem(a) ?? thresholdsProblem(a);
   }
 
-  /** Applies the threshold attributes (which must be valid). */
-  setThresholds(warn: string, crit: string, direction: string): void {
-    this.thresholds = { warn: warn === '' ? NaN : Number(warn), crit: crit === '' ? NaN : Number(crit), direction: direction || 'above' };
+  /** Applies the attributes (which must be free of problems). */
+  apply(a: ExtrasAttributes): void {
+    this.format = valueFormatter(a);
+    this.thresholds = { warn: a.warn === '' ? NaN : Number(a.warn), crit: a.crit === '' ? NaN : Number(a.crit), direction: a.direction || 'above' };
   }
 
   /**
@@ -56,32 +77,30 @@ export class MetricExtras {
     this.announcer.say(`${label}: ${words || 'back to normal'}, ${this.format(value ?? 0)}${unit ? ' ' + unit : ''}`);
   }
 
-  /** The level in words, or nothing while ok. */
-  renderLevel(value: number | undefined): TemplateResult | typeof nothing {
-    const words = value === undefined ? '' : levelWords(this.level, this.thresholds, this.format);
-    return words ? html`<div part="level" class="level" data-level=${this.level}>${words}</div>` : nothing;
+  /** The level in words ("critical: at or above 95"), or '' while ok. */
+  levelText(): string {
+    return levelWords(this.level, this.thresholds, this.format);
   }
 
-  /** The change against `ms` before the newest value, with an arrow and in words. */
-  renderTrend(ms: number, value: number | undefined, ts: number): TemplateResult | typeof nothing {
-    if (!(ms > 0) || value === undefined) return nothing;
+  /** What the polite live region says now. */
+  get announcement(): string {
+    return this.announcer.text;
+  }
+
+  /** The change of `value` (at `ts`) against `ms` before, or null when no value is that old yet. */
+  trend(ms: number, value: number, ts: number): Trend | null {
     const i = this.history.indexAtOrBefore(ts - ms);
-    if (i < 0) return html`<span part="trend" class="trend">no value ${describeAge(ms)} ago yet</span>`;
+    if (i < 0) return null;
     const delta = value - this.history.valueAt(i);
-    const words = delta > 0 ? 'up' : delta < 0 ? 'down' : 'unchanged';
-    const amount = delta === 0 ? '' : ` ${this.format(Math.abs(delta))}`;
-    return html`<span part="trend" class="trend" data-trend=${words}
-      ><span aria-hidden="true">${delta > 0 ? '▲' : delta < 0 ? '▼' : '→'}</span> ${words}${amount} in ${describeAge(ms)}</span
-    >`;
+    return {
+      arrow: delta > 0 ? '▲' : delta < 0 ? '▼' : '→',
+      words: delta > 0 ? 'up' : delta < 0 ? 'down' : 'unchanged',
+      amount: delta === 0 ? '' : ` ${this.format(Math.abs(delta))}`,
+    };
   }
 
-  /** The sparkline of the `ms` up to `ts`. */
-  renderSparkline(ms: number, ts: number): TemplateResult | typeof nothing {
-    return ms > 0 ? renderSparkline(this.history, ts - ms, ts) : nothing;
-  }
-
-  /** The polite live region that announces level changes. */
-  renderAnnouncer(): TemplateResult {
-    return html`<div class="announce" role="status" aria-live="polite">${this.announcer.text}</div>`;
+  /** The sparkline's points for the `ms` up to `ts`. */
+  sparkline(ms: number, ts: number): string {
+    return sparklinePoints(this.history, ts - ms, ts);
   }
 }

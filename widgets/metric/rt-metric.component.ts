@@ -1,13 +1,12 @@
-import { html, nothing, type PropertyValues } from 'lit';
+import { html, nothing, svg, type PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
 import type { Message } from '../../protocol/index.js';
-import { parseDuration } from '../duration.js';
+import { describeAge, parseDuration } from '../duration.js';
 import { compileFieldPath, fieldPathProblem, readNumber } from '../field-path.js';
 import { RtElement } from '../rt-element.js';
 import { TopicController } from '../topic-controller.js';
 import { WidgetError, WidgetErrorCode } from '../widget-error.js';
 import type { MetricExtras } from './metric-extras.js';
-import { formatProblem, thresholdsProblem } from './metric-attributes.js';
 import styles from './rt-metric.styles.js';
 
 /** Shown before the first value arrives (and for messages without the number). */
@@ -81,7 +80,9 @@ export default class RtMetric extends RtElement {
     topics: () => (this.topic ? [this.topic] : []),
     gateway: () => this.gateway,
     validate: () => this.problem(),
-    // The window's worth for the trend and sparkline (held aside until their code is here).
+    // Formats and thresholds are judged by the extras' code: wait for it (it takes a moment, once per page).
+    ready: () => !this.needsExtras() || this.extras !== null || this.extrasFailed,
+    // The window's worth for the trend and sparkline.
     snapshot: () => (this.historyMs() > 0 ? HISTORY_SNAPSHOT : 1),
     snapshotMs: () => (this.historyMs() > 0 ? this.historyMs() : undefined),
     maxBuffered: () => (this.historyMs() > 0 ? HISTORY_SNAPSHOT : 1),
@@ -89,7 +90,6 @@ export default class RtMetric extends RtElement {
     onReset: () => {
       this.freshness.reset();
       this.extras?.history.clear();
-      this.early.length = 0;
       this.value = undefined;
       this.valueTs = 0;
     },
@@ -98,8 +98,7 @@ export default class RtMetric extends RtElement {
   /** Formats, thresholds, trend and sparkline: loaded on first use. */
   private extras: MetricExtras | null = null;
   private extrasLoading = false;
-  /** Samples (ts, value, ts, value…) that arrived for the history before its code did. */
-  private readonly early: number[] = [];
+  private extrasFailed = false;
   private fieldKeys: readonly string[] = [];
   private format0 = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
   private value: number | undefined;
@@ -114,6 +113,10 @@ export default class RtMetric extends RtElement {
     return typeof parsed === 'number' ? parsed : 0;
   }
 
+  private needsExtras(): boolean {
+    return !!(this.format || this.locale || this.warn || this.crit || this.direction || this.trend || this.sparkline);
+  }
+
   private historyMs(): number {
     return Math.max(this.ms(this.trend), this.ms(this.sparkline));
   }
@@ -124,19 +127,19 @@ export default class RtMetric extends RtElement {
     if (stale) return stale;
     const fieldProblem = this.field ? fieldPathProblem(this.field) : null;
     if (fieldProblem) return bad(`field must be ${fieldProblem}, got "${this.field}"`);
-    const format = formatProblem({ decimals: this.decimals, format: this.format, locale: this.locale });
-    if (format) return bad(format.replace('got "NaN"', `got "${this.getAttribute('decimals')}"`));
-    const thresholds = thresholdsProblem(this);
-    if (thresholds) return bad(thresholds);
+    const d = this.decimals;
+    if (d !== undefined && d !== null && !(Number.isInteger(d) && d >= 0 && d <= 20)) return bad(`decimals must be an integer from 0 to 20, got "${this.getAttribute('decimals') ?? d}"`);
     for (const name of ['trend', 'sparkline'] as const) {
       const parsed = this[name] ? parseDuration(this[name]) : 0;
       if (typeof parsed === 'string') return bad(`${name} must be ${parsed}, got "${this[name]}"`);
     }
-    return null;
+    const extras = this.extras?.problem(this);
+    return extras ? bad(extras) : null;
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
+    if (!this.extras && !this.extrasLoading && this.needsExtras()) this.loadExtras();
     if (this.problem()) return;
     if (changed.has('field')) this.fieldKeys = compileFieldPath(this.field);
     if (changed.has('decimals')) {
@@ -144,13 +147,9 @@ export default class RtMetric extends RtElement {
       this.format0 = new Intl.NumberFormat(undefined, d === undefined || d === null ? { maximumFractionDigits: 2 } : { minimumFractionDigits: d, maximumFractionDigits: d });
     }
     const extras = this.extras;
-    if (!extras) {
-      if (!this.extrasLoading && (this.format || this.locale || this.warn || this.crit || this.trend || this.sparkline)) this.loadExtras();
-      return;
-    }
-    if (changed.has('decimals') || changed.has('format') || changed.has('locale')) extras.setFormat({ decimals: this.decimals, format: this.format, locale: this.locale });
-    if (changed.has('warn') || changed.has('crit') || changed.has('direction')) {
-      extras.setThresholds(this.warn, this.crit, this.direction);
+    if (!extras) return;
+    if (['decimals', 'format', 'locale', 'warn', 'crit', 'direction'].some((name) => changed.has(name as keyof RtMetric))) {
+      extras.apply(this);
       extras.updateLevel(this.value, this.label || this.topic, this.unit);
     }
   }
@@ -160,31 +159,27 @@ export default class RtMetric extends RtElement {
     import('./metric-extras.js').then(
       ({ MetricExtras }) => {
         const extras = new MetricExtras(this);
-        extras.setFormat({ decimals: this.decimals, format: this.format, locale: this.locale });
-        extras.setThresholds(this.warn, this.crit, this.direction);
-        extras.updateLevel(this.value, this.label || this.topic, this.unit);
-        for (let i = 0; i < this.early.length; i += 2) extras.history.add(this.early[i], this.early[i + 1]);
-        this.early.length = 0;
-        extras.history.prune(this.valueTs - this.historyMs());
+        // Checked by the controller's validate (now that it can) before being applied.
+        if (!extras.problem(this)) extras.apply(this);
         this.extras = extras;
         this.requestUpdate();
       },
       (error: Error) => {
-        this.extrasLoading = false;
-        console.error(`rt: could not load the code of <rt-metric>'s extras (chunk_failed): ${error?.message}`);
+        // Plain numbers still work without it.
+        this.extrasFailed = true;
+        this.requestUpdate();
+        console.error(`rt: could not load the code of <rt-metric>'s formats and thresholds (chunk_failed): ${error?.message}`);
       },
     );
   }
 
   private take(messages: readonly Message[]): void {
     this.freshness.record(messages);
-    const keep = this.historyMs() > 0;
-    const history = keep ? (this.extras?.history ?? null) : null;
+    const history = this.historyMs() > 0 ? (this.extras?.history ?? null) : null;
     for (const message of messages) {
       const value = readNumber(message, this.fieldKeys);
       if (value === undefined) continue;
-      if (history) history.add(message.ts, value);
-      else if (keep && this.early.length < 2 * HISTORY_SNAPSHOT) this.early.push(message.ts, value);
+      history?.add(message.ts, value);
       if (message.ts >= this.valueTs) {
         this.value = value;
         this.valueTs = message.ts;
@@ -192,6 +187,26 @@ export default class RtMetric extends RtElement {
     }
     history?.prune(this.valueTs - this.historyMs());
     this.extras?.updateLevel(this.value, this.label || this.topic, this.unit);
+  }
+
+  private renderExtras(extras: MetricExtras, value: number | undefined) {
+    const level = value === undefined ? '' : extras.levelText();
+    const trendMs = this.ms(this.trend);
+    const sparkMs = this.ms(this.sparkline);
+    let trend = null;
+    if (trendMs > 0 && value !== undefined) {
+      const t = extras.trend(trendMs, value, this.valueTs);
+      trend = t
+        ? html`<span part="trend" class="trend" data-trend=${t.words}><span aria-hidden="true">${t.arrow}</span> ${t.words}${t.amount} in ${describeAge(trendMs)}</span>`
+        : html`<span part="trend" class="trend">no value ${describeAge(trendMs)} ago yet</span>`;
+    }
+    return html`${level ? html`<div part="level" class="level" data-level=${extras.level}>${level}</div>` : nothing}${trend ?? nothing}
+      ${sparkMs > 0
+        ? html`<svg part="sparkline" class="sparkline" viewBox="0 0 100 24" preserveAspectRatio="none" aria-hidden="true">
+            ${svg`<polyline points=${extras.sparkline(sparkMs, this.valueTs)} fill="none" stroke="currentColor" stroke-width="1.5" vector-effect="non-scaling-stroke"></polyline>`}
+          </svg>`
+        : nothing}
+      <div class="announce" role="status" aria-live="polite">${extras.announcement}</div>`;
   }
 
   protected override render() {
@@ -205,9 +220,7 @@ export default class RtMetric extends RtElement {
           <span part="value" class="value">${text}</span>
           ${this.unit ? html`<span part="unit" class="unit">${this.unit}</span>` : nothing}
         </div>
-        ${extras
-          ? html`${extras.renderLevel(value)}${extras.renderTrend(this.ms(this.trend), value, this.valueTs)}${extras.renderSparkline(this.ms(this.sparkline), this.valueTs)}${extras.renderAnnouncer()}`
-          : nothing}
+        ${extras ? this.renderExtras(extras, value) : nothing}
       `,
     );
   }
