@@ -113,3 +113,24 @@ describe('<rt-chart> features', () => {
     equal(typeof stroke === 'function' ? stroke() : stroke, 'rgb(1, 2, 3)');
   });
 });
+
+describe('<rt-chart> crosshair', () => {
+  before(() => loadElement('rt-chart'));
+  afterEach(unmountAll);
+
+  it('shows the local time and each series value under the pointer', async () => {
+    const topic = uniqueTopic('tip');
+    const ts = Date.now() - 2000;
+    const container = mount(`<rt-chart gateway="${gatewayUrl()}" window="10" unit="ms"><rt-series topic="${topic}" label="latency"></rt-series></rt-chart>`);
+    const chart = container.querySelector<RtChart>('rt-chart')!;
+    await whenLive(chart);
+    await publish({ topic, value: 12, ts });
+    await waitFor(() => chart.pointCount === 1, 'the point');
+    const plot = plotOf(chart) as unknown as { setCursor(c: { left: number; top: number }): void; valToPos(v: number, s: string): number };
+    plot.setCursor({ left: plot.valToPos(ts / 1000, 'x'), top: 10 });
+    const tip = chart.shadowRoot!.querySelector<HTMLElement>('[part="tooltip"]')!;
+    await waitFor(() => !tip.hidden, 'the tooltip');
+    const expectedTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' }).format(ts);
+    equal(tip.textContent, `${expectedTime}\nlatency: 12 ms`);
+  });
+});

@@ -6,6 +6,7 @@
  */
 import { html, type TemplateResult } from 'lit';
 import uPlot from 'uplot';
+import { crosshairTooltip } from './crosshair-tooltip.js';
 import type { SeriesSpec } from './series-spec.js';
 
 /** The values `type` accepts. */
@@ -90,6 +91,7 @@ export function chartOptions(spec: ChartSpec): uPlot.Options {
     width: spec.width,
     height: spec.height,
     legend: { show: false },
+    plugins: [crosshairTooltip(() => spec.series.map((s) => ({ label: s.label, format: (v: number) => (s.unit ? `${spec.formatY(v)} ${s.unit}` : spec.formatY(v)) })))],
     scales: {
       x: { time: true, range: () => spec.xRange() },
       ...(fixed

@@ -6,6 +6,7 @@ import { MAX_SNAPSHOT, MAX_SNAPSHOT_MS, type GapFrame, type Message } from '../.
 import { parseDuration } from '../duration.js';
 import { readNumber } from '../field-path.js';
 import { RtElement } from '../rt-element.js';
+import { SizeController } from '../size-controller.js';
 import { TopicController } from '../topic-controller.js';
 import { WidgetError, WidgetErrorCode } from '../widget-error.js';
 import { CHART_TYPES, chartOptions, readChartColors, renderColorProbe, sameColors, type ChartColors, type ChartType } from './chart-options.js';
@@ -42,6 +43,7 @@ const MAX_BUFFERED_POINTS = 2 * MAX_SNAPSHOT;
  * @csspart state - The state in words (connecting, no data yet, reconnecting); also `state-<name>`.
  * @csspart plot - The box uPlot draws in.
  * @csspart legend - The list of series with their latest values.
+ * @csspart tooltip - The crosshair tooltip: the time under the pointer (local) and each series' value.
  * @csspart error - The error message shown instead of the chart.
  *
  * @cssproperty --rt-chart-height - Height of the plot area.
@@ -89,7 +91,13 @@ export default class RtChart extends RtElement {
   private plotHost: HTMLElement | null = null;
   private plotKey = '';
   private plotColors: ChartColors | null = null;
-  private resizer: ResizeObserver | null = null;
+  /** The plot box's size: uPlot is resized to it. */
+  private readonly size = new SizeController(this, {
+    onResize: (width, height) => {
+      const plot = this.plot;
+      if (plot && width > 0 && height > 0 && (width !== plot.width || height !== plot.height)) plot.setSize({ width, height });
+    },
+  });
   private slider: ReturnType<typeof setInterval> | undefined;
   private sliderEvery = 0;
   private readonly format = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
@@ -320,18 +328,12 @@ export default class RtChart extends RtElement {
     this.plot = plot;
     this.plotHost = host;
     this.plotKey = key;
-    this.resizer = new ResizeObserver(() => {
-      const width = host.clientWidth;
-      const height = host.clientHeight;
-      if (width > 0 && height > 0 && (width !== plot.width || height !== plot.height)) plot.setSize({ width, height });
-    });
-    this.resizer.observe(host);
+    this.size.observe(host);
     this.draw();
   }
 
   private destroyPlot(): void {
-    this.resizer?.disconnect();
-    this.resizer = null;
+    this.size.observe(null);
     this.plot?.destroy();
     this.plot = null;
     this.plotHost = null;

@@ -77,6 +77,23 @@ export default [
       visibility: hidden;
     }
 
+    .tooltip {
+      position: absolute;
+      top: 0;
+      left: 0;
+      z-index: 1;
+      padding: 0.3em 0.5em;
+      white-space: pre;
+      pointer-events: none;
+      font-size: 0.75em;
+      line-height: 1.4;
+      color: var(--_fg);
+      background: var(--_bg);
+      border: 1px solid var(--_border);
+      border-radius: 4px;
+      font-variant-numeric: tabular-nums;
+    }
+
     /* A colour change of a probe fires transitionend: how a re-theme is noticed without polling. */
     .probe i {
       transition: color 1ms step-start;
