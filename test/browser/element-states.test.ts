@@ -1,5 +1,6 @@
+import { executeServerCommand } from '@web/test-runner-commands';
 import '../../widgets/index.js';
-import { loadElement } from '../../widgets/index.js';
+import { configure, loadElement } from '../../widgets/index.js';
 import { elementState, stateWords, RECONNECT_WORDS_AFTER_MS } from '../../widgets/element-state.js';
 import { WidgetError, WidgetErrorCode } from '../../widgets/widget-error.js';
 import { equal, ok } from './support/assert.js';
@@ -47,6 +48,32 @@ describe('states, the same in every element', () => {
         await waitFor(() => part(element, 'error')?.textContent?.startsWith('bad_topic'), 'the code first');
         equal(element.getAttribute('state'), 'error');
       } finally {
+        console.error = consoleError;
+      }
+    });
+  }
+
+  for (const tag of TAGS) {
+    it(`<${tag}> shows unauthorized and forbidden states from a gateway with tenants, with their codes`, async () => {
+      const token = (topics: string[], forged: boolean) => executeServerCommand<string, unknown>('rt-token', { topics, ttlSec: 60, forged }) as Promise<string>;
+      const consoleError = console.error;
+      console.error = () => {};
+      try {
+        const stamp = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+        const refused = `${gatewayUrl('tenants')}?refused=${stamp}`;
+        const forged = await token(['web.**'], true);
+        const a = mount(`<${tag} gateway="${refused}" ${topicAttr(tag)}="web.states.${stamp}"></${tag}>`).firstElementChild as HTMLElement & { token?: unknown };
+        a.token = () => forged;
+        await waitFor(() => a.getAttribute('state') === 'unauthorized', 'the unauthorized state');
+        ok(part(a, 'error')?.textContent?.startsWith('unauthorized'), 'the code in the error part');
+
+        const granted = `${gatewayUrl('tenants')}?forbidden=${stamp}`;
+        configure({ token: () => token(['web.granted.*'], false) });
+        const b = mount(`<${tag} gateway="${granted}" ${topicAttr(tag)}="web.secret.${stamp}"></${tag}>`).firstElementChild!;
+        await waitFor(() => b.getAttribute('state') === 'forbidden', 'the forbidden state');
+        ok(part(b, 'error')?.textContent?.startsWith('forbidden'), 'the code in the error part');
+      } finally {
+        configure({ token: null });
         console.error = consoleError;
       }
     });

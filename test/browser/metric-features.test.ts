@@ -1,3 +1,4 @@
+import { emulateMedia } from '@web/test-runner-commands';
 import fc from 'fast-check';
 import '../../widgets/index.js';
 import type { RtMetric } from '../../widgets/index.js';
@@ -90,6 +91,20 @@ describe('<rt-metric> features', () => {
     ok(shown(metric, 'trend')!.startsWith('▲'), 'an up arrow');
     const line = part(metric, 'sparkline')?.querySelector('polyline');
     await waitFor(() => (line?.getAttribute('points') ?? '').trim().split(' ').length === 3, 'three points in the sparkline');
+  });
+
+  it('respects prefers-reduced-motion: the value does not fade', async () => {
+    const container = mount(`<rt-metric gateway="ws://127.0.0.1:65531/ws" topic="a.b"></rt-metric>`);
+    const metric = container.querySelector<RtMetric>('rt-metric')!;
+    await metric.updateComplete;
+    const reading = metric.shadowRoot!.querySelector('.reading')!;
+    equal(getComputedStyle(reading).transitionDuration, '0.3s');
+    await emulateMedia({ reducedMotion: 'reduce' });
+    try {
+      equal(getComputedStyle(reading).transitionDuration, '0s');
+    } finally {
+      await emulateMedia({ reducedMotion: 'no-preference' });
+    }
   });
 
   it('refuses bad thresholds, formats, locales and durations with a clear error, and subscribes to nothing', async () => {
