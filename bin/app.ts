@@ -110,7 +110,7 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
         log: log.child({ component: 'gateway' }),
         heartbeatMs: config.heartbeatMs,
         allowedOrigins: config.allowedOrigins,
-        limits: { maxSubscriptions: config.maxSubscriptions, maxBufferedBytes: config.maxBufferedBytes, maxReplay: config.maxReplay },
+        limits: { maxSubscriptions: config.maxSubscriptions, maxBufferedBytes: config.maxBufferedBytes, stallTimeoutMs: config.stallTimeoutMs, maxReplay: config.maxReplay },
       });
       app.use(createStaticRouter({ demo: config.demo }));
     }
