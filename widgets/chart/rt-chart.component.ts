@@ -7,6 +7,7 @@ import { renderProblem } from '../problem-view.js';
 import { RtElement } from '../rt-element.js';
 import { renderHeader } from '../widget-header.js';
 import { TopicController } from '../topic-controller.js';
+import { maxRateOf, maxRateProblem } from '../max-rate.js';
 import { parseTopicList } from '../topic-list.js';
 import { WidgetError, WidgetErrorCode } from '../widget-error.js';
 import { chartOptions, readChartColors, renderColorProbe, sameColors, type ChartColors } from './chart-options.js';
@@ -56,6 +57,9 @@ export default class RtChart extends RtElement {
   /** Width of the time window, in seconds. */
   @property({ type: Number }) window = 300;
 
+  /** Most points per second per series to receive (the gateway conflates: the newest wins); empty = every point. */
+  @property({ attribute: 'max-rate' }) maxRate = '';
+
   /** Caption above the chart; defaults to the topic list. */
   @property() label = '';
 
@@ -82,7 +86,8 @@ export default class RtChart extends RtElement {
   private readonly data = new TopicController(this, {
     topics: () => this.topicList,
     gateway: () => this.gateway,
-    validate: () => this.staleAfterProblem() ?? this.windowProblem(),
+    validate: () => this.staleAfterProblem() ?? this.windowProblem() ?? maxRateProblem(this.maxRate),
+    maxRate: () => maxRateOf(this.maxRate),
     // The whole window, whatever the topic's rate (a count would fill only part of a
     // busy topic's window); the count only bounds it.
     snapshotMs: () => Math.min(MAX_SNAPSHOT_MS, Math.ceil(this.window * 1000)),

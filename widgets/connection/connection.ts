@@ -385,8 +385,8 @@ export class Connection {
 
   private subEntry(state: TopicState): SubscribeTopic {
     state.wire = 'sent';
-    if (state.lastId !== null) return { topic: state.topic, since: state.lastId };
-    return { topic: state.topic, ...state.request() };
+    if (state.lastId !== null) return { topic: state.topic, since: state.lastId, ...state.delivery() };
+    return { topic: state.topic, ...state.request(), ...state.delivery() };
   }
 
   private sendSubs(entries: SubscribeTopic[]): void {

@@ -2,6 +2,7 @@ import { html, nothing, type PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
 import { RtElement } from '../rt-element.js';
 import { TopicController } from '../topic-controller.js';
+import { maxRateOf, maxRateProblem } from '../max-rate.js';
 import { renderProblem } from '../problem-view.js';
 import { renderHeader } from '../widget-header.js';
 import { WidgetError, WidgetErrorCode } from '../widget-error.js';
@@ -45,10 +46,14 @@ export default class RtMetric extends RtElement {
   /** Fraction digits to show (0–20); unset shows up to 2. */
   @property({ type: Number }) decimals?: number;
 
+  /** Most updates per second to receive (the gateway conflates: the newest wins, the final value always arrives); empty = every update. */
+  @property({ attribute: 'max-rate' }) maxRate = '';
+
   private readonly data = new TopicController(this, {
     topics: () => (this.topic ? [this.topic] : []),
     gateway: () => this.gateway,
-    validate: () => this.staleAfterProblem() ?? this.decimalsProblem(),
+    validate: () => this.staleAfterProblem() ?? this.decimalsProblem() ?? maxRateProblem(this.maxRate),
+    maxRate: () => maxRateOf(this.maxRate),
     snapshot: () => 1,
     // Only the newest value is ever shown, so nothing older needs queueing.
     maxBuffered: () => 1,
