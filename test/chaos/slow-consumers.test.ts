@@ -1,6 +1,6 @@
 /**
  * Chaos scenario 6: slow consumers. A real `rt gateway` process on a real
- * Redis streams a value topic and an event topic to 50 clients; in the second
+ * Redis streams a value topic and an event topic (8 KB events, about 100 per second) to 50 clients; in the second
  * phase 10 % of them read about 100× slower (1 ms out of every 100 ms) for a
  * bounded time (10 s; 60 s with --long). Checked: the gateway's RSS stays under
  * 400 MiB, fast clients receive every event, slow clients are conflated
@@ -55,7 +55,7 @@ after(async () => {
 /** Streams both topics for `ms` at about 100 messages per second each; returns the event ids and the last value. */
 async function stream(phase: string, ms: number): Promise<{ events: string[]; last: number }> {
   const events: string[] = [];
-  const pad = 'p'.repeat(2048);
+  const pad = 'p'.repeat(8 * 1024);
   const started = Date.now();
   let n = 0;
   while (Date.now() - started < ms) {
