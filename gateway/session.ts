@@ -24,7 +24,7 @@
  */
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
-import type { Broker, HistoryEntry } from '../bus/index.js';
+import type { Broker, HistoryEntry, TopicPosition } from '../bus/index.js';
 import {
   CloseCode,
   compareIds,
@@ -35,14 +35,17 @@ import {
   encodeGap,
   encodeMessage,
   encodePong,
+  encodeReset,
   encodeSubscribed,
   encodeUnsubscribed,
+  encodeAuthed,
   ErrorCode,
   ID_ZERO,
   MAX_SNAPSHOT,
   type SubscribeTopic,
   previousId,
 } from '../protocol/index.js';
+import type { AccessHost, ConnectionAccess } from './connection-access.js';
 import type { FlushScheduler } from './flush-scheduler.js';
 import { Subscription, type Registry, type SubscriptionHolder } from './registry.js';
 import { encodeMessagesFrameBytes } from './ws-frame.js';
@@ -110,8 +113,13 @@ const DATA_KEY = Buffer.from('"data":');
 function intervalEnded(subscription: Subscription): void {
   (subscription.holder as Session).intervalEnd(subscription);
 }
+const ADMIT_ALL = { admit: (): boolean => true };
 
-export class Session implements SubscriptionHolder {
+export class Session implements SubscriptionHolder, AccessHost {
+  /** Who may read what on this connection; null in development mode (everything open). */
+  access: ConnectionAccess | null = null;
+  /** Admits or drops each client frame by the connection's frame rate (set by the gateway). */
+  guard: { admit(): boolean } = ADMIT_ALL;
   private readonly topics = new Map<string, Subscription>();
   /** Messages for this session's own next frame, UTF-8 encoded. */
   private queue: Buffer[] = [];
@@ -166,21 +174,54 @@ export class Session implements SubscriptionHolder {
         for (const topic of frame.topics) this.drop(topic);
         this.sendControl(encodeUnsubscribed(frame.topics, frame.ref));
         return;
+      case 'auth':
+        if (this.access) this.access.authenticate(frame);
+        else this.sendControl(encodeAuthed(frame.ref === undefined ? {} : { ref: frame.ref }));
+        return;
       case 'sub': {
-        const added = frame.topics.filter((t) => !this.topics.has(t.topic)).length;
-        if (this.topics.size + added > this.context.limits.maxSubscriptions) {
-          this.sendError({
-            code: ErrorCode.TooManySubscriptions,
-            message: `this frame would hold ${this.topics.size + added} topics; at most ${this.context.limits.maxSubscriptions} per connection`,
-            ref: frame.ref,
-          });
-          return;
-        }
-        this.sendControl(encodeSubscribed(frame.topics.map((t) => t.topic), frame.ref));
-        for (const request of frame.topics) void this.subscribe(request, frame.ref);
+        const topics = this.access ? this.access.admit(frame) : frame.topics;
+        if (topics.length > 0) this.subscribeAuthorized(topics, frame.ref);
         return;
       }
     }
+  }
+
+  /** Subscribes topics that passed authorization (all of them in development mode). */
+  subscribeAuthorized(topics: SubscribeTopic[], ref: number | undefined): void {
+    const added = topics.filter((t) => !this.topics.has(t.topic)).length;
+    if (this.topics.size + added > this.context.limits.maxSubscriptions) {
+      this.sendError({
+        code: ErrorCode.TooManySubscriptions,
+        message: `this frame would hold ${this.topics.size + added} topics; at most ${this.context.limits.maxSubscriptions} per connection`,
+        ref,
+      });
+      return;
+    }
+    void this.subscribeFrame(topics, ref);
+  }
+
+  /** Drops subscriptions without an `unsubscribed` answer (a re-auth that no longer grants them). */
+  dropTopics(topics: string[]): void {
+    for (const topic of topics) this.drop(topic);
+  }
+
+  heldTopics(): string[] {
+    return [...this.topics.keys()];
+  }
+
+  sendFrame(frame: string): void {
+    this.sendControl(frame);
+  }
+
+  sendFrameError(error: Parameters<typeof encodeError>[0]): void {
+    this.sendError(error);
+  }
+
+  /** Closes the connection with a protocol close code after what is queued. */
+  closeWith(code: number, reason: string): void {
+    if (this.closed) return;
+    this.flush();
+    this.ws.close(code, reason);
   }
 
   /** Refuses a binary frame: the protocol is JSON text. */
@@ -224,6 +265,7 @@ export class Session implements SubscriptionHolder {
     if (this.closed || this.ws.readyState !== OPEN) return;
     this.write(frame);
     this.context.counters.messagesSent += messages;
+    if (this.access) this.access.messagesOut += messages;
     this.context.counters.framesSent++;
   }
 
@@ -429,6 +471,7 @@ export class Session implements SubscriptionHolder {
   /** Releases every subscription; called when the socket closes. */
   close(): void {
     this.closed = true;
+    this.access?.dispose();
     for (const subscription of this.topics.values()) {
       this.unhold(subscription);
       this.context.registry.leave(subscription);
@@ -440,17 +483,41 @@ export class Session implements SubscriptionHolder {
     this.drained();
   }
 
-  private async subscribe(request: SubscribeTopic, ref: number | undefined): Promise<void> {
+  /**
+   * Takes the topics of one `sub` frame: their places are held at once (so
+   * the subscription limit counts them), their epochs are read, `subscribed`
+   * carries the epochs, then each topic catches up on its own.
+   */
+  private async subscribeFrame(requests: readonly SubscribeTopic[], ref: number | undefined): Promise<void> {
+    const subscriptions = requests.map((request) => {
+      // A repeated sub replaces the old state: the client wants a fresh catch-up.
+      if (this.topics.has(request.topic)) this.drop(request.topic);
+      const subscription = new Subscription(this, request.topic, request.since ?? null, request);
+      this.topics.set(request.topic, subscription);
+      return subscription;
+    });
+    const positions = await Promise.all(requests.map((request) => this.context.broker.position(request.topic).catch((error: Error) => error)));
+    if (this.closed) return;
+    const epochs = positions.map((position) => (position instanceof Error ? '' : position.epoch));
+    this.sendControl(encodeSubscribed(requests.map((request) => request.topic), ref, epochs));
+    requests.forEach((request, i) => void this.subscribe(request, subscriptions[i], positions[i], ref));
+  }
+
+  private async subscribe(request: SubscribeTopic, subscription: Subscription, position: TopicPosition | Error, ref: number | undefined): Promise<void> {
     const { topic } = request;
-    // A repeated sub replaces the old state: the client wants a fresh catch-up.
-    if (this.topics.has(topic)) this.drop(topic);
-    const subscription = new Subscription(this, topic, request.since ?? null, request);
-    this.topics.set(topic, subscription);
     const current = (): boolean => !this.closed && this.topics.get(topic) === subscription;
+    if (!current()) return;
     try {
+      if (position instanceof Error) throw position;
       await this.context.registry.join(subscription);
       if (!current()) return;
-      if (request.since !== undefined) await this.replay(topic, request.since, subscription, current);
+      if (request.since !== undefined && this.historyLost(request, position)) {
+        // The client's ids belong to a history that is gone: say so, then
+        // start it over with a snapshot of the current one.
+        this.sendControl(encodeReset(topic, position.epoch, request.since));
+        subscription.lastId = null;
+        await this.snapshot(topic, request, subscription, current);
+      } else if (request.since !== undefined) await this.replay(topic, request.since, subscription, current);
       else await this.snapshot(topic, request, subscription, current);
     } catch (error) {
       this.failed(subscription, current, error, ref);
@@ -507,6 +574,17 @@ export class Session implements SubscriptionHolder {
     for (const { id, encoded } of backlog) this.catchUp(subscription, id, encoded);
     const entry = subscription.entry!;
     for (let i = 0; i < entry.batch.length; i++) this.catchUp(subscription, entry.ids[i], entry.batch[i]);
+  }
+
+  /**
+   * True when `since` cannot belong to the topic's current history: its epoch
+   * differs (a `since` without one is taken on trust, as older clients send
+   * it), or it is newer than any id the history ever held (a failover to a
+   * replica that missed the newest writes keeps the epoch but not the ids).
+   */
+  private historyLost(request: SubscribeTopic, position: TopicPosition): boolean {
+    if (request.epoch !== undefined && request.epoch !== position.epoch) return true;
+    return compareIds(request.since!, position.top) > 0;
   }
 
   /** Queues a message if newer than the last one sent; true when it was. */
@@ -627,6 +705,7 @@ export class Session implements SubscriptionHolder {
     if (this.ws.readyState !== OPEN) return;
     const { counters, flusher } = this.context;
     counters.messagesSent += queue.length;
+    if (this.access) this.access.messagesOut += queue.length;
     for (let i = 0; i < queue.length; i += MAX_MESSAGES_PER_FRAME) {
       const end = Math.min(queue.length, i + MAX_MESSAGES_PER_FRAME);
       counters.framesSent++;

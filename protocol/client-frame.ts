@@ -4,9 +4,9 @@
  * uses the encoders so both sides agree by construction.
  */
 import { ErrorCode } from './errors.js';
-import { MAX_MAX_RATE, MAX_REF, MAX_SNAPSHOT, MAX_SNAPSHOT_MS, MAX_TOPICS_PER_FRAME, MIN_MAX_RATE } from './limits.js';
-import { isMessageId } from './message-id.js';
-import type { ClientFrame, PingFrame, SubscribeFrame, SubscribeTopic, UnsubscribeFrame } from './messages.js';
+import { MAX_MAX_RATE, MAX_REF, MAX_SNAPSHOT, MAX_TOKEN_LENGTH, MAX_SNAPSHOT_MS, MAX_TOPICS_PER_FRAME, MIN_MAX_RATE } from './limits.js';
+import { isEpoch, isMessageId } from './message-id.js';
+import type { AuthFrame, ClientFrame, PingFrame, SubscribeFrame, SubscribeTopic, UnsubscribeFrame } from './messages.js';
 import { topicProblem } from './topic.js';
 
 /** Why a client frame was refused; becomes an `error` frame. */
@@ -62,8 +62,8 @@ function decodeSub(frame: Obj, ref: number | undefined): DecodeResult {
   const seen = new Set<string>();
   for (let i = 0; i < topics.length; i++) {
     const entry = topics[i];
-    if (!isObject(entry)) return fail(ErrorCode.BadField, `sub.topics[${i}] must be an object {topic, since?, snapshot?, snapshotMs?, mode?, maxRate?}`, ref);
-    const keys = checkKeys(entry, ['topic', 'since', 'snapshot', 'snapshotMs', 'mode', 'maxRate'], `sub.topics[${i}]`);
+    if (!isObject(entry)) return fail(ErrorCode.BadField, `sub.topics[${i}] must be an object {topic, since?, epoch?, snapshot?, snapshotMs?, mode?, maxRate?}`, ref);
+    const keys = checkKeys(entry, ['topic', 'since', 'epoch', 'snapshot', 'snapshotMs', 'mode', 'maxRate'], `sub.topics[${i}]`);
     if (keys) return fail(ErrorCode.BadField, keys, ref);
     const problem = topicProblem(entry.topic);
     if (problem) return fail(ErrorCode.BadTopic, `sub.topics[${i}]: ${problem}`, ref, typeof entry.topic === 'string' ? entry.topic : undefined);
@@ -74,6 +74,10 @@ function decodeSub(frame: Obj, ref: number | undefined): DecodeResult {
     if (entry.since !== undefined) {
       if (!isMessageId(entry.since)) return fail(ErrorCode.BadSince, `sub.topics[${i}].since must be a message id like "1700000000000-0"`, ref, topic);
       item.since = entry.since;
+    }
+    if (entry.epoch !== undefined) {
+      if (!isEpoch(entry.epoch)) return fail(ErrorCode.BadField, `sub.topics[${i}].epoch must be 1 to 32 characters of A-Z, a-z, 0-9, _ and -`, ref, topic);
+      item.epoch = entry.epoch;
     }
     if (entry.snapshot !== undefined) {
       const n = entry.snapshot;
@@ -160,8 +164,19 @@ export function decodeClientFrame(text: string): DecodeResult {
       if (ref !== undefined) frame.ref = ref;
       return { ok: true, frame };
     }
+    case 'auth': {
+      const extra = checkKeys(parsed, ['op', 'ref', 'token'], 'auth');
+      if (extra) return fail(ErrorCode.BadField, extra, ref);
+      const token = parsed.token;
+      if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
+        return fail(ErrorCode.BadField, `auth.token must be a non-empty string of at most ${MAX_TOKEN_LENGTH} characters`, ref);
+      }
+      const frame: AuthFrame = { op: 'auth', token };
+      if (ref !== undefined) frame.ref = ref;
+      return { ok: true, frame };
+    }
     default:
-      return fail(ErrorCode.UnknownOp, `unknown op "${op.slice(0, 40)}"; expected sub, unsub or ping`, ref);
+      return fail(ErrorCode.UnknownOp, `unknown op "${op.slice(0, 40)}"; expected sub, unsub, ping or auth`, ref);
   }
 }
 

@@ -52,3 +52,13 @@ export function previousId(id: string): string {
   if (seq > 0) return ms + '-' + (seq - 1);
   return ms > 0 ? ms - 1 + '-' + Number.MAX_SAFE_INTEGER : ID_ZERO;
 }
+
+const EPOCH = /^[A-Za-z0-9_-]{1,32}$/;
+
+/**
+ * True when `value` is a well-formed history epoch: 1 to 32 characters of
+ * A–Z, a–z, 0–9, `_` and `-` (the gateway's are 8 base64url characters).
+ */
+export function isEpoch(value: unknown): value is string {
+  return typeof value === 'string' && EPOCH.test(value);
+}

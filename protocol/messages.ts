@@ -34,6 +34,13 @@ export interface SubscribeTopic {
   topic: string;
   /** Resume after this id: everything newer from history, then live. */
   since?: string;
+  /**
+   * The epoch `since` belongs to (from `subscribed` or `reset`). When it is
+   * absent, unknown or not the topic's current epoch, history was lost since
+   * that id was seen: the gateway answers `reset` and a fresh snapshot
+   * (by `snapshot`/`snapshotMs`) instead of a replay.
+   */
+  epoch?: string;
   /** Number of recent messages to send first when `since` is absent. */
   snapshot?: number;
   /**
@@ -77,7 +84,19 @@ export interface PingFrame {
   ref?: number;
 }
 
-export type ClientFrame = SubscribeFrame | UnsubscribeFrame | PingFrame;
+/**
+ * Presents a token (a JWT signed with a key of the tenant it names in `aud`).
+ * Sent as a frame because browsers cannot set WebSocket headers and URLs end
+ * up in logs. May be sent again at any time to replace the token (re-auth
+ * before expiry); subscriptions are kept.
+ */
+export interface AuthFrame {
+  op: 'auth';
+  ref?: number;
+  token: string;
+}
+
+export type ClientFrame = SubscribeFrame | UnsubscribeFrame | PingFrame | AuthFrame;
 
 // ── gateway → client ────────────────────────────────────────────────────────
 
@@ -95,6 +114,28 @@ export interface SubscribedFrame {
   op: 'subscribed';
   ref?: number;
   topics: string[];
+  /**
+   * Each topic's history epoch, in the order of `topics` ('' where it could
+   * not be read: an `unavailable` error for that topic follows). Ids are
+   * comparable only within one epoch: send it back with `since`.
+   */
+  epochs?: string[];
+}
+
+/**
+ * The topic's history was lost (a Redis without persistence restarted, a
+ * flush, a failover to a stale replica, a new in-memory process): the ids the
+ * client holds for it mean nothing any more. Drop what is cached for the
+ * topic; a fresh snapshot follows in `msgs` frames, then live messages, all
+ * of epoch `epoch`. Ids after a reset may be lower than ids before it.
+ */
+export interface ResetFrame {
+  op: 'reset';
+  topic: string;
+  /** The topic's current epoch, to send with later `since`s. */
+  epoch: string;
+  /** The `since` that could not be served. */
+  since: string;
 }
 
 /** Acknowledges an `unsub`. */
@@ -122,6 +163,16 @@ export interface GapFrame {
   next?: string;
 }
 
+/** Accepts an `auth` frame. `tenant` and `exp` (epoch seconds) are absent in development mode. */
+export interface AuthedFrame {
+  op: 'authed';
+  ref?: number;
+  tenant?: string;
+  exp?: number;
+  /** The token is an admin token: `$sys.…` topics are readable. */
+  admin?: boolean;
+}
+
 export interface PongFrame {
   op: 'pong';
   ref?: number;
@@ -141,5 +192,7 @@ export type ServerFrame =
   | UnsubscribedFrame
   | MessagesFrame
   | GapFrame
+  | ResetFrame
   | PongFrame
+  | AuthedFrame
   | ErrorFrame;
