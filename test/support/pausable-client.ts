@@ -72,8 +72,10 @@ export async function pausableClient(url: string): Promise<PausableClient> {
       let on = true;
       const timer = setInterval(() => {
         resume();
-        setTimeout(() => on && pause(), readMs);
+        setTimeout(() => on && pause(), readMs).unref();
       }, periodMs);
+      // A failed test must not leave the process running.
+      timer.unref();
       pause();
       return () => {
         on = false;
