@@ -274,7 +274,9 @@ for (const engine of engines) {
       const calm = await client(url);
       calm.send({ op: 'sub', topics: [{ topic: 'calm' }] });
       const flooded = await client(url);
-      flooded.send({ op: 'sub', topics: [{ topic: 'flood', snapshot: 0 }] });
+      // Resuming after a seed message: everything published after it arrives, however long the bus subscription takes.
+      const [seed] = await app.bus.broker.publish([{ topic: 'flood', body: { ts: 0, data: { seed: true } } }]);
+      flooded.send({ op: 'sub', topics: [{ topic: 'flood', since: seed }] });
       await flooded.until(() => flooded.frameOf('subscribed').length === 1);
       await calm.until(() => calm.frameOf('subscribed').length === 1);
       await eventually(async () => (await health()).gateway.subscriptions === 2);

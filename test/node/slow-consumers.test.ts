@@ -55,6 +55,12 @@ for (const engine of engines) {
       }
       return ids;
     };
+    /** Publishes a seed message on each topic; subscribing `since` it gets everything after, however long the bus subscription takes. */
+    const seeds = async (app: RunningApp, topics: string[]): Promise<Record<string, string>> => {
+      const out: Record<string, string> = {};
+      for (const topic of topics) out[topic] = ((await app.bus.broker.publish([{ topic, body: { ts: 0, value: 0 } }])) as string[])[0];
+      return out;
+    };
     after(async () => {
       for (const c of clients) c.ws.terminate();
       await Promise.all(apps.map((a) => a.close()));
@@ -84,7 +90,8 @@ for (const engine of engines) {
     test('a latest subscriber that stalls, then reads, gets the newest value with ids that only increase', async () => {
       const { app, url } = await start({ maxBufferedBytes: 256 * 1024 });
       const c = await client(url);
-      c.send({ op: 'sub', topics: [{ topic: 'fill', snapshot: 0, mode: 'latest' }, { topic: 'm', snapshot: 0 }] });
+      const seed = await seeds(app, ['fill', 'm']);
+      c.send({ op: 'sub', topics: [{ topic: 'fill', since: seed.fill, mode: 'latest' }, { topic: 'm', since: seed.m, mode: 'latest' }] });
       await eventually(() => c.frames.some((f) => f.op === 'subscribed'));
       await new Promise((r) => setTimeout(r, 50));
       c.pause();
@@ -104,7 +111,8 @@ for (const engine of engines) {
     test('an all subscriber past the bound resumes from history with nothing lost, in order, once each', async () => {
       const { app, url, health } = await start({ maxBufferedBytes: 512 * 1024 });
       const c = await client(url);
-      c.send({ op: 'sub', topics: [{ topic: 'ev', snapshot: 0 }] });
+      const seed = await seeds(app, ['ev']);
+      c.send({ op: 'sub', topics: [{ topic: 'ev', since: seed.ev, mode: 'all' }] });
       await eventually(() => c.frames.some((f) => f.op === 'subscribed'));
       await eventually(async () => (await health()).subscriptions === 1);
       c.pause();
@@ -124,7 +132,8 @@ for (const engine of engines) {
     test('maxRate: at most one message per interval, and the final value always arrives', async () => {
       const { app, url } = await start();
       const c = await client(url);
-      c.send({ op: 'sub', topics: [{ topic: 'r', snapshot: 0, maxRate: 4 }] });
+      const seed = await seeds(app, ['r']);
+      c.send({ op: 'sub', topics: [{ topic: 'r', since: seed.r, maxRate: 4 }] });
       await eventually(() => c.frames.some((f) => f.op === 'subscribed'));
       await new Promise((r) => setTimeout(r, 50));
       const arrivals: number[] = [];
@@ -148,7 +157,8 @@ for (const engine of engines) {
       const { app, url, health } = await start({ stallTimeoutMs: 800, heartbeatMs: 200, maxBufferedBytes: 256 * 1024 });
       const stalled = await client(url);
       const slow = await client(url);
-      for (const c of [stalled, slow]) c.send({ op: 'sub', topics: [{ topic: 'v', snapshot: 0 }, { topic: 'load', snapshot: 0, mode: 'latest' }] });
+      const seed = await seeds(app, ['v', 'load']);
+      for (const c of [stalled, slow]) c.send({ op: 'sub', topics: [{ topic: 'v', since: seed.v }, { topic: 'load', since: seed.load, mode: 'latest' }] });
       await eventually(async () => (await health()).subscriptions === 4);
       stalled.pause();
       const stop = slow.throttle(5, 100);
@@ -179,7 +189,8 @@ for (const engine of engines) {
       const { app, url, health } = await start({ maxBufferedBytes: 1024 * 1024 });
       const fast = await Promise.all(Array.from({ length: 18 }, () => client(url)));
       const slow = await Promise.all(Array.from({ length: 2 }, () => client(url)));
-      for (const c of [...fast, ...slow]) c.send({ op: 'sub', topics: [{ topic: 'ev2', snapshot: 0 }, { topic: 'val', snapshot: 0 }] });
+      const seed = await seeds(app, ['ev2', 'val']);
+      for (const c of [...fast, ...slow]) c.send({ op: 'sub', topics: [{ topic: 'ev2', since: seed.ev2, mode: 'all' }, { topic: 'val', since: seed.val, mode: 'latest' }] });
       await eventually(async () => (await health()).subscriptions === 40);
       const stops = slow.map((c) => c.throttle(2, 100));
       let peak = 0;
