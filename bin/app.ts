@@ -126,7 +126,7 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
         log: log.child({ component: 'gateway' }),
         heartbeatMs: config.heartbeatMs,
         allowedOrigins: config.allowedOrigins,
-        limits: { maxSubscriptions: config.maxSubscriptions, maxBufferedBytes: config.maxBufferedBytes, maxReplay: config.maxReplay },
+        limits: { maxSubscriptions: config.maxSubscriptions, maxBufferedBytes: config.maxBufferedBytes, stallTimeoutMs: config.stallTimeoutMs, maxReplay: config.maxReplay },
         policy,
         instanceLimits,
         trustForwardedFor: options.configFile?.limits?.trustForwardedFor ?? false,

@@ -22,6 +22,7 @@ export interface Config {
   heartbeatMs: number;
   maxSubscriptions: number;
   maxBufferedBytes: number;
+  stallTimeoutMs: number;
   maxReplay: number;
   allowedOrigins: string[];
   demo: boolean;
@@ -58,7 +59,8 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { key: 'maxBodyBytes', env: 'RT_MAX_BODY_BYTES', flag: 'max-body-bytes', kind: 'int', min: 1, doc: 'largest ingest request body' },
   { key: 'heartbeatMs', env: 'RT_HEARTBEAT_MS', flag: 'heartbeat-ms', kind: 'int', min: 100, doc: 'WebSocket ping interval; a silent socket is dropped after one' },
   { key: 'maxSubscriptions', env: 'RT_MAX_SUBSCRIPTIONS', flag: 'max-subscriptions', kind: 'int', min: 1, max: MAX_SUBSCRIPTIONS_PER_CONNECTION, doc: 'topics per connection' },
-  { key: 'maxBufferedBytes', env: 'RT_MAX_BUFFERED_BYTES', flag: 'max-buffered-bytes', kind: 'int', min: 1024, doc: 'send buffer per connection before it is closed as a slow consumer' },
+  { key: 'maxBufferedBytes', env: 'RT_MAX_BUFFERED_BYTES', flag: 'max-buffered-bytes', kind: 'int', min: 1024, doc: 'bytes a backed-up connection may hold for its "all" subscriptions (plus unsent socket bytes) before they resume from history' },
+  { key: 'stallTimeoutMs', env: 'RT_STALL_TIMEOUT_MS', flag: 'stall-timeout-ms', kind: 'int', min: 100, doc: 'a connection with unsent data that reads nothing for this long is closed with 4008' },
   { key: 'maxReplay', env: 'RT_MAX_REPLAY', flag: 'max-replay', kind: 'int', min: 1, doc: 'messages replayed for one since before skipping ahead to the newest with a gap marker' },
   { key: 'allowedOrigins', env: 'RT_ALLOWED_ORIGINS', flag: 'allowed-origins', kind: 'list', doc: 'comma-separated origins allowed to open /ws; * = any' },
   { key: 'demo', env: 'RT_DEMO', flag: 'demo', kind: 'bool', doc: 'serve the demo pages (and, in rt start, run the data generator)' },
@@ -83,6 +85,7 @@ export const DEFAULTS: Config = {
   heartbeatMs: 25_000,
   maxSubscriptions: 1000,
   maxBufferedBytes: 8 * 1024 * 1024,
+  stallTimeoutMs: 30_000,
   maxReplay: 10_000,
   allowedOrigins: ['*'],
   demo: true,

@@ -100,7 +100,8 @@ export function createMetrics(sources: MetricSources): Registry {
     gauge(register, 'rt_gateway_topics', 'topics with a bus subscription in this process', () => gateway().topics);
     total(register, 'rt_gateway_messages_sent_total', 'messages sent to clients (one per recipient)', () => gateway().messagesSent);
     total(register, 'rt_gateway_frames_sent_total', 'msgs frames sent to clients', () => gateway().framesSent);
-    total(register, 'rt_gateway_slow_consumer_closes_total', 'connections closed with 4008', () => gateway().slowConsumerCloses);
+    total(register, 'rt_gateway_slow_consumer_closes_total', 'connections closed with 4008 (read nothing for RT_STALL_TIMEOUT_MS)', () => gateway().slowConsumerCloses);
+    total(register, 'rt_gateway_history_resumes_total', '"all" subscriptions of backed-up connections resumed from history', () => gateway().historyResumes);
     total(register, 'rt_gateway_errors_sent_total', 'error frames sent', () => gateway().errorsSent);
     gauge(register, 'rt_gateway_subscriptions', 'subscriptions held by all connections of this process', () => gateway().subscriptions);
     gauge(register, 'rt_gateway_event_loop_utilization', 'share of the last second the event loop was busy (0-1)', () => gateway().eventLoopUtilization);

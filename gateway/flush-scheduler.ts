@@ -10,6 +10,9 @@
  *   middle of this batch) gets the batch appended to its own queue, and is
  *   flushed after the topics as one per-connection frame.
  *
+ * - a subscription that is rate limited (`maxRate`) or whose connection is
+ *   backed up is handed the batch to hold (conflate or keep) instead.
+ *
  * Only topics and sessions with something queued are visited: an idle
  * session costs nothing per tick. Nothing here allocates per delivery.
  */
@@ -25,6 +28,8 @@ export interface FlushTarget {
   tickTopics: number;
   /** True when the session has messages or nothing else queued. */
   readonly idle: boolean;
+  /** True while the connection's socket holds more unsent bytes than its high-water mark: live messages are held back. */
+  readonly backedUp: boolean;
   /** Writes a frame shared with other sessions, carrying `messages` messages. */
   writeShared(frame: Buffer, messages: number): void;
   /** Appends `batch[from..]` to the session's own queue. */
@@ -118,7 +123,11 @@ export class FlushScheduler implements BatchSink {
     for (const subscription of entry.live) {
       const session = subscription.holder;
       recipients++;
-      if (subscription.liveAfter >= first) {
+      if (subscription.rateMs !== 0 || session.backedUp) {
+        // Conflated, rate limited or held until the socket drains (see Session.hold).
+        const from = subscription.liveAfter >= first ? subscription.liveAfter - first + 1 : 0;
+        session.hold(subscription, batch, ids, from, from === 0 ? entry.lastBefore : ids[from - 1], now);
+      } else if (subscription.liveAfter >= first) {
         // Went live during this batch: only what catch-up did not send.
         session.enqueueBatch(batch, subscription.liveAfter - first + 1);
       } else if (shareable && session.idle && (!several || (session.tickMark === tick && session.tickTopics === 1))) {
@@ -129,6 +138,7 @@ export class FlushScheduler implements BatchSink {
         session.enqueueBatch(batch, 0);
       }
     }
+    entry.lastBefore = ids[ids.length - 1];
     if (shared > 0) this.observers.messagesPerFrame.observe(batch.length, shared);
     // Ages by the id's milliseconds: the bus's clock at publish.
     for (const id of ids) this.observers.writeLatency.observe((now - Number(id.slice(0, id.indexOf('-')))) / 1000, recipients);

@@ -4,6 +4,7 @@
  * topics lives in Session and Registry.
  */
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Broker } from '../bus/index.js';
@@ -64,6 +65,8 @@ export interface GatewayStats extends DeliveryCounters {
   writeLatency: { p50: number; p99: number; count: number };
   /** Mean messages per `msgs` frame. */
   messagesPerFrame: number;
+  /** Bytes held for all connections: unsent socket bytes, queued and held-back messages. */
+  bufferedBytes: number;
 }
 
 /** Histograms of the delivery path (see docs/operations.md for their meaning). */
@@ -81,6 +84,7 @@ export const defaultSessionLimits: SessionLimits = {
   maxSubscriptions: 1000,
   maxReplay: 10_000,
   maxBufferedBytes: 8 * 1024 * 1024,
+  stallTimeoutMs: 30_000,
 };
 
 export class Gateway {
@@ -88,6 +92,7 @@ export class Gateway {
   private readonly wss: WebSocketServer;
   private readonly sessions = new Map<WebSocket, Session>();
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly stallSweep: NodeJS.Timeout;
   private readonly limits: SessionLimits;
   private readonly heartbeatMs: number;
   private readonly allowedOrigins: readonly string[];
@@ -97,7 +102,7 @@ export class Gateway {
   private instanceLimits: InstanceLimits;
   /** Publishes this gateway's numbers on `$sys.gateway.<instance>.…` for /admin. */
   readonly system: SystemTopics;
-  private readonly counters: DeliveryCounters = { messagesSent: 0, framesSent: 0, slowConsumerCloses: 0, errorsSent: 0 };
+  private readonly counters: DeliveryCounters = { messagesSent: 0, framesSent: 0, slowConsumerCloses: 0, historyResumes: 0, errorsSent: 0 };
   private readonly context: SessionContext;
   /**
    * One set of socket listeners for every connection (ws calls them with the
@@ -163,6 +168,9 @@ export class Gateway {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME_BYTES, perMessageDeflate: false, clientTracking: false });
     this.heartbeat = setInterval(() => this.beat(), this.heartbeatMs);
     this.heartbeat.unref();
+    // A stalled socket is found within stallTimeoutMs plus a quarter of it.
+    this.stallSweep = setInterval(() => this.sweepStalled(), Math.max(50, this.limits.stallTimeoutMs / 4));
+    this.stallSweep.unref();
     // Sampled, so that /healthz and every scrape read the same window.
     this.eluSampler = setInterval(() => {
       const now = performance.eventLoopUtilization();
@@ -182,7 +190,10 @@ export class Gateway {
 
   stats(): GatewayStats {
     const { writeLatency, messagesPerFrame } = this.histograms;
+    let bufferedBytes = 0;
+    for (const session of this.sessions.values()) bufferedBytes += session.bufferedBytes;
     return {
+      bufferedBytes,
       connections: this.sessions.size,
       topics: this.registry.size,
       subscriptions: this.registry.subscriptions,
@@ -234,6 +245,7 @@ export class Gateway {
   /** Closes every connection with 1001 and stops the heartbeat. */
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
+    clearInterval(this.stallSweep);
     clearInterval(this.eluSampler);
     this.system.stop();
     for (const [ws, session] of this.sessions) {
@@ -245,7 +257,8 @@ export class Gateway {
   }
 
   private accept(ws: WebSocket, socket: Duplex, ticket: Ticket): void {
-    const session = new Session(ws, socket, this.context);
+    // An HTTP upgrade's socket is a net.Socket (or a TLSSocket, which is one).
+    const session = new Session(ws, socket as Socket, this.context);
     const rate = ticket.bound?.limits ?? this.instanceLimits;
     const guard = new FrameRateGuard(rate.framesPerSecond, rate.frameBurst, session, ws, () => this.admission.refused('rate_limited', session.access?.tenant ?? undefined));
     session.guard = guard;
@@ -287,17 +300,34 @@ export class Gateway {
     this.sessions.clear();
   }
 
-  /** Terminates sockets that did not answer the previous ping, pings the rest. */
+  /**
+   * Terminates sockets that did not answer the previous ping, pings the
+   * rest. A ping sent behind data the client may still be reading excuses a
+   * missing pong: a slow reader is not cut; one that reads nothing at all is
+   * closed by the stall rule instead (sweepStalled).
+   */
   private beat(): void {
     for (const [ws, session] of this.sessions) {
-      if (!session.alive) {
+      if (!session.alive && !session.pongExcused) {
         session.close();
         this.sessions.delete(ws);
         ws.terminate();
         continue;
       }
       session.alive = false;
-      ws.ping();
+      session.ping();
+    }
+  }
+
+  /** Closes with 4008 each socket that had unsent data and accepted no byte of it for stallTimeoutMs. */
+  private sweepStalled(): void {
+    const now = Date.now();
+    const limit = this.limits.stallTimeoutMs;
+    for (const [ws, session] of this.sessions) {
+      const stalled = session.stalledFor(now);
+      if (stalled < limit) continue;
+      this.sessions.delete(ws);
+      session.closeStalled(stalled);
     }
   }
 }

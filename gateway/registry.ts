@@ -11,13 +11,19 @@
  * catching up (reading history) get each message in their backlog instead.
  */
 import type { Broker } from '../bus/index.js';
-import { encodeMessage } from '../protocol/index.js';
+import { encodeMessage, type DeliveryMode } from '../protocol/index.js';
 import type { FlushTarget } from './flush-scheduler.js';
 
 /** What a subscription's session must offer to the registry and the flush. */
 export interface SubscriptionHolder extends FlushTarget {
   /** Takes a live message that arrived while the subscription was catching up. */
   backlogged(subscription: Subscription, id: string, encoded: Buffer): void;
+  /**
+   * Takes `batch[from..]` for a subscription that is rate limited or whose
+   * connection is backed up; `previousId` is the id of the message before
+   * `batch[from]` (null if none).
+   */
+  hold(subscription: Subscription, batch: readonly Buffer[], ids: readonly string[], from: number, previousId: string | null, now: number): void;
 }
 
 /** One session's hold on one topic. */
@@ -36,13 +42,35 @@ export class Subscription {
   liveAfter = 0;
   /** Set by the registry while the subscription is joined. */
   entry: TopicEntry | null = null;
+  /** Bytes in `backlog`, bounded like a connection's buffer. */
+  backlogBytes = 0;
+  /** Delivery mode when backed up; null until the first message held back decides it by the topic's kind. */
+  mode: DeliveryMode | null;
+  /** Least milliseconds between two messages sent (from `maxRate`); 0 = no rate limit. */
+  readonly rateMs: number;
+  /** Earliest time (ms) the next message may be sent, when rate limited. */
+  nextAt = 0;
+  /** `latest` mode: the newest message held back (conflated), or null. */
+  held: Buffer | null = null;
+  /** `all` mode: the messages held back while the connection drains, and their ids. */
+  heldAll: Buffer[] | null = null;
+  heldIds: string[] | null = null;
+  /** `all` mode: id of the last message sent before holding began (where a replay resumes). */
+  deliveredId: string | null = null;
+  /** Listed in its session's held set. */
+  holding = false;
+  /** Pending end-of-interval send, when rate limited. */
+  timer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly holder: SubscriptionHolder,
     readonly topic: string,
     since: string | null,
+    options: { mode?: DeliveryMode; maxRate?: number } = {},
   ) {
     this.lastId = since;
+    this.rateMs = options.maxRate ? 1000 / options.maxRate : 0;
+    this.mode = options.maxRate ? 'latest' : (options.mode ?? null);
   }
 }
 
@@ -58,6 +86,8 @@ export class TopicEntry {
   ids: string[] = [];
   /** Messages received on this topic so far; the last one in `batch` has this number. */
   received = 0;
+  /** Id of the message just before `batch` (number `received - batch.length`), or null if none. */
+  lastBefore: string | null = null;
   /** Resolves once the bus subscription is active. */
   ready: Promise<void> = Promise.resolve();
   release: (() => Promise<void>) | null = null;
@@ -132,10 +162,28 @@ export class Registry {
     const entry = subscription.entry;
     if (!entry || !entry.catching.delete(subscription)) return;
     subscription.liveAfter = entry.received;
+    // Catch-up just sent a message: a rate-limited subscription's next one waits an interval.
+    if (subscription.rateMs !== 0) subscription.nextAt = Date.now() + subscription.rateMs;
     // Catch-up state is not needed any more; an id may be a slice that keeps a whole bus message alive.
     subscription.lastId = null;
     subscription.backlog = null;
+    subscription.backlogBytes = 0;
     entry.live.add(subscription);
+  }
+
+  /**
+   * Moves a live subscription back to catch-up state, resuming after
+   * `lastId`: its session replays history from there and goes live again
+   * through the same seam as a new subscription.
+   */
+  rejoin(subscription: Subscription, lastId: string): void {
+    const entry = subscription.entry;
+    if (!entry || !entry.live.delete(subscription)) return;
+    subscription.lastId = lastId;
+    subscription.backlog = [];
+    subscription.backlogBytes = 0;
+    subscription.overflowed = false;
+    entry.catching.add(subscription);
   }
 
   /** Removes a subscription; the last one out releases the bus subscription. */
@@ -146,22 +194,27 @@ export class Registry {
     if (!entry.live.delete(subscription) && !entry.catching.delete(subscription)) return;
     this.subscriptionCount--;
     // A batch nobody live will read is dropped, so a batch is always the topic's latest messages.
-    if (entry.live.size === 0) {
-      entry.batch = [];
-      entry.ids = [];
-    }
+    if (entry.live.size === 0) this.dropBatch(entry);
     if (entry.live.size > 0 || entry.catching.size > 0) return;
     if (this.topics.get(entry.topic) === entry) this.topics.delete(entry.topic);
+    this.dropBatch(entry);
+    if (entry.release) void entry.release().catch(() => {});
+  }
+
+  private dropBatch(entry: TopicEntry): void {
+    if (entry.ids.length > 0) entry.lastBefore = entry.ids[entry.ids.length - 1];
     entry.batch = [];
     entry.ids = [];
-    if (entry.release) void entry.release().catch(() => {});
   }
 
   private received(entry: TopicEntry, id: string, body: string): void {
     const encoded = Buffer.from(encodeMessage(entry.topic, id, body));
     entry.received++;
     for (const subscription of entry.catching) subscription.holder.backlogged(subscription, id, encoded);
-    if (entry.live.size === 0) return;
+    if (entry.live.size === 0) {
+      entry.lastBefore = id;
+      return;
+    }
     if (entry.batch.length === 0) this.sink.markTopic(entry);
     entry.batch.push(encoded);
     entry.ids.push(id);

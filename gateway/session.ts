@@ -12,8 +12,17 @@
  * sent, and so are live messages until the first newer one arrives. From
  * then on the subscription is live and ids are never compared again.
  * Nothing falls between the two reads and nothing is sent twice.
+ *
+ * Pacing and slow consumers (see docs/protocol.md#slow-consumers): catch-up
+ * writes a page, then waits for the socket to drain before the next, so any
+ * history reaches any client that reads. Live messages are written while the
+ * socket's unsent bytes stay under a high-water mark; above it the
+ * connection is backed up and each subscription holds its messages until the
+ * socket drains: `latest` keeps only the newest, `all` keeps them all up to
+ * `maxBufferedBytes`, then drops them and resumes from history. Only a socket
+ * that accepts nothing at all for `stallTimeoutMs` is closed (4008).
  */
-import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { Broker, HistoryEntry, TopicPosition } from '../bus/index.js';
 import {
@@ -34,6 +43,7 @@ import {
   ID_ZERO,
   MAX_SNAPSHOT,
   type SubscribeTopic,
+  previousId,
 } from '../protocol/index.js';
 import type { AccessHost, ConnectionAccess } from './connection-access.js';
 import type { FlushScheduler } from './flush-scheduler.js';
@@ -46,8 +56,14 @@ export interface SessionLimits {
   maxSubscriptions: number;
   /** Most messages replayed for one `since` before skipping ahead with a gap. */
   maxReplay: number;
-  /** Bytes queued plus buffered in the socket past which the client is disconnected as hopeless. */
+  /**
+   * Bytes a backed-up connection may hold for its `all` subscriptions (plus
+   * the socket's unsent bytes) before they are dropped and resumed from
+   * history; also the bound of a catch-up's live backlog per topic.
+   */
   maxBufferedBytes: number;
+  /** A socket with unsent data that accepts no byte for this long is closed with 4008. */
+  stallTimeoutMs: number;
 }
 
 /** Totals every session of a gateway adds to (exported as metrics). */
@@ -56,8 +72,10 @@ export interface DeliveryCounters {
   messagesSent: number;
   /** `msgs` frames sent. */
   framesSent: number;
-  /** Connections closed as slow consumers (4008). */
+  /** Connections closed as slow consumers (4008): they read nothing for `stallTimeoutMs`. */
   slowConsumerCloses: number;
+  /** `all` subscriptions of backed-up connections that passed the bound and were resumed from history. */
+  historyResumes: number;
   /** `error` frames sent for bad client frames or failed subscriptions. */
   errorsSent: number;
 }
@@ -77,12 +95,24 @@ export interface SessionLogger {
   warn(obj: object, msg: string): void;
 }
 
-/** History page size for replays and largest live backlog kept during one catch-up. */
+/** History page size (messages) for replays and largest live backlog kept during one catch-up. */
 const PAGE = 500;
 const MAX_BACKLOG = 10_000;
+/** Bytes of catch-up queued before it is written and the socket must drain before more is read. */
+const PAGE_BYTES = 256 * 1024;
 /** Largest `msgs` frame, in messages; bigger batches are split. */
 const MAX_MESSAGES_PER_FRAME = 1000;
+/** Largest single socket write: a big frame is written in pieces so a slow reader's progress shows (see stalledFor). */
+const WRITE_CHUNK = 16 * 1024;
+/** Unsent bytes past which live delivery holds back (capped by a quarter of maxBufferedBytes). */
+const HIGH_WATER = 1024 * 1024;
 const OPEN = 1;
+const DATA_KEY = Buffer.from('"data":');
+
+/** Timer callback for a rate-limited subscription's interval end (a plain function: no closure per session). */
+function intervalEnded(subscription: Subscription): void {
+  (subscription.holder as Session).intervalEnd(subscription);
+}
 const ADMIT_ALL = { admit: (): boolean => true };
 
 export class Session implements SubscriptionHolder, AccessHost {
@@ -100,6 +130,22 @@ export class Session implements SubscriptionHolder, AccessHost {
   tickTopics = 0;
   /** Heard from since the last heartbeat (see Gateway). */
   alive = true;
+  /** Unsent bytes passed the high-water mark: live messages are held until the socket drains. */
+  backedUp = false;
+  /** Subscriptions holding messages until the socket drains. */
+  private readonly heldSubs = new Set<Subscription>();
+  /** Bytes held by `heldSubs`. */
+  private heldBytes = 0;
+  /** A 'drain' listener is registered. */
+  private drainListening = false;
+  /** Catch-ups waiting for the socket to drain. */
+  private drainWaiters: (() => void)[] = [];
+  /** Bytes the socket had accepted at the last look, and when that count last moved (see stalledFor). */
+  private sentMark = 0;
+  private progressAt = Date.now();
+  /** Bytes written up to the last heartbeat ping, and whether data may stand in front of that ping. */
+  private writtenAtPing = 0;
+  private pingBehindData = false;
 
   /**
    * @param ws the connection, for control frames and closing
@@ -108,7 +154,7 @@ export class Session implements SubscriptionHolder, AccessHost {
    */
   constructor(
     private readonly ws: WebSocket,
-    private readonly socket: Duplex,
+    private readonly socket: Socket,
     private readonly context: SessionContext,
   ) {}
 
@@ -198,11 +244,12 @@ export class Session implements SubscriptionHolder, AccessHost {
   backlogged(subscription: Subscription, id: string, encoded: Buffer): void {
     const backlog = subscription.backlog;
     if (backlog) {
-      if (backlog.length >= MAX_BACKLOG) {
-        backlog.shift();
+      backlog.push({ id, encoded });
+      subscription.backlogBytes += encoded.length;
+      while (backlog.length > MAX_BACKLOG || (subscription.backlogBytes > this.context.limits.maxBufferedBytes && backlog.length > 1)) {
+        subscription.backlogBytes -= backlog.shift()!.encoded.length;
         subscription.overflowed = true;
       }
-      backlog.push({ id, encoded });
       return;
     }
     if (this.catchUp(subscription, id, encoded)) this.context.registry.goLive(subscription);
@@ -216,14 +263,204 @@ export class Session implements SubscriptionHolder, AccessHost {
   /** Writes a frame built once for many sessions (see FlushScheduler). */
   writeShared(frame: Buffer, messages: number): void {
     if (this.closed || this.ws.readyState !== OPEN) return;
-    if (this.socket.writableLength + frame.length > this.context.limits.maxBufferedBytes) {
-      this.disconnectSlow(frame.length);
-      return;
-    }
-    this.socket.write(frame);
+    this.write(frame);
     this.context.counters.messagesSent += messages;
     if (this.access) this.access.messagesOut += messages;
     this.context.counters.framesSent++;
+  }
+
+  /** Writes a frame, in pieces when big; backs up past the high-water mark. */
+  private write(frame: Buffer): void {
+    const socket = this.socket;
+    if (frame.length <= WRITE_CHUNK) socket.write(frame);
+    else for (let at = 0; at < frame.length; at += WRITE_CHUNK) socket.write(frame.subarray(at, at + WRITE_CHUNK));
+    if (!this.backedUp && socket.writableLength > Math.min(HIGH_WATER, this.context.limits.maxBufferedBytes / 4)) {
+      this.backedUp = true;
+      this.listenDrain();
+    }
+  }
+
+  private listenDrain(): void {
+    if (this.drainListening) return;
+    this.drainListening = true;
+    this.socket.once('drain', () => this.drained());
+  }
+
+  /** Resolves once the socket has no unsent bytes past its own high-water mark (at once if it has none). */
+  private waitDrain(): Promise<void> {
+    if (!this.socket.writableNeedDrain || this.closed) return Promise.resolve();
+    this.listenDrain();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  /** The socket drained: held messages go out (rate permitting), waiting catch-ups read on. */
+  private drained(): void {
+    this.drainListening = false;
+    if (this.backedUp) {
+      this.backedUp = false;
+      const now = Date.now();
+      for (const subscription of this.heldSubs) {
+        subscription.holding = false;
+        if (subscription.held) this.pace(subscription, now);
+        else if (subscription.heldAll) {
+          const held = subscription.heldAll;
+          subscription.heldAll = subscription.heldIds = null;
+          subscription.deliveredId = null;
+          for (const encoded of held) {
+            this.heldBytes -= encoded.length;
+            this.enqueue(encoded);
+          }
+        }
+      }
+      this.heldSubs.clear();
+    }
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  /**
+   * Takes live messages for a subscription that is rate limited or whose
+   * socket is backed up (see SubscriptionHolder.hold). `latest` keeps the
+   * newest only: sent now if the socket and the rate allow, else at the
+   * interval's end or when the socket drains. `all` keeps every message
+   * until the socket drains; past `maxBufferedBytes` they are dropped and
+   * the subscription resumes from history.
+   */
+  hold(subscription: Subscription, batch: readonly Buffer[], ids: readonly string[], from: number, before: string | null, now: number): void {
+    if (from >= batch.length || this.closed) return;
+    const newest = batch[batch.length - 1];
+    const mode = (subscription.mode ??= newest.includes(DATA_KEY) ? 'all' : 'latest');
+    if (mode === 'latest') {
+      if (subscription.held) this.heldBytes -= subscription.held.length;
+      subscription.held = newest;
+      this.heldBytes += newest.length;
+      if (this.backedUp) this.markHeld(subscription);
+      else this.pace(subscription, now);
+      return;
+    }
+    if (subscription.heldAll === null) {
+      subscription.heldAll = [];
+      subscription.heldIds = [];
+      subscription.deliveredId = before;
+    }
+    for (let i = from; i < batch.length; i++) {
+      subscription.heldAll.push(batch[i]);
+      subscription.heldIds!.push(ids[i]);
+      this.heldBytes += batch[i].length;
+    }
+    this.markHeld(subscription);
+    if (this.heldBytes + this.socket.writableLength > this.context.limits.maxBufferedBytes) this.overflow();
+  }
+
+  private markHeld(subscription: Subscription): void {
+    if (subscription.holding) return;
+    subscription.holding = true;
+    this.heldSubs.add(subscription);
+  }
+
+  /** Sends a `latest` subscription's held message if its rate allows, else at its interval's end. */
+  private pace(subscription: Subscription, now: number): void {
+    const held = subscription.held;
+    if (held === null) return;
+    if (subscription.rateMs === 0 || now >= subscription.nextAt) {
+      subscription.held = null;
+      this.heldBytes -= held.length;
+      if (subscription.rateMs !== 0) subscription.nextAt = now + subscription.rateMs;
+      this.enqueue(held);
+    } else if (subscription.timer === null) {
+      subscription.timer = setTimeout(intervalEnded, subscription.nextAt - now, subscription);
+    }
+  }
+
+  /** A rate-limited subscription's interval ended: its newest held message goes out. */
+  intervalEnd(subscription: Subscription): void {
+    subscription.timer = null;
+    if (this.closed || this.topics.get(subscription.topic) !== subscription || subscription.held === null) return;
+    if (this.backedUp) this.markHeld(subscription);
+    else this.pace(subscription, Date.now());
+  }
+
+  /** The held `all` messages passed the bound: drop them, resume each such subscription from history. */
+  private overflow(): void {
+    for (const subscription of this.heldSubs) {
+      const held = subscription.heldAll;
+      if (held === null) continue;
+      for (const encoded of held) this.heldBytes -= encoded.length;
+      const firstId = subscription.heldIds![0];
+      const delivered = subscription.deliveredId;
+      subscription.heldAll = subscription.heldIds = null;
+      subscription.deliveredId = null;
+      subscription.holding = false;
+      this.heldSubs.delete(subscription);
+      this.context.counters.historyResumes++;
+      this.context.registry.rejoin(subscription, delivered ?? previousId(firstId));
+      void this.resume(subscription, delivered ?? previousId(firstId), delivered === null ? firstId : undefined);
+    }
+  }
+
+  /** Releases what a subscription holds. */
+  private unhold(subscription: Subscription): void {
+    if (subscription.timer !== null) clearTimeout(subscription.timer);
+    subscription.timer = null;
+    if (subscription.held) this.heldBytes -= subscription.held.length;
+    if (subscription.heldAll) for (const encoded of subscription.heldAll) this.heldBytes -= encoded.length;
+    subscription.held = null;
+    subscription.heldAll = subscription.heldIds = null;
+    if (subscription.holding) this.heldSubs.delete(subscription);
+    subscription.holding = false;
+  }
+
+  /** Bytes this connection holds: unsent socket bytes, queued and held messages. */
+  get bufferedBytes(): number {
+    return this.socket.writableLength + this.queuedBytes + this.heldBytes;
+  }
+
+  /**
+   * Milliseconds the socket has had unsent bytes without accepting any (0
+   * when it has none or accepted some since the last look). Progress is seen
+   * per completed write, which is why big frames are written in pieces.
+   */
+  stalledFor(now: number): number {
+    const socket = this.socket;
+    const pending = socket.writableLength;
+    if (pending === 0) {
+      this.sentMark = socket.bytesWritten;
+      this.progressAt = now;
+      return 0;
+    }
+    const sent = socket.bytesWritten - pending;
+    if (sent !== this.sentMark) {
+      this.sentMark = sent;
+      this.progressAt = now;
+      return 0;
+    }
+    return now - this.progressAt;
+  }
+
+  /** Sends a heartbeat ping, noting whether data may stand in front of it. */
+  ping(): void {
+    const socket = this.socket;
+    this.pingBehindData = socket.writableLength > 0 || socket.bytesWritten !== this.writtenAtPing;
+    this.ws.ping();
+    this.writtenAtPing = socket.bytesWritten;
+  }
+
+  /**
+   * True when the last ping went out behind data the client may still be
+   * reading: its pong is late, not missing. Such a socket is left to the
+   * stall rule (4008) rather than the heartbeat.
+   */
+  get pongExcused(): boolean {
+    return this.pingBehindData;
+  }
+
+  /** Closes a socket that accepted nothing for the stall timeout (4008). */
+  closeStalled(stalledMs: number): void {
+    this.context.log.warn({ stalledMs, bufferedAmount: this.socket.writableLength, heldBytes: this.heldBytes }, 'disconnecting slow consumer: nothing read');
+    this.context.counters.slowConsumerCloses++;
+    this.close();
+    this.ws.close(CloseCode.SlowConsumer, `slow consumer: nothing read for ${Math.round(stalledMs / 1000)} s`);
   }
 
   /** Queues `batch[from..]` for this session's own frame. */
@@ -235,10 +472,15 @@ export class Session implements SubscriptionHolder, AccessHost {
   close(): void {
     this.closed = true;
     this.access?.dispose();
-    for (const subscription of this.topics.values()) this.context.registry.leave(subscription);
+    for (const subscription of this.topics.values()) {
+      this.unhold(subscription);
+      this.context.registry.leave(subscription);
+    }
     this.topics.clear();
     this.queue = [];
     this.queuedBytes = 0;
+    this.heldBytes = 0;
+    this.drained();
   }
 
   /**
@@ -250,7 +492,7 @@ export class Session implements SubscriptionHolder, AccessHost {
     const subscriptions = requests.map((request) => {
       // A repeated sub replaces the old state: the client wants a fresh catch-up.
       if (this.topics.has(request.topic)) this.drop(request.topic);
-      const subscription = new Subscription(this, request.topic, request.since ?? null);
+      const subscription = new Subscription(this, request.topic, request.since ?? null, request);
       this.topics.set(request.topic, subscription);
       return subscription;
     });
@@ -278,15 +520,48 @@ export class Session implements SubscriptionHolder, AccessHost {
       } else if (request.since !== undefined) await this.replay(topic, request.since, subscription, current);
       else await this.snapshot(topic, request, subscription, current);
     } catch (error) {
-      if (!current()) return;
-      this.drop(topic);
-      this.context.log.warn({ topic, error: (error as Error).message }, 'subscription failed');
-      this.sendError({ code: ErrorCode.Unavailable, message: `could not subscribe to "${topic}": the bus is unavailable; subscribe again later`, ref, topic });
+      this.failed(subscription, current, error, ref);
       return;
     }
+    if (current()) this.seam(subscription);
+  }
+
+  private failed(subscription: Subscription, current: () => boolean, error: unknown, ref: number | undefined): void {
     if (!current()) return;
+    const { topic } = subscription;
+    this.drop(topic);
+    this.context.log.warn({ topic, error: (error as Error).message }, 'subscription failed');
+    this.sendError({ code: ErrorCode.Unavailable, message: `could not subscribe to "${topic}": the bus is unavailable; subscribe again later`, ref, topic });
+  }
+
+  /**
+   * An `all` subscription whose held messages passed the bound: it was put
+   * back in catch-up state after `after`; once the socket drains, history is
+   * replayed from there (paced) and the subscription goes live again through
+   * the seam. `first` is the first message dropped when `after` is not a
+   * stored id (its predecessor was never seen here): no gap is reported when
+   * history starts with it.
+   */
+  private async resume(subscription: Subscription, after: string, first: string | undefined): Promise<void> {
+    const { topic } = subscription;
+    const current = (): boolean => !this.closed && this.topics.get(topic) === subscription;
+    try {
+      await this.waitDrain();
+      if (!current()) return;
+      await this.replay(topic, after, subscription, current, first);
+    } catch (error) {
+      this.failed(subscription, current, error, undefined);
+      return;
+    }
+    if (current()) this.seam(subscription);
+  }
+
+  /** Ends a catch-up: the backlog, then the tick's batch, each message once and only if newer than what history gave. */
+  private seam(subscription: Subscription): void {
+    const { topic } = subscription;
     const backlog = subscription.backlog!;
     subscription.backlog = null;
+    subscription.backlogBytes = 0;
     // The oldest live messages were dropped to bound the backlog. They are
     // missing only if they were newer than what history delivered.
     if (subscription.overflowed && backlog.length > 0 && (subscription.lastId === null || compareIds(backlog[0].id, subscription.lastId) > 0)) {
@@ -320,23 +595,49 @@ export class Session implements SubscriptionHolder, AccessHost {
     return true;
   }
 
-  /** Queues everything after `since` from history, reporting retention gaps. */
-  private async replay(topic: string, since: string, state: Subscription, current: () => boolean): Promise<void> {
+  /**
+   * Queues catch-up messages, writing and waiting for the socket to drain
+   * after every PAGE_BYTES: memory per connection stays bounded however big
+   * the history. False when the subscription ended meanwhile.
+   */
+  private async sendPaced(topic: string, entries: readonly HistoryEntry[], current: () => boolean): Promise<boolean> {
+    for (const entry of entries) {
+      this.enqueue(Buffer.from(encodeMessage(topic, entry.id, entry.body)));
+      if (this.queuedBytes >= PAGE_BYTES) {
+        this.flush();
+        await this.waitDrain();
+        if (!current()) return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Queues everything after `since` from history, paced by the socket,
+   * reporting retention gaps (none when `first` is given and history starts
+   * with it: see resume).
+   */
+  private async replay(topic: string, since: string, state: Subscription, current: () => boolean, first?: string): Promise<void> {
     const { broker, limits } = this.context;
     let after = since;
     let sent = 0;
+    let pageSize = PAGE;
     for (;;) {
-      const range = await broker.history(topic, after, PAGE);
+      const range = await broker.history(topic, after, pageSize);
       if (!current()) return;
-      if (range.gap && sent === 0) this.sendControl(encodeGap(topic, since, range.entries[0]?.id));
-      for (const entry of range.entries) this.enqueue(Buffer.from(encodeMessage(topic, entry.id, entry.body)));
+      if (range.gap && sent === 0 && !(first !== undefined && range.entries[0]?.id === first)) this.sendControl(encodeGap(topic, since, range.entries[0]?.id));
+      if (!(await this.sendPaced(topic, range.entries, current))) return;
       if (range.entries.length > 0) {
         after = range.entries[range.entries.length - 1].id;
         state.lastId = after;
       }
       sent += range.entries.length;
-      if (range.entries.length < PAGE) return;
+      if (range.entries.length < pageSize) return;
       if (sent >= limits.maxReplay) break;
+      // Big messages: read fewer at a time, so one page holds about four PAGE_BYTES.
+      let bytes = 0;
+      for (const entry of range.entries) bytes += entry.body.length;
+      pageSize = Math.max(10, Math.min(PAGE, Math.floor((4 * PAGE_BYTES * range.entries.length) / Math.max(1, bytes))));
     }
     // Too far behind to replay everything: skip to the newest page, say so.
     const newest = await broker.latest(topic, PAGE);
@@ -347,7 +648,7 @@ export class Session implements SubscriptionHolder, AccessHost {
     const next = await broker.history(topic, after, 1);
     if (!current()) return;
     if (next.gap || next.entries[0]?.id !== fresh[0].id) this.sendControl(encodeGap(topic, after, fresh[0].id));
-    for (const entry of fresh) this.enqueue(Buffer.from(encodeMessage(topic, entry.id, entry.body)));
+    if (!(await this.sendPaced(topic, fresh, current))) return;
     state.lastId = fresh[fresh.length - 1].id;
   }
 
@@ -372,7 +673,7 @@ export class Session implements SubscriptionHolder, AccessHost {
       }
     }
     if (!current()) return;
-    for (const entry of entries) this.enqueue(Buffer.from(encodeMessage(topic, entry.id, entry.body)));
+    if (!(await this.sendPaced(topic, entries, current))) return;
     if (entries.length > 0) state.lastId = entries[entries.length - 1].id;
   }
 
@@ -380,6 +681,7 @@ export class Session implements SubscriptionHolder, AccessHost {
     const subscription = this.topics.get(topic);
     if (!subscription) return;
     this.topics.delete(topic);
+    this.unhold(subscription);
     this.context.registry.leave(subscription);
   }
 
@@ -387,23 +689,10 @@ export class Session implements SubscriptionHolder, AccessHost {
     if (this.closed) return;
     this.queue.push(encoded);
     this.queuedBytes += encoded.length;
-    if (this.queuedBytes + this.socket.writableLength > this.context.limits.maxBufferedBytes) {
-      this.disconnectSlow(0);
-      return;
-    }
     if (!this.marked) {
       this.marked = true;
       this.context.flusher.markSession(this);
     }
-  }
-
-  private disconnectSlow(incoming: number): void {
-    this.context.log.warn({ queuedBytes: this.queuedBytes + incoming, bufferedAmount: this.socket.writableLength }, 'disconnecting slow consumer');
-    this.context.counters.slowConsumerCloses++;
-    this.closed = true;
-    this.queue = [];
-    this.queuedBytes = 0;
-    this.ws.close(CloseCode.SlowConsumer, 'slow consumer: send buffer limit exceeded');
   }
 
   /** Sends the queued messages as few frames as possible. */
@@ -421,7 +710,7 @@ export class Session implements SubscriptionHolder, AccessHost {
       const end = Math.min(queue.length, i + MAX_MESSAGES_PER_FRAME);
       counters.framesSent++;
       flusher.framed(end - i);
-      this.socket.write(encodeMessagesFrameBytes(queue, i, end));
+      this.write(encodeMessagesFrameBytes(queue, i, end));
     }
   }
 

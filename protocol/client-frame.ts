@@ -4,7 +4,7 @@
  * uses the encoders so both sides agree by construction.
  */
 import { ErrorCode } from './errors.js';
-import { MAX_REF, MAX_SNAPSHOT, MAX_TOKEN_LENGTH, MAX_SNAPSHOT_MS, MAX_TOPICS_PER_FRAME } from './limits.js';
+import { MAX_MAX_RATE, MAX_REF, MAX_SNAPSHOT, MAX_TOKEN_LENGTH, MAX_SNAPSHOT_MS, MAX_TOPICS_PER_FRAME, MIN_MAX_RATE } from './limits.js';
 import { isEpoch, isMessageId } from './message-id.js';
 import type { AuthFrame, ClientFrame, PingFrame, SubscribeFrame, SubscribeTopic, UnsubscribeFrame } from './messages.js';
 import { topicProblem } from './topic.js';
@@ -62,8 +62,8 @@ function decodeSub(frame: Obj, ref: number | undefined): DecodeResult {
   const seen = new Set<string>();
   for (let i = 0; i < topics.length; i++) {
     const entry = topics[i];
-    if (!isObject(entry)) return fail(ErrorCode.BadField, `sub.topics[${i}] must be an object {topic, since?, epoch?, snapshot?, snapshotMs?}`, ref);
-    const keys = checkKeys(entry, ['topic', 'since', 'epoch', 'snapshot', 'snapshotMs'], `sub.topics[${i}]`);
+    if (!isObject(entry)) return fail(ErrorCode.BadField, `sub.topics[${i}] must be an object {topic, since?, epoch?, snapshot?, snapshotMs?, mode?, maxRate?}`, ref);
+    const keys = checkKeys(entry, ['topic', 'since', 'epoch', 'snapshot', 'snapshotMs', 'mode', 'maxRate'], `sub.topics[${i}]`);
     if (keys) return fail(ErrorCode.BadField, keys, ref);
     const problem = topicProblem(entry.topic);
     if (problem) return fail(ErrorCode.BadTopic, `sub.topics[${i}]: ${problem}`, ref, typeof entry.topic === 'string' ? entry.topic : undefined);
@@ -92,6 +92,18 @@ function decodeSub(frame: Obj, ref: number | undefined): DecodeResult {
         return fail(ErrorCode.BadField, `sub.topics[${i}].snapshotMs must be an integer from 1 to ${MAX_SNAPSHOT_MS}`, ref, topic);
       }
       item.snapshotMs = ms;
+    }
+    if (entry.mode !== undefined) {
+      if (entry.mode !== 'latest' && entry.mode !== 'all') return fail(ErrorCode.BadField, `sub.topics[${i}].mode must be "latest" or "all"`, ref, topic);
+      item.mode = entry.mode;
+    }
+    if (entry.maxRate !== undefined) {
+      const rate = entry.maxRate;
+      if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < MIN_MAX_RATE || rate > MAX_MAX_RATE) {
+        return fail(ErrorCode.BadField, `sub.topics[${i}].maxRate must be a number from ${MIN_MAX_RATE} to ${MAX_MAX_RATE} (messages per second)`, ref, topic);
+      }
+      if (item.mode === 'all') return fail(ErrorCode.BadField, `sub.topics[${i}]: maxRate conflates to the newest message, so it cannot go with mode "all"`, ref, topic);
+      item.maxRate = rate;
     }
     out.push(item);
   }

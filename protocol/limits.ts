@@ -24,5 +24,8 @@ export const DEFAULT_EVENT_SNAPSHOT = 50;
 /** Largest `ref` a client may attach to a frame (it is echoed back). */
 export const MAX_REF = 2 ** 31 - 1;
 
+/** Range of a subscription's `maxRate`, in messages per second. */
+export const MIN_MAX_RATE = 0.1;
+export const MAX_MAX_RATE = 1000;
 /** Longest token an `auth` frame may carry, in characters. */
 export const MAX_TOKEN_LENGTH = 8192;

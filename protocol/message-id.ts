@@ -41,6 +41,18 @@ export function compareIds(a: string, b: string): number {
   return ms !== 0 ? ms : compareDigits(a, da + 1, a.length, b, db + 1, b.length);
 }
 
+/**
+ * The id just before a well-formed id that is not `0-0` (`5-3` → `5-2`,
+ * `5-0` → `4-9007199254740991`): where to resume so that `id` comes next.
+ */
+export function previousId(id: string): string {
+  const dash = id.indexOf('-');
+  const ms = Number(id.slice(0, dash));
+  const seq = Number(id.slice(dash + 1));
+  if (seq > 0) return ms + '-' + (seq - 1);
+  return ms > 0 ? ms - 1 + '-' + Number.MAX_SAFE_INTEGER : ID_ZERO;
+}
+
 const EPOCH = /^[A-Za-z0-9_-]{1,32}$/;
 
 /**

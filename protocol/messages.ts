@@ -49,7 +49,23 @@ export interface SubscribeTopic {
    * For charts with a time window. Ignored when `since` is present.
    */
   snapshotMs?: number;
+  /**
+   * What a backed-up connection gets: `latest` (value topics) only the newest
+   * message of the topic; `all` (event topics) every message, replayed from
+   * history once the connection drains. Default: by the topic's kind, decided
+   * by the first message held back (with `data`: `all`, else `latest`).
+   */
+  mode?: DeliveryMode;
+  /**
+   * Most messages per second the gateway sends for this topic (0.1–1000):
+   * within each interval the newest wins and is sent at the interval's end,
+   * so the final value is never lost. Implies `mode: "latest"`.
+   */
+  maxRate?: number;
 }
+
+/** How a subscription is served when its connection cannot keep up (see `SubscribeTopic.mode`). */
+export type DeliveryMode = 'latest' | 'all';
 
 export interface SubscribeFrame {
   op: 'sub';

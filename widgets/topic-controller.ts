@@ -4,7 +4,7 @@
  * and renders what the controller holds; it never touches the socket.
  */
 import { isServer, type ReactiveController, type ReactiveControllerHost } from 'lit';
-import type { ErrorFrame, GapFrame, Message } from '../protocol/index.js';
+import type { DeliveryMode, ErrorFrame, GapFrame, Message } from '../protocol/index.js';
 import { setGatewayToken, subscribe } from './connection/connection-manager.js';
 import type { ConnectionStatus, SubscribeOptions, Unsubscribe } from './connection/listener.js';
 import { emit } from './events.js';
@@ -24,6 +24,10 @@ export interface TopicControllerOptions {
   snapshot?: () => number | undefined;
   /** Start with the messages of this many recent milliseconds, per topic (see `SubscribeOptions.snapshotMs`). */
   snapshotMs?: () => number | undefined;
+  /** Most messages per second per topic (see `SubscribeOptions.maxRate`). */
+  maxRate?: () => number | undefined;
+  /** Delivery mode when the connection is backed up (see `SubscribeOptions.mode`). */
+  mode?: () => DeliveryMode | undefined;
   /** Most messages queued per topic between two frames (older ones are dropped). */
   maxBuffered?: () => number | undefined;
   /** New messages of one topic, oldest first, at most once per animation frame. */
@@ -41,7 +45,7 @@ export interface TopicControllerOptions {
 }
 
 /** What the host asks of each subscription, besides its callbacks. */
-type Wants = Pick<SubscribeOptions, 'snapshot' | 'snapshotMs' | 'maxBuffered'>;
+type Wants = Pick<SubscribeOptions, 'snapshot' | 'snapshotMs' | 'maxBuffered' | 'maxRate' | 'mode'>;
 
 /**
  * A Lit `ReactiveController` that subscribes its host to topics while the host
@@ -104,8 +108,8 @@ export class TopicController implements ReactiveController {
     const topics = o.topics();
     const gateway = o.gateway?.() ?? '';
     const invalid = o.validate?.() ?? null;
-    const wants: Wants = { snapshot: o.snapshot?.(), snapshotMs: o.snapshotMs?.(), maxBuffered: o.maxBuffered?.() };
-    const key = JSON.stringify([topics, gateway, invalid?.message ?? null, wants.snapshot ?? null, wants.snapshotMs ?? null, wants.maxBuffered ?? null]);
+    const wants: Wants = { snapshot: o.snapshot?.(), snapshotMs: o.snapshotMs?.(), maxBuffered: o.maxBuffered?.(), maxRate: o.maxRate?.(), mode: o.mode?.() };
+    const key = JSON.stringify([topics, gateway, invalid?.message ?? null, wants.snapshot ?? null, wants.snapshotMs ?? null, wants.maxBuffered ?? null, wants.maxRate ?? null, wants.mode ?? null]);
     const token = this.hostToken();
     if (key === this.key) {
       // A new token (say, set after the element was added) goes to the shared connection without resubscribing.

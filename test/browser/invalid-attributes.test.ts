@@ -40,6 +40,8 @@ describe('invalid attributes', () => {
       [`<rt-metric gateway="${gateway}" topic="${good}s" stale-after="soon"></rt-metric>`, 'bad_attribute'],
       [`<rt-chart gateway="${gateway}" topics="${good}s" stale-after="30"></rt-chart>`, 'bad_attribute'],
       [`<rt-event-log gateway="${gateway}" topic="${good}s" stale-after="-1s"></rt-event-log>`, 'bad_attribute'],
+      [`<rt-metric gateway="${gateway}" topic="${good}r" max-rate="fast"></rt-metric>`, 'bad_attribute'],
+      [`<rt-chart gateway="${gateway}" topics="${good}r" max-rate="0"></rt-chart>`, 'bad_attribute'],
     ];
     // The valid one first, in view: elements below the fold do not render data.
     const container = mount(`<rt-metric id="good" gateway="${gateway}" topic="${good}"></rt-metric>` + cases.map(([markup]) => markup).join(''));

@@ -553,3 +553,36 @@ describe('message ids', () => {
     );
   });
 });
+
+describe('sub accepts a delivery mode and a maximum rate', () => {
+  test('mode latest/all and maxRate within 0.1..1000 decode; maxRate with mode all is refused', () => {
+    const ok = decodeClientFrame(JSON.stringify({ op: 'sub', topics: [{ topic: 'a', maxRate: 4 }, { topic: 'b', mode: 'all' }, { topic: 'c', mode: 'latest', maxRate: 0.5 }] }));
+    assert.deepEqual(ok, { ok: true, frame: { op: 'sub', topics: [{ topic: 'a', maxRate: 4 }, { topic: 'b', mode: 'all' }, { topic: 'c', mode: 'latest', maxRate: 0.5 }] } });
+    const both = decodeClientFrame(JSON.stringify({ op: 'sub', topics: [{ topic: 'a', mode: 'all', maxRate: 4 }] }));
+    assert.equal(both.ok, false);
+    if (!both.ok) assert.match(both.error.message, /maxRate .*cannot go with mode "all"/);
+  });
+
+  test('any other mode or maxRate is bad_field naming the field and the topic', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.record({ mode: fc.anything().filter((m) => m !== 'latest' && m !== 'all' && m !== undefined) }),
+          fc.record({ maxRate: fc.anything().filter((r) => r !== undefined && !(typeof r === 'number' && r >= 0.1 && r <= 1000)) }),
+        ),
+        (extra) => {
+          const result = decodeClientFrame(JSON.stringify({ op: 'sub', topics: [{ topic: 't', ...extra }] }));
+          // JSON drops undefined and turns -0/NaN-like values into what JSON can carry; a value that becomes valid is not a counterexample.
+          const sent = JSON.parse(JSON.stringify({ topic: 't', ...extra }));
+          if ((sent.mode === undefined || sent.mode === 'latest' || sent.mode === 'all') && (sent.maxRate === undefined || (typeof sent.maxRate === 'number' && sent.maxRate >= 0.1 && sent.maxRate <= 1000))) return;
+          assert.equal(result.ok, false);
+          if (!result.ok) {
+            assert.equal(result.error.code, 'bad_field');
+            assert.equal(result.error.topic, 't');
+            assert.match(result.error.message, /sub\.topics\[0\]\.(mode|maxRate)/);
+          }
+        },
+      ),
+    );
+  });
+});

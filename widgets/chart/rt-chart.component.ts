@@ -8,6 +8,7 @@ import { readNumber } from '../field-path.js';
 import { RtElement } from '../rt-element.js';
 import { SizeController } from '../size-controller.js';
 import { TopicController } from '../topic-controller.js';
+import { maxRateOf, maxRateProblem } from '../max-rate.js';
 import { WidgetError, WidgetErrorCode } from '../widget-error.js';
 import { CHART_TYPES, chartOptions, readChartColors, renderColorProbe, sameColors, type ChartColors, type ChartType } from './chart-options.js';
 import { readSeries, type SeriesSpec } from './series-spec.js';
@@ -63,6 +64,9 @@ export default class RtChart extends RtElement {
   /** How the series are drawn: `line` (default), `area`, `bars` or `step`. */
   @property() type = '';
 
+  /** Most points per second per series to receive (the gateway conflates: the newest wins); empty = every point. */
+  @property({ attribute: 'max-rate' }) maxRate = '';
+
   /** Unit of the y axis (and of series without their own). */
   @property() unit = '';
 
@@ -106,7 +110,8 @@ export default class RtChart extends RtElement {
   protected readonly data = new TopicController(this, {
     topics: () => this.topicList,
     gateway: () => this.gateway,
-    validate: () => this.staleAfterProblem() ?? this.windowProblem() ?? this.shapeProblem(),
+    validate: () => this.staleAfterProblem() ?? this.windowProblem() ?? this.shapeProblem() ?? maxRateProblem(this.maxRate),
+    maxRate: () => maxRateOf(this.maxRate),
     // The whole window, whatever the topic's rate (a count would fill only part of a
     // busy topic's window); the count only bounds it.
     snapshotMs: () => Math.min(MAX_SNAPSHOT_MS, Math.ceil(this.window * 1000)),

@@ -473,11 +473,11 @@ export class Connection {
     state.wire = 'sent';
     // With `since`, the snapshot wanted is sent too: it is what comes after a `reset`.
     if (state.lastId !== null) {
-      const entry: SubscribeTopic = { topic: state.topic, since: state.lastId, ...state.request() };
+      const entry: SubscribeTopic = { topic: state.topic, since: state.lastId, ...state.request(), ...state.delivery() };
       if (state.epoch !== null) entry.epoch = state.epoch;
       return entry;
     }
-    return { topic: state.topic, ...state.request() };
+    return { topic: state.topic, ...state.request(), ...state.delivery() };
   }
 
   private sendSubs(entries: SubscribeTopic[]): void {

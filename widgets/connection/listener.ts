@@ -2,7 +2,7 @@
  * What a subscriber hands to `subscribe()`: callbacks and the little the
  * connection manager needs to know to serve it well.
  */
-import type { ErrorFrame, GapFrame, Message, ResetFrame } from '../../protocol/index.js';
+import type { DeliveryMode, ErrorFrame, GapFrame, Message, ResetFrame } from '../../protocol/index.js';
 import type { TokenSource } from './token-source.js';
 
 /**
@@ -52,6 +52,10 @@ export interface TopicListener {
    * which delivers exactly what was missed.
    */
   snapshotMs?: number;
+  /** Most messages per second for this topic; the gateway conflates to it (newest wins, the final value always arrives). */
+  maxRate?: number;
+  /** What the topic gets while the connection is backed up: `latest` or `all` (default by the topic's kind). */
+  mode?: DeliveryMode;
   /**
    * Most messages kept for this listener between two frames; older ones are
    * dropped. A metric needs only the latest (1); a log its length.

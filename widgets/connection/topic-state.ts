@@ -70,6 +70,28 @@ export class TopicState {
     return request;
   }
 
+  /**
+   * The delivery the wire subscription asks for, serving every listener:
+   * `all` if any listener wants it; a `maxRate` only when every listener
+   * has one (the fastest of them).
+   */
+  delivery(): Pick<SubscribeTopic, 'mode' | 'maxRate'> {
+    let all = false;
+    let latest = true;
+    let rate: number | undefined;
+    let everyRated = true;
+    for (const queue of this.queues) {
+      const { mode, maxRate } = queue.listener;
+      if (mode === 'all') all = true;
+      if (mode !== 'latest' && maxRate === undefined) latest = false;
+      if (maxRate === undefined) everyRated = false;
+      else if (rate === undefined || maxRate > rate) rate = maxRate;
+    }
+    if (all) return { mode: 'all' };
+    if (everyRated && rate !== undefined) return { maxRate: rate };
+    return latest && this.queues.size > 0 ? { mode: 'latest' } : {};
+  }
+
   /** Adds a listener's queue and grows the cache to what its replay may need. */
   add(queue: ListenerQueue): void {
     this.queues.add(queue);

@@ -5,6 +5,7 @@ import { describeAge, parseDuration } from '../duration.js';
 import { compileFieldPath, fieldPathProblem, readNumber } from '../field-path.js';
 import { RtElement } from '../rt-element.js';
 import { TopicController } from '../topic-controller.js';
+import { maxRateOf, maxRateProblem } from '../max-rate.js';
 import { WidgetError, WidgetErrorCode } from '../widget-error.js';
 import type { MetricExtras } from './metric-extras.js';
 import styles from './rt-metric.styles.js';
@@ -76,10 +77,14 @@ export default class RtMetric extends RtElement {
   /** Draw a sparkline of this recent window (`5m`). */
   @property() sparkline = '';
 
+  /** Most updates per second to receive (the gateway conflates: the newest wins, the final value always arrives); empty = every update. */
+  @property({ attribute: 'max-rate' }) maxRate = '';
+
   protected readonly data = new TopicController(this, {
     topics: () => (this.topic ? [this.topic] : []),
     gateway: () => this.gateway,
-    validate: () => this.problem(),
+    validate: () => this.problem() ?? maxRateProblem(this.maxRate),
+    maxRate: () => maxRateOf(this.maxRate),
     // Formats and thresholds are judged by the extras' code: wait for it (it takes a moment, once per page).
     ready: () => !this.needsExtras() || this.extras !== null || this.extrasFailed,
     // The window's worth for the trend and sparkline.
