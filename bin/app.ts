@@ -3,7 +3,7 @@
  * process plays (ingest, processor, gateway), one HTTP server for the roles
  * that listen, /healthz, and orderly shutdown.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { pino, type Logger } from 'pino';
@@ -111,6 +111,7 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
         heartbeatMs: config.heartbeatMs,
         allowedOrigins: config.allowedOrigins,
         limits: { maxSubscriptions: config.maxSubscriptions, maxBufferedBytes: config.maxBufferedBytes, maxReplay: config.maxReplay },
+        reconnectSpreadMs: config.reconnectSpreadMs,
       });
       app.use(createStaticRouter({ demo: config.demo }));
     }
@@ -124,10 +125,12 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
     });
     // POST /v1/events is the hot path: served before Express' router.
     const fastIngest = ingestHandler;
-    server = createServer(fastIngest ? (req, res) => fastIngest(req, res) || app(req, res) : app);
+    // The SSE fallback transport (/sse) is served before Express too: its streams are long-lived.
+    const sse = gw ? (req: IncomingMessage, res: ServerResponse) => gw.handleHttp(req, res) : () => false;
+    server = createServer((req, res) => (fastIngest?.(req, res) ?? false) || sse(req, res) || app(req, res));
     server.on('upgrade', (req, socket, head) => {
       const path = (req.url ?? '').split('?')[0];
-      if (gw && path === '/ws') {
+      if (gw && path === '/ws' && config.webSocket) {
         gw.handleUpgrade(req, socket, head);
         return;
       }

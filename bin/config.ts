@@ -24,6 +24,10 @@ export interface Config {
   maxBufferedBytes: number;
   maxReplay: number;
   allowedOrigins: string[];
+  /** Accept WebSockets on /ws (off leaves only the SSE fallback, to try it). */
+  webSocket: boolean;
+  /** Reconnect spread window named in 1001/1012 closes, in ms. */
+  reconnectSpreadMs: number;
   demo: boolean;
   logLevel: string;
   processorName: string | null;
@@ -61,6 +65,8 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { key: 'maxBufferedBytes', env: 'RT_MAX_BUFFERED_BYTES', flag: 'max-buffered-bytes', kind: 'int', min: 1024, doc: 'send buffer per connection before it is closed as a slow consumer' },
   { key: 'maxReplay', env: 'RT_MAX_REPLAY', flag: 'max-replay', kind: 'int', min: 1, doc: 'messages replayed for one since before skipping ahead to the newest with a gap marker' },
   { key: 'allowedOrigins', env: 'RT_ALLOWED_ORIGINS', flag: 'allowed-origins', kind: 'list', doc: 'comma-separated origins allowed to open /ws; * = any' },
+  { key: 'webSocket', env: 'RT_WEBSOCKET', flag: 'websocket', kind: 'bool', doc: 'accept WebSockets on /ws; false leaves only the SSE fallback transport (/sse), to try it as clients behind a WebSocket-blocking proxy would' },
+  { key: 'reconnectSpreadMs', env: 'RT_RECONNECT_SPREAD_MS', flag: 'reconnect-spread-ms', kind: 'int', min: 0, doc: 'window named in 1001/1012 closes within which clients reconnect at a random time' },
   { key: 'demo', env: 'RT_DEMO', flag: 'demo', kind: 'bool', doc: 'serve the demo pages (and, in rt start, run the data generator)' },
   { key: 'logLevel', env: 'LOG_LEVEL', flag: 'log-level', kind: 'level', doc: 'trace, debug, info, warn, error, fatal or silent' },
   { key: 'processorName', env: 'RT_PROCESSOR_NAME', flag: 'name', kind: 'string', doc: 'consumer name of a processor (default: host-pid-random); a restart under the same name resumes at once' },
@@ -85,6 +91,8 @@ export const DEFAULTS: Config = {
   maxBufferedBytes: 8 * 1024 * 1024,
   maxReplay: 10_000,
   allowedOrigins: ['*'],
+  webSocket: true,
+  reconnectSpreadMs: 3_000,
   demo: true,
   logLevel: 'info',
   processorName: null,

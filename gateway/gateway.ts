@@ -3,13 +3,15 @@
  * and keeps them honest with heartbeats. Transport only; everything about
  * topics lives in Session and Registry.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Broker } from '../bus/index.js';
 import {
   CloseCode,
+  DEFAULT_RECONNECT_SPREAD_MS,
   encodeHello,
+  encodeSpreadReason,
   MAX_CLIENT_FRAME_BYTES,
   MAX_SNAPSHOT,
   MAX_SNAPSHOT_MS,
@@ -20,6 +22,7 @@ import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { FlushScheduler } from './flush-scheduler.js';
 import { Histogram } from './histogram.js';
 import { Registry } from './registry.js';
+import { SseEndpoint } from './sse-endpoint.js';
 import { Session, type DeliveryCounters, type SessionContext, type SessionLimits, type SessionLogger } from './session.js';
 
 export interface GatewayLogger extends SessionLogger {
@@ -34,6 +37,11 @@ export interface GatewayOptions {
   /** Origins allowed to connect; `*` allows any (development). */
   allowedOrigins?: readonly string[];
   limits?: Partial<SessionLimits>;
+  /**
+   * Window, in ms, named in the reason of 1001/1012 closes within which
+   * clients reconnect at a random time (default DEFAULT_RECONNECT_SPREAD_MS).
+   */
+  reconnectSpreadMs?: number;
 }
 
 /** Counters exposed on /healthz and as metrics. */
@@ -93,6 +101,9 @@ export class Gateway {
     writeLatency: new Histogram(WRITE_LATENCY_BOUNDS),
     messagesPerFrame: new Histogram(MESSAGES_PER_FRAME_BOUNDS),
   };
+  /** The Server-Sent Events fallback transport (`/sse`). */
+  private readonly sse: SseEndpoint;
+  private readonly spreadMs: number;
   private elu: EventLoopUtilization = performance.eventLoopUtilization();
   private utilization = 0;
   private readonly eluSampler: NodeJS.Timeout;
@@ -133,6 +144,13 @@ export class Gateway {
       flusher,
       counters: this.counters,
     };
+    this.spreadMs = options.reconnectSpreadMs ?? DEFAULT_RECONNECT_SPREAD_MS;
+    this.sse = new SseEndpoint({
+      context: this.context,
+      originAllowed: (origin) => this.originAllowed(origin),
+      hello: () => this.hello(),
+      log: options.log,
+    });
     // Compression is off: it costs CPU per recipient and defeats serializing once.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME_BYTES, perMessageDeflate: false, clientTracking: false });
     this.heartbeat = setInterval(() => this.beat(), this.heartbeatMs);
@@ -150,7 +168,7 @@ export class Gateway {
   stats(): GatewayStats {
     const { writeLatency, messagesPerFrame } = this.histograms;
     return {
-      connections: this.sessions.size,
+      connections: this.sessions.size + this.sse.size,
       topics: this.registry.size,
       subscriptions: this.registry.subscriptions,
       eventLoopUtilization: this.utilization,
@@ -171,15 +189,25 @@ export class Gateway {
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, socket));
   }
 
-  /** Closes every connection with 1001 and stops the heartbeat. */
+  /**
+   * Serves the SSE fallback transport (`GET /sse`, `POST /sse/<id>`);
+   * false when the request is for another path.
+   */
+  handleHttp(req: IncomingMessage, res: ServerResponse): boolean {
+    return this.sse.handle(req, res);
+  }
+
+  /** Closes every connection with 1001, naming the reconnect spread window, and stops the heartbeat. */
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
     clearInterval(this.eluSampler);
+    const reason = encodeSpreadReason(this.spreadMs, 'gateway shutting down');
     for (const [ws, session] of this.sessions) {
       session.close();
-      ws.close(CloseCode.GoingAway, 'gateway shutting down');
+      ws.close(CloseCode.GoingAway, reason);
     }
     this.sessions.clear();
+    this.sse.closeAll(CloseCode.GoingAway, reason);
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 
@@ -197,19 +225,22 @@ export class Gateway {
     ws.on('message', message);
     ws.on('error', error);
     ws.on('close', close);
-    ws.send(
-      encodeHello({
-        v: PROTOCOL_VERSION,
-        heartbeatMs: this.heartbeatMs,
-        limits: {
-          maxFrameBytes: MAX_CLIENT_FRAME_BYTES,
-          maxSubscriptions: this.limits.maxSubscriptions,
-          maxTopicsPerFrame: MAX_TOPICS_PER_FRAME,
-          maxSnapshot: MAX_SNAPSHOT,
-          maxSnapshotMs: MAX_SNAPSHOT_MS,
-        },
-      }),
-    );
+    ws.send(this.hello());
+  }
+
+  /** The `hello` frame every new connection gets first, whatever its transport. */
+  private hello(): string {
+    return encodeHello({
+      v: PROTOCOL_VERSION,
+      heartbeatMs: this.heartbeatMs,
+      limits: {
+        maxFrameBytes: MAX_CLIENT_FRAME_BYTES,
+        maxSubscriptions: this.limits.maxSubscriptions,
+        maxTopicsPerFrame: MAX_TOPICS_PER_FRAME,
+        maxSnapshot: MAX_SNAPSHOT,
+        maxSnapshotMs: MAX_SNAPSHOT_MS,
+      },
+    });
   }
 
   /**
@@ -218,16 +249,19 @@ export class Gateway {
    * resubscription with `since` replays exactly what it missed from history.
    */
   private interrupted(): void {
-    this.options.log.warn({ connections: this.sessions.size }, 'bus feed interrupted; closing every connection so clients resume from history');
+    this.options.log.warn({ connections: this.sessions.size + this.sse.size }, 'bus feed interrupted; closing every connection so clients resume from history');
+    const reason = encodeSpreadReason(this.spreadMs, 'live feed interrupted; reconnect and resume with since');
     for (const [ws, session] of this.sessions) {
       session.close();
-      ws.close(CloseCode.ServiceRestart, 'live feed interrupted; reconnect and resume with since');
+      ws.close(CloseCode.ServiceRestart, reason);
     }
     this.sessions.clear();
+    this.sse.closeAll(CloseCode.ServiceRestart, reason);
   }
 
   /** Terminates sockets that did not answer the previous ping, pings the rest. */
   private beat(): void {
+    this.sse.keepalive();
     for (const [ws, session] of this.sessions) {
       if (!session.alive) {
         session.close();

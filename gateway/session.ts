@@ -13,8 +13,6 @@
  * then on the subscription is live and ids are never compared again.
  * Nothing falls between the two reads and nothing is sent twice.
  */
-import type { Duplex } from 'node:stream';
-import type { WebSocket } from 'ws';
 import type { Broker, HistoryEntry } from '../bus/index.js';
 import {
   CloseCode,
@@ -37,6 +35,8 @@ import type { FlushScheduler } from './flush-scheduler.js';
 import { Subscription, type Registry, type SubscriptionHolder } from './registry.js';
 import { encodeMessagesFrameBytes } from './ws-frame.js';
 import { snapshotWindow } from './snapshot-window.js';
+// w3-transport: the session writes to a transport-agnostic pair (WebSocket or SSE).
+import type { SessionControl, SessionFrames } from './session-transport.js';
 
 export interface SessionLimits {
   /** Most topics one connection may hold. */
@@ -94,13 +94,15 @@ export class Session implements SubscriptionHolder {
   alive = true;
 
   /**
-   * @param ws the connection, for control frames and closing
-   * @param socket the connection's TCP socket: data frames are written to it
-   *   pre-framed, which is what lets one frame be shared by many connections
+   * @param ws the connection, for control frames and closing (a `ws`
+   *   WebSocket, or an SSE stream's control: see session-transport.ts)
+   * @param socket the connection's TCP socket (or SSE stream): data frames
+   *   are written to it pre-framed, which is what lets one frame be shared
+   *   by many connections
    */
   constructor(
-    private readonly ws: WebSocket,
-    private readonly socket: Duplex,
+    private readonly ws: SessionControl,
+    private readonly socket: SessionFrames,
     private readonly context: SessionContext,
   ) {}
 

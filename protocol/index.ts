@@ -5,3 +5,4 @@ export * from './messages.js';
 export * from './topic.js';
 export * from './client-frame.js';
 export * from './server-frame.js';
+export * from './reconnect-spread.js';

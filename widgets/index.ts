@@ -4,7 +4,7 @@
  * element appears (see lazy-elements.ts); exports the API for custom widgets
  * on the same connection.
  */
-export { subscribe } from './connection/connection-manager.js';
+export { configure, subscribe, type ConfigureOptions } from './connection/connection-manager.js';
 export type { ConnectionStatus, SubscribeOptions, TopicListener, Unsubscribe } from './connection/listener.js';
 export { TopicController, type TopicControllerOptions } from './topic-controller.js';
 export { WidgetError, WidgetErrorCode } from './widget-error.js';

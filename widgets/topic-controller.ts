@@ -33,7 +33,7 @@ export interface TopicControllerOptions {
 }
 
 /** What the host asks of each subscription, besides its callbacks. */
-type Wants = Pick<SubscribeOptions, 'snapshot' | 'snapshotMs' | 'maxBuffered'>;
+type Wants = Pick<SubscribeOptions, 'snapshot' | 'snapshotMs' | 'maxBuffered' | 'transport'>;
 
 /**
  * A Lit `ReactiveController` that subscribes its host to topics while the host
@@ -93,8 +93,10 @@ export class TopicController implements ReactiveController {
     const topics = o.topics();
     const gateway = o.gateway?.() ?? '';
     const invalid = o.validate?.() ?? null;
-    const wants: Wants = { snapshot: o.snapshot?.(), snapshotMs: o.snapshotMs?.(), maxBuffered: o.maxBuffered?.() };
-    const key = JSON.stringify([topics, gateway, invalid?.message ?? null, wants.snapshot ?? null, wants.snapshotMs ?? null, wants.maxBuffered ?? null]);
+    // An rt element's `transport` attribute (see RtElement); empty means no preference.
+    const transport = (this.host as { transport?: unknown }).transport;
+    const wants: Wants = { snapshot: o.snapshot?.(), snapshotMs: o.snapshotMs?.(), maxBuffered: o.maxBuffered?.(), transport: transport ? (transport as Wants['transport']) : undefined };
+    const key = JSON.stringify([topics, gateway, invalid?.message ?? null, wants.snapshot ?? null, wants.snapshotMs ?? null, wants.maxBuffered ?? null, wants.transport ?? null]);
     if (key === this.key) return;
     this.key = key;
     this.release();

@@ -55,6 +55,12 @@ export interface SubscribeOptions extends TopicListener {
    * URL relative to the page. Defaults to `/ws` on the host that served rt.js.
    */
   gateway?: string;
+  /**
+   * Forces the page's connection to this gateway onto one transport:
+   * `websocket`, `sse` (the fallback), or `auto` (WebSocket, SSE when it
+   * cannot open). Unset leaves the connection as it is (see `configure`).
+   */
+  transport?: 'auto' | 'websocket' | 'sse';
 }
 
 /** Ends a subscription. Calling it more than once is harmless. */
