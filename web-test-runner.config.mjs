@@ -8,6 +8,7 @@
 // window.RT_GATEWAY_SHORT_HISTORY, injected below) and publish through the
 // server commands `rt-publish` and `rt-health` (plugin below).
 import { existsSync } from 'node:fs';
+import { createServer as createTcpServer, connect as tcpConnect } from 'node:net';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 // Same browser and flags as the playwright-driven tests (compiled by `npm run build`).
@@ -19,7 +20,33 @@ const APP_ENTRY = new URL('./dist/bin/app.js', import.meta.url);
 const SHORT_HISTORY = 20;
 
 /** Running gateways by name, and why they are missing if they could not start. */
-const gateways = { main: null, short: null };
+const gateways = { main: null, short: null, nows: null };
+
+/**
+ * A TCP proxy in front of the gateway without WebSockets, so a test can break
+ * the SSE stream for real (`rt-proxy-cut` destroys every proxied connection).
+ */
+let proxy = null;
+const proxied = new Set();
+
+async function startProxy(targetPort) {
+  const server = createTcpServer((client) => {
+    const upstream = tcpConnect(targetPort, '127.0.0.1');
+    const pair = { client, upstream };
+    proxied.add(pair);
+    const drop = () => {
+      proxied.delete(pair);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
 let missing = null;
 
 async function startGateways() {
@@ -31,6 +58,9 @@ async function startGateways() {
   const { startApp } = await import(APP_ENTRY.href);
   gateways.main = await startApp({ port: 0, host: '127.0.0.1', demo: false });
   gateways.short = await startApp({ port: 0, host: '127.0.0.1', demo: false, historyMaxLen: SHORT_HISTORY });
+  // As behind a proxy that refuses WebSocket upgrades: only the SSE fallback works.
+  gateways.nows = await startApp({ port: 0, host: '127.0.0.1', demo: false, webSocket: false });
+  proxy = await startProxy(gateways.nows.port);
 }
 
 function base(name) {
@@ -47,6 +77,11 @@ function gatewayPlugin() {
       await startGateways();
     },
     async serverStop() {
+      for (const { client, upstream } of proxied) {
+        client.destroy();
+        upstream.destroy();
+      }
+      proxy?.close();
       await Promise.all(Object.values(gateways).map((app) => app?.close()));
     },
     async executeCommand({ command, payload }) {
@@ -58,6 +93,14 @@ function gatewayPlugin() {
           body: JSON.stringify(events),
         });
         return { status: response.status, body: await response.json().catch(() => null) };
+      }
+      if (command === 'rt-proxy-cut') {
+        const cut = proxied.size;
+        for (const { client, upstream } of [...proxied]) {
+          client.destroy();
+          upstream.destroy();
+        }
+        return { cut };
       }
       if (command === 'rt-health') {
         const { gateway = 'main' } = payload ?? {};
@@ -111,6 +154,7 @@ export default {
       window.RT_GATEWAY_SHORT_HISTORY = ${JSON.stringify(wsUrl('short'))};
       window.RT_SHORT_HISTORY = ${SHORT_HISTORY};
       window.RT_GATEWAY_MISSING = ${JSON.stringify(missing)};
+      window.RT_GATEWAY_NO_WEBSOCKET = ${JSON.stringify(proxy ? `ws://127.0.0.1:${proxy.address().port}/ws` : null)};
     </script>
   </head>
   <body>
