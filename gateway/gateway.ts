@@ -18,7 +18,7 @@ import {
   MAX_TOPICS_PER_FRAME,
   PROTOCOL_VERSION,
 } from '../protocol/index.js';
-import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
 import { FlushScheduler } from './flush-scheduler.js';
 import { Histogram } from './histogram.js';
 import { Registry } from './registry.js';
@@ -57,6 +57,8 @@ export interface GatewayStats extends DeliveryCounters {
   writeLatency: { p50: number; p99: number; count: number };
   /** Mean messages per `msgs` frame. */
   messagesPerFrame: number;
+  /** Event-loop delay since the gateway started, in ms (perf_hooks.monitorEventLoopDelay): what a reconnect storm costs every client. */
+  eventLoopDelayMs: { p50: number; p99: number; max: number };
 }
 
 /** Histograms of the delivery path (see docs/operations.md for their meaning). */
@@ -107,6 +109,7 @@ export class Gateway {
   private elu: EventLoopUtilization = performance.eventLoopUtilization();
   private utilization = 0;
   private readonly eluSampler: NodeJS.Timeout;
+  private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
 
   constructor(private readonly options: GatewayOptions) {
     const flusher = new FlushScheduler(this.histograms);
@@ -162,6 +165,7 @@ export class Gateway {
       this.elu = now;
     }, 1000);
     this.eluSampler.unref();
+    this.loopDelay.enable();
     options.broker.onInterruption(() => this.interrupted());
   }
 
@@ -174,6 +178,11 @@ export class Gateway {
       eventLoopUtilization: this.utilization,
       writeLatency: { p50: writeLatency.quantile(0.5), p99: writeLatency.quantile(0.99), count: writeLatency.count },
       messagesPerFrame: messagesPerFrame.count === 0 ? 0 : messagesPerFrame.sum / messagesPerFrame.count,
+      eventLoopDelayMs: {
+        p50: this.loopDelay.percentile(50) / 1e6,
+        p99: this.loopDelay.percentile(99) / 1e6,
+        max: this.loopDelay.max / 1e6,
+      },
       ...this.counters,
     };
   }
@@ -201,6 +210,7 @@ export class Gateway {
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
     clearInterval(this.eluSampler);
+    this.loopDelay.disable();
     const reason = encodeSpreadReason(this.spreadMs, 'gateway shutting down');
     for (const [ws, session] of this.sessions) {
       session.close();
