@@ -19,8 +19,13 @@ import {
   PROTOCOL_VERSION,
 } from '../protocol/index.js';
 import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
+import { Admission, type Ticket } from './admission.js';
+import { ConnectionAccess } from './connection-access.js';
 import { FlushScheduler } from './flush-scheduler.js';
+import { FrameRateGuard, type FrameRateControl } from './frame-rate-guard.js';
 import { Histogram } from './histogram.js';
+import { SystemTopics } from './system-topics.js';
+import { DEFAULT_LIMITS, type AccessPolicy, type InstanceLimits } from './tenants.js';
 import { Registry } from './registry.js';
 import { SseEndpoint } from './sse-endpoint.js';
 import { Session, type DeliveryCounters, type SessionContext, type SessionLimits, type SessionLogger } from './session.js';
@@ -42,6 +47,14 @@ export interface GatewayOptions {
    * clients reconnect at a random time (default DEFAULT_RECONNECT_SPREAD_MS).
    */
   reconnectSpreadMs?: number;
+  /** Tenants, tokens and their settings; absent = development mode (open). */
+  policy?: AccessPolicy | null;
+  /** Connection and frame-rate limits (defaults: DEFAULT_LIMITS). */
+  instanceLimits?: InstanceLimits;
+  /** Client address from the last X-Forwarded-For entry (only behind a trusted proxy). */
+  trustForwardedFor?: boolean;
+  /** Whether the bus answers (published on `$sys…bus_healthy`). */
+  busHealthy?: () => boolean;
 }
 
 /** Counters exposed on /healthz and as metrics. */
@@ -86,6 +99,12 @@ export class Gateway {
   private readonly limits: SessionLimits;
   private readonly heartbeatMs: number;
   private readonly allowedOrigins: readonly string[];
+  /** Origin checks, connection limits, per-tenant counts and refusals. */
+  readonly admission: Admission;
+  private policy: AccessPolicy | null;
+  private instanceLimits: InstanceLimits;
+  /** Publishes this gateway's numbers on `$sys.gateway.<instance>.…` for /admin. */
+  readonly system: SystemTopics;
   private readonly counters: DeliveryCounters = { messagesSent: 0, framesSent: 0, slowConsumerCloses: 0, errorsSent: 0 };
   private readonly context: SessionContext;
   /**
@@ -126,6 +145,8 @@ export class Gateway {
         const session = sessions.get(this);
         if (!session) return;
         session.alive = true;
+        // Over its rate, a frame is dropped before it is decoded: a flood costs as little as possible.
+        if (!session.guard.admit()) return;
         if (isBinary) session.handleBinary();
         else session.handleText(data.toString());
       },
@@ -139,6 +160,9 @@ export class Gateway {
     };
     this.heartbeatMs = options.heartbeatMs ?? 25_000;
     this.allowedOrigins = options.allowedOrigins ?? ['*'];
+    this.policy = options.policy ?? null;
+    this.instanceLimits = options.instanceLimits ?? DEFAULT_LIMITS;
+    this.admission = new Admission({ policy: this.policy, limits: this.instanceLimits, allowedOrigins: this.allowedOrigins, trustForwardedFor: options.trustForwardedFor });
     this.context = {
       broker: options.broker,
       registry: this.registry,
@@ -150,7 +174,8 @@ export class Gateway {
     this.spreadMs = options.reconnectSpreadMs ?? DEFAULT_RECONNECT_SPREAD_MS;
     this.sse = new SseEndpoint({
       context: this.context,
-      originAllowed: (origin) => this.originAllowed(origin),
+      admit: (req) => this.admission.admit(req),
+      equip: (session, stream, ticket) => this.equip(session, stream, ticket),
       hello: () => this.hello(),
       log: options.log,
     });
@@ -167,6 +192,13 @@ export class Gateway {
     this.eluSampler.unref();
     this.loopDelay.enable();
     options.broker.onInterruption(() => this.interrupted());
+    this.system = new SystemTopics(options.broker, () => ({
+      connections: this.sessions.size,
+      topics: this.registry.size,
+      messagesSent: this.counters.messagesSent,
+      refusals: this.admission.refusals,
+      busHealthy: options.busHealthy?.() ?? true,
+    }));
   }
 
   stats(): GatewayStats {
@@ -187,15 +219,42 @@ export class Gateway {
     };
   }
 
+  /** Open connections and held subscriptions per tenant (connections of no tenant yet are left out). */
+  sessionsByTenant(): Map<string, { connections: number; subscriptions: number; messagesOut: number }> {
+    const out = new Map<string, { connections: number; subscriptions: number; messagesOut: number }>();
+    for (const [id, counters] of this.admission.perTenant) out.set(id, { connections: 0, subscriptions: 0, messagesOut: counters.messagesOutClosed });
+    for (const session of this.sessions.values()) {
+      const id = session.access?.tenant?.id;
+      if (id === undefined) continue;
+      const entry = out.get(id) ?? { connections: 0, subscriptions: 0, messagesOut: 0 };
+      entry.connections++;
+      entry.subscriptions += session.heldTopics().length;
+      entry.messagesOut += session.access!.messagesOut;
+      out.set(id, entry);
+    }
+    return out;
+  }
+
   /** Handles an HTTP upgrade for the gateway path. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const origin = req.headers.origin;
-    if (!this.originAllowed(origin)) {
-      this.options.log.warn({ origin }, 'refused WebSocket from an origin not in the allowlist');
-      socket.end('HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\norigin not allowed\n');
+    const admitted = this.admission.admit(req);
+    if (!admitted.ok) {
+      const { status, reason, message } = admitted;
+      this.options.log.warn({ origin: req.headers.origin, reason }, `refused WebSocket upgrade: ${message}`);
+      const text = status === 403 ? 'Forbidden' : status === 429 ? 'Too Many Requests' : 'Service Unavailable';
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain\r\nConnection: close\r\n${status === 403 ? '' : 'Retry-After: 1\r\n'}\r\n${message}\n`);
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, socket));
+    const { ticket } = admitted;
+    socket.once('close', () => ticket.release());
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, socket, ticket));
+  }
+
+  /** Applies a reloaded config file: new tenants, keys and limits; open connections stay. */
+  setPolicy(policy: AccessPolicy | null, instanceLimits: InstanceLimits = this.instanceLimits): void {
+    this.policy = policy;
+    this.instanceLimits = instanceLimits;
+    this.admission.update({ policy, limits: instanceLimits, allowedOrigins: this.allowedOrigins, trustForwardedFor: this.options.trustForwardedFor });
   }
 
   /**
@@ -210,6 +269,7 @@ export class Gateway {
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
     clearInterval(this.eluSampler);
+    this.system.stop();
     this.loopDelay.disable();
     const reason = encodeSpreadReason(this.spreadMs, 'gateway shutting down');
     for (const [ws, session] of this.sessions) {
@@ -221,14 +281,9 @@ export class Gateway {
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 
-  private originAllowed(origin: string | undefined): boolean {
-    if (this.allowedOrigins.includes('*')) return true;
-    // Non-browser clients send no Origin; cross-site hijacking needs a browser, which always sends one.
-    return origin === undefined || this.allowedOrigins.includes(origin);
-  }
-
-  private accept(ws: WebSocket, socket: Duplex): void {
+  private accept(ws: WebSocket, socket: Duplex, ticket: Ticket): void {
     const session = new Session(ws, socket, this.context);
+    this.equip(session, ws, ticket);
     this.sessions.set(ws, session);
     const { pong, message, error, close } = this.listeners;
     ws.on('pong', pong);
@@ -236,6 +291,14 @@ export class Gateway {
     ws.on('error', error);
     ws.on('close', close);
     ws.send(this.hello());
+  }
+
+  /** Access (tenants, tokens) and the frame-rate guard of a new session, whatever its transport. */
+  private equip(session: Session, control: FrameRateControl, ticket: Ticket): void {
+    if (this.policy) session.access = new ConnectionAccess(this.policy, ticket.candidates, ticket.bound, session, this.admission);
+    else if (ticket.bound) this.admission.release(ticket.bound);
+    const rate = ticket.bound?.limits ?? this.instanceLimits;
+    session.guard = new FrameRateGuard(rate.framesPerSecond, rate.frameBurst, session, control, () => this.admission.refused('rate_limited', session.access?.tenant ?? undefined));
   }
 
   /** The `hello` frame every new connection gets first, whatever its transport. */

@@ -12,12 +12,14 @@
  *   HTTP answer is 204, or an error with a code when the POST itself is
  *   unusable (unknown stream, too large, wrong content type, origin).
  *
- * Same origin allowlist as `/ws`, with CORS for the POSTs. See
- * docs/protocol.md.
+ * `GET /sse` is admitted exactly like a WebSocket upgrade (origin
+ * allowlist or tenants, connection limits); a POST must come from the
+ * origin that opened its stream, with CORS for it. See docs/protocol.md.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MAX_CLIENT_FRAME_BYTES } from '../protocol/index.js';
+import type { AdmissionResult, Ticket } from './admission.js';
 import { Session, type SessionContext } from './session.js';
 import { SseStream } from './sse-stream.js';
 
@@ -26,8 +28,8 @@ export const SSE_PATH = '/sse';
 
 /** Codes of the HTTP errors of the SSE endpoints, in `{ "error": code, "message" }` bodies. */
 export const SseErrorCode = {
-  /** The `Origin` is not in the allowlist (403). */
-  OriginNotAllowed: 'origin_not_allowed',
+  /** A POST from another origin than the one that opened the stream (403). */
+  OriginMismatch: 'origin_mismatch',
   /** No open stream has this id: it ended, or never existed (404). */
   UnknownStream: 'unknown_stream',
   /** The body is larger than one client frame may be (413). */
@@ -40,7 +42,10 @@ export const SseErrorCode = {
 
 export interface SseEndpointOptions {
   context: SessionContext;
-  originAllowed(origin: string | undefined): boolean;
+  /** Admits a new stream as a WebSocket upgrade would be (origin, tenants, connection limits). */
+  admit(req: IncomingMessage): AdmissionResult;
+  /** Gives a new session what a WebSocket session gets: access (tenants, tokens) and its frame-rate guard. */
+  equip(session: Session, stream: SseStream, ticket: Ticket): void;
   /** The `hello` frame a new connection gets. */
   hello(): string;
   log: SessionContext['log'];
@@ -49,6 +54,8 @@ export interface SseEndpointOptions {
 interface OpenStream {
   stream: SseStream;
   session: Session;
+  /** The `Origin` that opened the stream; its POSTs must carry the same. */
+  origin: string | undefined;
 }
 
 const STREAM_ID = /^[A-Za-z0-9_-]{24}$/;
@@ -67,22 +74,24 @@ export class SseEndpoint {
   handle(req: IncomingMessage, res: ServerResponse): boolean {
     const path = (req.url ?? '').split('?')[0];
     if (path !== SSE_PATH && !path.startsWith(`${SSE_PATH}/`)) return false;
+    if (path === SSE_PATH) {
+      if (req.method === 'GET') this.open(req, res);
+      else fail(res, 405, SseErrorCode.MethodNotAllowed, `${SSE_PATH} takes GET; frames are POSTed to ${SSE_PATH}/<stream id>`);
+      return true;
+    }
+    const id = path.slice(SSE_PATH.length + 1);
+    const open = STREAM_ID.test(id) ? this.streams.get(id) : undefined;
     const origin = req.headers.origin;
-    if (!this.options.originAllowed(origin)) {
-      this.options.log.warn({ origin }, 'refused SSE request from an origin not in the allowlist');
-      fail(res, 403, SseErrorCode.OriginNotAllowed, `origin ${String(origin)} is not allowed`);
+    if (open && origin !== open.origin) {
+      req.resume();
+      this.options.log.warn({ origin, streamOrigin: open.origin }, 'refused SSE POST from another origin than the stream\'s');
+      fail(res, 403, SseErrorCode.OriginMismatch, 'frames must come from the origin that opened the stream');
       return true;
     }
     if (origin !== undefined) {
       res.setHeader('Access-Control-Allow-Origin', origin);
       res.setHeader('Vary', 'Origin');
     }
-    if (path === SSE_PATH) {
-      if (req.method === 'GET') this.open(res);
-      else fail(res, 405, SseErrorCode.MethodNotAllowed, `${SSE_PATH} takes GET; frames are POSTed to ${SSE_PATH}/<stream id>`);
-      return true;
-    }
-    const id = path.slice(SSE_PATH.length + 1);
     if (req.method === 'OPTIONS') {
       res.writeHead(204, {
         'Access-Control-Allow-Methods': 'POST',
@@ -96,7 +105,7 @@ export class SseEndpoint {
       fail(res, 405, SseErrorCode.MethodNotAllowed, `${SSE_PATH}/<stream id> takes POST`);
       return true;
     }
-    this.post(id, req, res);
+    this.post(id, open, req, res);
     return true;
   }
 
@@ -114,8 +123,22 @@ export class SseEndpoint {
     for (const { stream } of this.streams.values()) stream.keepalive();
   }
 
-  private open(res: ServerResponse): void {
+  private open(req: IncomingMessage, res: ServerResponse): void {
+    const admitted = this.options.admit(req);
+    if (!admitted.ok) {
+      const { status, reason, message } = admitted;
+      this.options.log.warn({ origin: req.headers.origin, reason }, `refused SSE stream: ${message}`);
+      if (status !== 403) res.setHeader('Retry-After', '1');
+      fail(res, status, reason, message);
+      return;
+    }
+    const { ticket } = admitted;
+    const origin = req.headers.origin;
     const id = randomBytes(18).toString('base64url');
+    if (origin !== undefined) {
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Vary', 'Origin');
+    }
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',
@@ -125,18 +148,19 @@ export class SseEndpoint {
     res.socket?.setNoDelay(true);
     res.write(`event: stream\ndata: ${id}\n\n`);
     const stream = new SseStream(res, () => {
+      ticket.release();
       const open = this.streams.get(id);
       if (open?.stream !== stream) return;
       open.session.close();
       this.streams.delete(id);
     });
     const session = new Session(stream, stream, this.options.context);
-    this.streams.set(id, { stream, session });
+    this.options.equip(session, stream, ticket);
+    this.streams.set(id, { stream, session, origin });
     stream.send(this.options.hello());
   }
 
-  private post(id: string, req: IncomingMessage, res: ServerResponse): void {
-    const open = STREAM_ID.test(id) ? this.streams.get(id) : undefined;
+  private post(id: string, open: OpenStream | undefined, req: IncomingMessage, res: ServerResponse): void {
     if (!open) {
       req.resume();
       fail(res, 404, SseErrorCode.UnknownStream, 'no open stream has this id; open a new stream with GET /sse');
@@ -177,7 +201,8 @@ export class SseEndpoint {
         return;
       }
       open.session.alive = true;
-      open.session.handleText(Buffer.concat(chunks, size).toString('utf8'));
+      // Over its rate, a frame is dropped before it is decoded, as on WebSocket.
+      if (open.session.guard.admit()) open.session.handleText(Buffer.concat(chunks, size).toString('utf8'));
       res.writeHead(204);
       res.end();
     });

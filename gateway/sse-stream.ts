@@ -105,6 +105,9 @@ export class SseStream extends Writable implements SessionControl {
     this.finished();
   }
 
+  /** Nothing to pause: frames from the client arrive as separate POSTs (see FrameRateGuard). */
+  pause(): void {}
+
   /** Drops the stream at once (no close event): the client sees a broken stream. */
   terminate(): void {
     this.response.destroy();

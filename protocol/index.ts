@@ -6,3 +6,5 @@ export * from './topic.js';
 export * from './client-frame.js';
 export * from './server-frame.js';
 export * from './reconnect-spread.js';
+export * from './topic-pattern.js';
+export * from './token-bucket.js';

@@ -137,11 +137,11 @@ describe('the SSE fallback transport', () => {
     assert.equal(c.frameOf('error').length, 0);
   });
 
-  test('the origin allowlist applies to the stream and the POSTs, with CORS for allowed origins', async () => {
+  test('the origin allowlist admits the stream like a WebSocket; POSTs must come from the stream\'s origin, with CORS for it', async () => {
     const { base } = await start({ allowedOrigins: ['https://ok.example'] });
     const refused = await fetch(`${base}/sse`, { headers: { origin: 'https://evil.example' } });
     assert.equal(refused.status, 403);
-    assert.equal((await refused.json()).error, 'origin_not_allowed');
+    assert.equal((await refused.json()).error, 'origin');
     const c = await open(base, 'https://ok.example');
     const preflight = await fetch(`${base}/sse/${c.id}`, { method: 'OPTIONS', headers: { origin: 'https://ok.example', 'access-control-request-method': 'POST' } });
     assert.equal(preflight.status, 204);
@@ -151,6 +151,10 @@ describe('the SSE fallback transport', () => {
     assert.equal(ok.headers.get('access-control-allow-origin'), 'https://ok.example');
     const hijack = await fetch(`${base}/sse/${c.id}`, { method: 'POST', headers: { origin: 'https://evil.example', 'content-type': 'text/plain' }, body: '{"op":"sub","topics":[{"topic":"x"}]}' });
     assert.equal(hijack.status, 403);
+    assert.equal((await hijack.json()).error, 'origin_mismatch');
+    // Another allowed origin is still not the stream's.
+    const other = await fetch(`${base}/sse/${c.id}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"op":"ping"}' });
+    assert.equal(other.status, 403);
     await c.until(() => c.frameOf('pong').length === 1);
     assert.equal(c.frameOf('subscribed').length, 0);
   });

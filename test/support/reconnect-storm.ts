@@ -9,6 +9,9 @@
  * when it holds the newest message of its topic; and the gateway's own
  * event-loop delay over its life (its /healthz).
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { RedisBus } from '../../bus/index.js';
 import { compareIds } from '../../protocol/index.js';
@@ -91,7 +94,12 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
   const bus = new RedisBus({ url: redis.url, keyPrefix: prefix, partitions: 1 });
   await bus.connect();
   const port = await freePort();
+  // Every client comes from 127.0.0.1: lift the per-address connection bound, as bench:gateway does.
+  const configDir = mkdtempSync(join(tmpdir(), 'rt-storm-'));
+  const configFile = join(configDir, 'rt.config.json');
+  writeFileSync(configFile, JSON.stringify({ limits: { connectionsPerAddress: 20_000 } }));
   const env = {
+    RT_CONFIG: configFile,
     REDIS_URL: redis.url,
     RT_KEY_PREFIX: prefix,
     PORT: String(port),
@@ -173,6 +181,7 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
     await gateway?.kill('SIGKILL');
     await restarted?.kill('SIGKILL');
     await bus.close();
+    rmSync(configDir, { recursive: true, force: true });
     if (!options.redis) await redis.stop();
   }
 }

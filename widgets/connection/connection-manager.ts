@@ -10,6 +10,7 @@ import { Connection } from './connection.js';
 import { TRANSPORTS, type TransportChoice } from './sse-socket.js';
 import { pageBaseUrl, resolveGatewayUrl, SCRIPT_URL } from './gateway-url.js';
 import type { ConnectionStatus, SubscribeOptions, TopicListener, Unsubscribe } from './listener.js';
+import { configure as configureToken, type RtConfiguration, type TokenSource } from './token-source.js';
 
 /**
  * What a registry entry must offer. Entries may come from another copy (or
@@ -20,6 +21,8 @@ export interface SharedConnection {
   readonly url: string;
   readonly status: ConnectionStatus;
   subscribe(topic: string, listener: TopicListener): Unsubscribe;
+  /** Where the connection's tokens come from (added in bundles with tenants; absent in older copies). */
+  setToken?(source: TokenSource | null): void;
   /** Chooses the transport (added with the SSE fallback; older copies lack it). */
   setTransport?(transport: TransportChoice): void;
 }
@@ -42,7 +45,7 @@ function settings(): PageSettings {
 }
 
 /** Page-wide options of `configure()`. */
-export interface ConfigureOptions {
+export interface ConfigureOptions extends RtConfiguration {
   /**
    * `auto` (default): WebSocket, and the Server-Sent Events fallback when
    * the WebSocket cannot open; `websocket` or `sse` forces one (for testing
@@ -59,14 +62,21 @@ function checkTransport(where: string, transport: unknown): TransportChoice {
 }
 
 /**
- * Sets page-wide connection options, for every connection: those open now
- * (from their next connect) and those made later.
+ * Sets page-wide options, so thirty widgets need not repeat them, for every
+ * connection: those open now (from their next connect) and those made later.
  *
- * @throws WidgetError `bad_attribute` naming an unknown transport.
+ * ```js
+ * import { configure } from 'https://rt.example.com/rt.js';
+ * configure({ token: () => fetch('/rt-token').then((r) => r.text()), transport: 'auto' });
+ * ```
+ *
+ * @throws WidgetError `bad_attribute` naming an unknown transport; TypeError
+ *   naming a token that cannot be used. Nothing is applied when either is bad.
  */
 export function configure(options: ConfigureOptions): void {
-  if (options.transport === undefined) return;
-  const transport = checkTransport('configure({ transport })', options.transport);
+  const transport = options?.transport === undefined ? undefined : checkTransport('configure({ transport })', options.transport);
+  configureToken(options);
+  if (transport === undefined) return;
   settings().transport = transport;
   for (const connection of registry().values()) connection.setTransport?.(transport);
 }
@@ -133,6 +143,20 @@ export function subscribe(topic: string, options: SubscribeOptions): Unsubscribe
     throw new TypeError(`subscribe(topic, options): options.maxBuffered must be a positive integer, got ${String(maxBuffered)}`);
   }
   const transport = options.transport === undefined ? undefined : checkTransport('transport', options.transport);
+  const { token } = options;
+  if (token !== undefined && token !== null && typeof token !== 'function' && (typeof token !== 'string' || token === '')) {
+    throw new TypeError(`subscribe(topic, options): options.token must be a non-empty string or a function returning a token, got ${typeof token}`);
+  }
   const url = resolveGatewayUrl(options.gateway, pageBaseUrl(), SCRIPT_URL);
-  return connectionFor(url, transport).subscribe(topic, options);
+  const connection = connectionFor(url, transport);
+  if (token !== undefined) connection.setToken?.(token);
+  return connection.subscribe(topic, options);
+}
+
+/**
+ * Sets the token source of the page's connection to `gateway` (default: the
+ * one that served rt.js), as the `token` option of `subscribe()` does.
+ */
+export function setGatewayToken(gateway: string | undefined, token: TokenSource | null): void {
+  connectionFor(resolveGatewayUrl(gateway, pageBaseUrl(), SCRIPT_URL)).setToken?.(token);
 }

@@ -8,6 +8,8 @@ declare global {
   interface Window {
     RT_GATEWAY: string | null;
     RT_GATEWAY_SHORT_HISTORY: string | null;
+    /** A gateway with tenant "web" (test/support/tenant-gateway.ts). */
+    RT_GATEWAY_TENANTS: string | null;
     RT_SHORT_HISTORY: number;
     RT_GATEWAY_MISSING: string | null;
     /** A gateway that refuses WebSockets (SSE only), reached through a TCP proxy tests can cut. */
@@ -15,12 +17,12 @@ declare global {
   }
 }
 
-/** Which gateway: `main`, `short` (history of only RT_SHORT_HISTORY messages per topic), or `nows` (WebSockets refused). */
-export type GatewayName = 'main' | 'short' | 'nows';
+/** Which gateway: `main`, `short` (history of only RT_SHORT_HISTORY messages per topic), `tenants`, or `nows` (WebSockets refused). */
+export type GatewayName = 'main' | 'short' | 'tenants' | 'nows';
 
 /** WebSocket URL of a gateway; fails the test clearly when none is running. */
 export function gatewayUrl(name: GatewayName = 'main'): string {
-  const url = name === 'main' ? window.RT_GATEWAY : name === 'short' ? window.RT_GATEWAY_SHORT_HISTORY : window.RT_GATEWAY_NO_WEBSOCKET;
+  const url = name === 'main' ? window.RT_GATEWAY : name === 'short' ? window.RT_GATEWAY_SHORT_HISTORY : name === 'tenants' ? window.RT_GATEWAY_TENANTS : window.RT_GATEWAY_NO_WEBSOCKET;
   if (!url) throw new Error(window.RT_GATEWAY_MISSING ?? `gateway "${name}" is not running`);
   return url;
 }
