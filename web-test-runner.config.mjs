@@ -89,7 +89,24 @@ function gatewayPlugin() {
       proxy?.close();
       await Promise.all(Object.values(gateways).map((app) => app?.close()));
     },
-    async executeCommand({ command, payload }) {
+    async executeCommand({ command, payload, session }) {
+      if (command === 'rt-background') {
+        // Another tab comes to the front of the page's window, so the test page
+        // becomes a background tab (hidden: no animation frames); events are
+        // published meanwhile; then that tab closes and the page is in front again.
+        const page = session.browser.getPage(session.id);
+        const other = await page.browserContext().newPage();
+        try {
+          await other.bringToFront();
+          const { gateway = 'main', events, ms = 500 } = payload;
+          const response = await fetch(`${base(gateway)}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) });
+          await new Promise((resolve) => setTimeout(resolve, ms));
+          return { status: response.status };
+        } finally {
+          await other.close().catch(() => {});
+          await page.bringToFront().catch(() => {});
+        }
+      }
       if (command === 'rt-publish') {
         const { gateway = 'main', events } = payload;
         const response = await fetch(`${base(gateway)}/v1/events`, {
