@@ -158,7 +158,11 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
     server.keepAliveTimeout = instanceLimits.keepAliveTimeoutMs;
     server.on('upgrade', (req, socket, head) => {
       const path = (req.url ?? '').split('?')[0];
-      if (gw && path === '/ws' && config.webSocket) {
+      if (gw && path === '/ws' && !config.webSocket) {
+        socket.end('HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nWebSockets are switched off on this gateway (RT_WEBSOCKET=false); use the SSE transport at /sse\n');
+        return;
+      }
+      if (gw && path === '/ws') {
         gw.handleUpgrade(req, socket, head);
         return;
       }

@@ -97,11 +97,21 @@ describe('the SSE fallback transport', () => {
         assert.equal(response.status, 204);
         sent++;
       }),
-      { numRuns: 60 },
+      // Under the frame-rate burst (50), which applies to POSTs as to WebSocket frames.
+      { numRuns: 40 },
     );
     await c.post({ op: 'ping', ref: 1 });
     await c.until(() => c.frameOf('pong').some((p) => p.ref === 1));
     assert.ok(c.frameOf('error').length <= sent);
+  });
+
+  test('POSTs past the frame-rate limit get rate_limited on the stream, then a close with 4029, as on WebSocket', async () => {
+    const { base } = await start();
+    const c = await open(base);
+    for (let i = 0; i < 150 && !c.closeEvent; i++) await c.post({ op: 'ping' });
+    await c.ended;
+    assert.ok(c.frameOf('error').some((e) => e.code === 'rate_limited'), 'told it is rate limited');
+    assert.equal(c.closeEvent?.code, 4029);
   });
 
   test('POSTs to an unknown or ended stream get 404 unknown_stream', async () => {
@@ -197,9 +207,13 @@ describe('the SSE fallback transport', () => {
     const ws = new WebSocket(`ws://127.0.0.1:${app.port}/ws`);
     const outcome = await new Promise<string>((resolve) => {
       ws.once('open', () => resolve('open'));
-      ws.once('error', () => resolve('refused'));
+      ws.once('unexpected-response', (req, res) => {
+        resolve(`refused ${res.statusCode}`);
+        req.destroy();
+      });
+      ws.once('error', () => resolve('error'));
     });
-    assert.equal(outcome, 'refused');
+    assert.equal(outcome, 'refused 403');
     const c = await open(base);
     await c.post({ op: 'ping' });
     await c.until(() => c.frameOf('pong').length === 1);
