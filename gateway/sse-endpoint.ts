@@ -82,7 +82,7 @@ export class SseEndpoint {
     const id = path.slice(SSE_PATH.length + 1);
     const open = STREAM_ID.test(id) ? this.streams.get(id) : undefined;
     const origin = req.headers.origin;
-    if (open && origin !== open.origin) {
+    if (open && !sameOrigin(origin, open.origin, req.headers.host)) {
       req.resume();
       this.options.log.warn({ origin, streamOrigin: open.origin }, 'refused SSE POST from another origin than the stream\'s');
       fail(res, 403, SseErrorCode.OriginMismatch, 'frames must come from the origin that opened the stream');
@@ -207,6 +207,21 @@ export class SseEndpoint {
       res.end();
     });
     req.on('error', () => undefined);
+  }
+}
+
+/**
+ * Whether a POST's `Origin` is the stream's. Browsers send no `Origin` on a
+ * same-origin GET (the EventSource) but do on every POST, so a stream opened
+ * without one takes POSTs from the gateway's own origin (or none).
+ */
+function sameOrigin(post: string | undefined, stream: string | undefined, host: string | undefined): boolean {
+  if (post === stream) return true;
+  if (stream !== undefined || post === undefined) return false;
+  try {
+    return new URL(post).host === host;
+  } catch {
+    return false;
   }
 }
 

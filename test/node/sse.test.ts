@@ -162,6 +162,13 @@ describe('the SSE fallback transport', () => {
     const hijack = await fetch(`${base}/sse/${c.id}`, { method: 'POST', headers: { origin: 'https://evil.example', 'content-type': 'text/plain' }, body: '{"op":"sub","topics":[{"topic":"x"}]}' });
     assert.equal(hijack.status, 403);
     assert.equal((await hijack.json()).error, 'origin_mismatch');
+    // A stream opened without an Origin (a same-origin EventSource) takes POSTs from the gateway's own origin only.
+    const plain = await open(base);
+    assert.equal((await plain.post({ op: 'ping' }, 'text/plain', plain.id)).status, 204);
+    const own = await fetch(`${base}/sse/${plain.id}`, { method: 'POST', headers: { origin: base, 'content-type': 'text/plain' }, body: '{"op":"ping"}' });
+    assert.equal(own.status, 204);
+    const foreign = await fetch(`${base}/sse/${plain.id}`, { method: 'POST', headers: { origin: 'https://ok.example', 'content-type': 'text/plain' }, body: '{"op":"ping"}' });
+    assert.equal(foreign.status, 403);
     // Another allowed origin is still not the stream's.
     const other = await fetch(`${base}/sse/${c.id}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"op":"ping"}' });
     assert.equal(other.status, 403);
