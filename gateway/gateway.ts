@@ -24,7 +24,7 @@ import { ConnectionAccess } from './connection-access.js';
 import { FlushScheduler } from './flush-scheduler.js';
 import { FrameRateGuard, type FrameRateControl } from './frame-rate-guard.js';
 import { Histogram } from './histogram.js';
-import { SystemTopics } from './system-topics.js';
+import { SystemTopics, type BacklogProbe } from './system-topics.js';
 import { DEFAULT_LIMITS, type AccessPolicy, type InstanceLimits } from './tenants.js';
 import { Registry } from './registry.js';
 import { SseEndpoint } from './sse-endpoint.js';
@@ -55,6 +55,8 @@ export interface GatewayOptions {
   trustForwardedFor?: boolean;
   /** Whether the bus answers (published on `$sys…bus_healthy`). */
   busHealthy?: () => boolean;
+  /** Measures the ingest backlog, published each second as the processor lag on `$sys…lag.…` (absent = not published). */
+  backlog?: BacklogProbe;
 }
 
 /** Counters exposed on /healthz and as metrics. */
@@ -198,7 +200,7 @@ export class Gateway {
       messagesSent: this.counters.messagesSent,
       refusals: this.admission.refusals,
       busHealthy: options.busHealthy?.() ?? true,
-    }));
+    }), undefined, undefined, options.backlog);
   }
 
   stats(): GatewayStats {
@@ -295,10 +297,12 @@ export class Gateway {
 
   /** Access (tenants, tokens) and the frame-rate guard of a new session, whatever its transport. */
   private equip(session: Session, control: FrameRateControl, ticket: Ticket): void {
-    if (this.policy) session.access = new ConnectionAccess(this.policy, ticket.candidates, ticket.bound, session, this.admission);
-    else if (ticket.bound) this.admission.release(ticket.bound);
     const rate = ticket.bound?.limits ?? this.instanceLimits;
-    session.guard = new FrameRateGuard(rate.framesPerSecond, rate.frameBurst, session, control, () => this.admission.refused('rate_limited', session.access?.tenant ?? undefined));
+    const guard = new FrameRateGuard(rate.framesPerSecond, rate.frameBurst, session, control, () => this.admission.refused('rate_limited', session.access?.tenant ?? undefined));
+    session.guard = guard;
+    // A connection whose tenant only its token names gets that tenant's frame rate from its `auth` on.
+    if (this.policy) session.access = new ConnectionAccess(this.policy, ticket.candidates, ticket.bound, session, this.admission, (tenant) => guard.setRate(tenant.limits.framesPerSecond, tenant.limits.frameBurst));
+    else if (ticket.bound) this.admission.release(ticket.bound);
   }
 
   /** The `hello` frame every new connection gets first, whatever its transport. */
