@@ -8,6 +8,7 @@
 // window.RT_GATEWAY_SHORT_HISTORY, injected below) and publish through the
 // server commands `rt-publish` and `rt-health` (plugin below).
 import { existsSync } from 'node:fs';
+import { createServer as createTcpServer, connect as tcpConnect } from 'node:net';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 // Same browser and flags as the playwright-driven tests (compiled by `npm run build`).
@@ -20,9 +21,35 @@ const TENANT_ENTRY = new URL('./dist/test/support/tenant-gateway.js', import.met
 const SHORT_HISTORY = 20;
 
 /** Running gateways by name, and why they are missing if they could not start. */
-const gateways = { main: null, short: null, tenants: null };
+const gateways = { main: null, short: null, tenants: null, nows: null };
 /** Token signing and the ingest key of the tenant gateway (test/support/tenant-gateway.ts). */
 let tenantSupport = null;
+
+/**
+ * A TCP proxy in front of the gateway without WebSockets, so a test can break
+ * the SSE stream for real (`rt-proxy-cut` destroys every proxied connection).
+ */
+let proxy = null;
+const proxied = new Set();
+
+async function startProxy(targetPort) {
+  const server = createTcpServer((client) => {
+    const upstream = tcpConnect(targetPort, '127.0.0.1');
+    const pair = { client, upstream };
+    proxied.add(pair);
+    const drop = () => {
+      proxied.delete(pair);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
 let missing = null;
 
 async function startGateways() {
@@ -36,6 +63,9 @@ async function startGateways() {
   gateways.short = await startApp({ port: 0, host: '127.0.0.1', demo: false, historyMaxLen: SHORT_HISTORY });
   tenantSupport = await import(TENANT_ENTRY.href);
   gateways.tenants = await tenantSupport.startTenantGateway();
+  // As behind a proxy that refuses WebSocket upgrades: only the SSE fallback works.
+  gateways.nows = await startApp({ port: 0, host: '127.0.0.1', demo: false, webSocket: false });
+  proxy = await startProxy(gateways.nows.port);
 }
 
 function base(name) {
@@ -52,9 +82,31 @@ function gatewayPlugin() {
       await startGateways();
     },
     async serverStop() {
+      for (const { client, upstream } of proxied) {
+        client.destroy();
+        upstream.destroy();
+      }
+      proxy?.close();
       await Promise.all(Object.values(gateways).map((app) => app?.close()));
     },
-    async executeCommand({ command, payload }) {
+    async executeCommand({ command, payload, session }) {
+      if (command === 'rt-background') {
+        // Another tab comes to the front of the page's window, so the test page
+        // becomes a background tab (hidden: no animation frames); events are
+        // published meanwhile; then that tab closes and the page is in front again.
+        const page = session.browser.getPage(session.id);
+        const other = await page.browserContext().newPage();
+        try {
+          await other.bringToFront();
+          const { gateway = 'main', events, ms = 500 } = payload;
+          const response = await fetch(`${base(gateway)}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) });
+          await new Promise((resolve) => setTimeout(resolve, ms));
+          return { status: response.status };
+        } finally {
+          await other.close().catch(() => {});
+          await page.bringToFront().catch(() => {});
+        }
+      }
       if (command === 'rt-publish') {
         const { gateway = 'main', events } = payload;
         const response = await fetch(`${base(gateway)}/v1/events`, {
@@ -63,6 +115,14 @@ function gatewayPlugin() {
           body: JSON.stringify(events),
         });
         return { status: response.status, body: await response.json().catch(() => null) };
+      }
+      if (command === 'rt-proxy-cut') {
+        const cut = proxied.size;
+        for (const { client, upstream } of [...proxied]) {
+          client.destroy();
+          upstream.destroy();
+        }
+        return { cut };
       }
       if (command === 'rt-token') {
         const { topics, ttlSec, forged } = payload;
@@ -121,6 +181,7 @@ export default {
       window.RT_GATEWAY_TENANTS = ${JSON.stringify(wsUrl('tenants'))};
       window.RT_SHORT_HISTORY = ${SHORT_HISTORY};
       window.RT_GATEWAY_MISSING = ${JSON.stringify(missing)};
+      window.RT_GATEWAY_NO_WEBSOCKET = ${JSON.stringify(proxy ? `ws://127.0.0.1:${proxy.address().port}/ws` : null)};
     </script>
   </head>
   <body>

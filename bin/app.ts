@@ -3,7 +3,7 @@
  * process plays (ingest, processor, gateway), one HTTP server for the roles
  * that listen, /healthz, and orderly shutdown.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { pino, type Logger } from 'pino';
@@ -127,6 +127,7 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
         heartbeatMs: config.heartbeatMs,
         allowedOrigins: config.allowedOrigins,
         limits: { maxSubscriptions: config.maxSubscriptions, maxBufferedBytes: config.maxBufferedBytes, stallTimeoutMs: config.stallTimeoutMs, maxReplay: config.maxReplay },
+        reconnectSpreadMs: config.reconnectSpreadMs,
         policy,
         instanceLimits,
         trustForwardedFor: options.configFile?.limits?.trustForwardedFor ?? false,
@@ -150,13 +151,19 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
     // POST /v1/events is the hot path: served before Express' router.
     const fastIngest = ingestHandler;
     // Timeouts are enforced on each check of open connections; check often enough for them to mean what they say.
-    server = createServer({ connectionsCheckingInterval: Math.min(1000, instanceLimits.headersTimeoutMs) }, fastIngest ? (req, res) => fastIngest(req, res) || app(req, res) : app);
+    // The SSE fallback transport (/sse) is served before Express too: its streams are long-lived.
+    const sse = gw ? (req: IncomingMessage, res: ServerResponse) => gw.handleHttp(req, res) : () => false;
+    server = createServer({ connectionsCheckingInterval: Math.min(1000, instanceLimits.headersTimeoutMs) }, (req, res) => (fastIngest?.(req, res) ?? false) || sse(req, res) || app(req, res));
     // Slow-loris defences: headers, whole requests and idle keep-alive connections each have a deadline.
     server.headersTimeout = instanceLimits.headersTimeoutMs;
     server.requestTimeout = instanceLimits.requestTimeoutMs;
     server.keepAliveTimeout = instanceLimits.keepAliveTimeoutMs;
     server.on('upgrade', (req, socket, head) => {
       const path = (req.url ?? '').split('?')[0];
+      if (gw && path === '/ws' && !config.webSocket) {
+        socket.end('HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nWebSockets are switched off on this gateway (RT_WEBSOCKET=false); use the SSE transport at /sse\n');
+        return;
+      }
       if (gw && path === '/ws') {
         gw.handleUpgrade(req, socket, head);
         return;

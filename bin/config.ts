@@ -25,6 +25,10 @@ export interface Config {
   stallTimeoutMs: number;
   maxReplay: number;
   allowedOrigins: string[];
+  /** Accept WebSockets on /ws (off leaves only the SSE fallback, to try it). */
+  webSocket: boolean;
+  /** Reconnect spread window named in 1001/1012 closes, in ms. */
+  reconnectSpreadMs: number;
   demo: boolean;
   logLevel: string;
   processorName: string | null;
@@ -63,6 +67,8 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { key: 'stallTimeoutMs', env: 'RT_STALL_TIMEOUT_MS', flag: 'stall-timeout-ms', kind: 'int', min: 100, doc: 'a connection with unsent data that reads nothing for this long is closed with 4008' },
   { key: 'maxReplay', env: 'RT_MAX_REPLAY', flag: 'max-replay', kind: 'int', min: 1, doc: 'messages replayed for one since before skipping ahead to the newest with a gap marker' },
   { key: 'allowedOrigins', env: 'RT_ALLOWED_ORIGINS', flag: 'allowed-origins', kind: 'list', doc: 'comma-separated origins allowed to open /ws; * = any' },
+  { key: 'webSocket', env: 'RT_WEBSOCKET', flag: 'websocket', kind: 'bool', doc: 'accept WebSockets on /ws; false leaves only the SSE fallback transport (/sse), to try it as clients behind a WebSocket-blocking proxy would' },
+  { key: 'reconnectSpreadMs', env: 'RT_RECONNECT_SPREAD_MS', flag: 'reconnect-spread-ms', kind: 'int', min: 0, doc: 'window named in 1001/1012 closes within which clients reconnect at a random time' },
   { key: 'demo', env: 'RT_DEMO', flag: 'demo', kind: 'bool', doc: 'serve the demo pages (and, in rt start, run the data generator)' },
   { key: 'logLevel', env: 'LOG_LEVEL', flag: 'log-level', kind: 'level', doc: 'trace, debug, info, warn, error, fatal or silent' },
   { key: 'processorName', env: 'RT_PROCESSOR_NAME', flag: 'name', kind: 'string', doc: 'consumer name of a processor (default: host-pid-random); a restart under the same name resumes at once' },
@@ -88,6 +94,8 @@ export const DEFAULTS: Config = {
   stallTimeoutMs: 30_000,
   maxReplay: 10_000,
   allowedOrigins: ['*'],
+  webSocket: true,
+  reconnectSpreadMs: 3_000,
   demo: true,
   logLevel: 'info',
   processorName: null,

@@ -96,7 +96,7 @@ export function createMetrics(sources: MetricSources): Registry {
   gauge(register, 'rt_bus_healthy', '1 while the bus answers, else 0', () => (sources.bus.healthy() ? 1 : 0));
   const { gateway, ingest, processor } = sources;
   if (gateway) {
-    gauge(register, 'rt_gateway_connections', 'open WebSocket connections', () => gateway().connections);
+    gauge(register, 'rt_gateway_connections', 'open connections (WebSocket and SSE)', () => gateway().connections);
     gauge(register, 'rt_gateway_topics', 'topics with a bus subscription in this process', () => gateway().topics);
     total(register, 'rt_gateway_messages_sent_total', 'messages sent to clients (one per recipient)', () => gateway().messagesSent);
     total(register, 'rt_gateway_frames_sent_total', 'msgs frames sent to clients', () => gateway().framesSent);
@@ -105,6 +105,8 @@ export function createMetrics(sources: MetricSources): Registry {
     total(register, 'rt_gateway_errors_sent_total', 'error frames sent', () => gateway().errorsSent);
     gauge(register, 'rt_gateway_subscriptions', 'subscriptions held by all connections of this process', () => gateway().subscriptions);
     gauge(register, 'rt_gateway_event_loop_utilization', 'share of the last second the event loop was busy (0-1)', () => gateway().eventLoopUtilization);
+    gauge(register, 'rt_gateway_event_loop_delay_p99_seconds', 'p99 event-loop delay since the gateway started (perf_hooks.monitorEventLoopDelay)', () => gateway().eventLoopDelayMs.p99 / 1000);
+    gauge(register, 'rt_gateway_event_loop_delay_max_seconds', 'largest event-loop delay since the gateway started', () => gateway().eventLoopDelayMs.max / 1000);
   }
   const histograms = sources.gatewayHistograms;
   if (histograms) {

@@ -13,6 +13,9 @@ import type { AccessHost } from './connection-access.js';
 /** How long a closed flooder gets to read its close frame before the socket is destroyed. */
 const CLOSE_GRACE_MS = 1000;
 
+/** What the guard does to a flooder's connection (a `ws` WebSocket, or an SSE stream). */
+export type FrameRateControl = Pick<WebSocket, 'close' | 'pause' | 'terminate'>;
+
 export class FrameRateGuard {
   private bucket: TokenBucket;
   private dropped = 0;
@@ -22,7 +25,7 @@ export class FrameRateGuard {
     private rate: number,
     private burst: number,
     private readonly host: Pick<AccessHost, 'sendFrameError'>,
-    private readonly ws: WebSocket,
+    private readonly ws: FrameRateControl,
     private readonly onRefused: () => void,
   ) {
     this.bucket = new TokenBucket(rate, burst, Date.now());

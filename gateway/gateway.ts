@@ -3,29 +3,32 @@
  * and keeps them honest with heartbeats. Transport only; everything about
  * topics lives in Session and Registry.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Broker } from '../bus/index.js';
 import {
   CloseCode,
+  DEFAULT_RECONNECT_SPREAD_MS,
   encodeHello,
+  encodeSpreadReason,
   MAX_CLIENT_FRAME_BYTES,
   MAX_SNAPSHOT,
   MAX_SNAPSHOT_MS,
   MAX_TOPICS_PER_FRAME,
   PROTOCOL_VERSION,
 } from '../protocol/index.js';
-import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
 import { Admission, type Ticket } from './admission.js';
 import { ConnectionAccess } from './connection-access.js';
 import { FlushScheduler } from './flush-scheduler.js';
-import { FrameRateGuard } from './frame-rate-guard.js';
+import { FrameRateGuard, type FrameRateControl } from './frame-rate-guard.js';
 import { Histogram } from './histogram.js';
 import { SystemTopics, type BacklogProbe } from './system-topics.js';
 import { DEFAULT_LIMITS, type AccessPolicy, type InstanceLimits } from './tenants.js';
 import { Registry } from './registry.js';
+import { SseEndpoint } from './sse-endpoint.js';
 import { Session, type DeliveryCounters, type SessionContext, type SessionLimits, type SessionLogger } from './session.js';
 
 export interface GatewayLogger extends SessionLogger {
@@ -40,6 +43,11 @@ export interface GatewayOptions {
   /** Origins allowed to connect; `*` allows any (development). */
   allowedOrigins?: readonly string[];
   limits?: Partial<SessionLimits>;
+  /**
+   * Window, in ms, named in the reason of 1001/1012 closes within which
+   * clients reconnect at a random time (default DEFAULT_RECONNECT_SPREAD_MS).
+   */
+  reconnectSpreadMs?: number;
   /** Tenants, tokens and their settings; absent = development mode (open). */
   policy?: AccessPolicy | null;
   /** Connection and frame-rate limits (defaults: DEFAULT_LIMITS). */
@@ -67,6 +75,8 @@ export interface GatewayStats extends DeliveryCounters {
   messagesPerFrame: number;
   /** Bytes held for all connections: unsent socket bytes, queued and held-back messages. */
   bufferedBytes: number;
+  /** Event-loop delay since the gateway started, in ms (perf_hooks.monitorEventLoopDelay): what a reconnect storm costs every client. */
+  eventLoopDelayMs: { p50: number; p99: number; max: number };
 }
 
 /** Histograms of the delivery path (see docs/operations.md for their meaning). */
@@ -119,9 +129,13 @@ export class Gateway {
     writeLatency: new Histogram(WRITE_LATENCY_BOUNDS),
     messagesPerFrame: new Histogram(MESSAGES_PER_FRAME_BOUNDS),
   };
+  /** The Server-Sent Events fallback transport (`/sse`). */
+  private readonly sse: SseEndpoint;
+  private readonly spreadMs: number;
   private elu: EventLoopUtilization = performance.eventLoopUtilization();
   private utilization = 0;
   private readonly eluSampler: NodeJS.Timeout;
+  private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
 
   constructor(private readonly options: GatewayOptions) {
     const flusher = new FlushScheduler(this.histograms);
@@ -164,6 +178,14 @@ export class Gateway {
       flusher,
       counters: this.counters,
     };
+    this.spreadMs = options.reconnectSpreadMs ?? DEFAULT_RECONNECT_SPREAD_MS;
+    this.sse = new SseEndpoint({
+      context: this.context,
+      admit: (req) => this.admission.admit(req),
+      equip: (session, stream, ticket) => this.equip(session, stream, ticket),
+      hello: () => this.hello(),
+      log: options.log,
+    });
     // Compression is off: it costs CPU per recipient and defeats serializing once.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME_BYTES, perMessageDeflate: false, clientTracking: false });
     this.heartbeat = setInterval(() => this.beat(), this.heartbeatMs);
@@ -178,6 +200,7 @@ export class Gateway {
       this.elu = now;
     }, 1000);
     this.eluSampler.unref();
+    this.loopDelay.enable();
     options.broker.onInterruption(() => this.interrupted());
     this.system = new SystemTopics(options.broker, () => ({
       connections: this.sessions.size,
@@ -194,12 +217,17 @@ export class Gateway {
     for (const session of this.sessions.values()) bufferedBytes += session.bufferedBytes;
     return {
       bufferedBytes,
-      connections: this.sessions.size,
+      connections: this.sessions.size + this.sse.size,
       topics: this.registry.size,
       subscriptions: this.registry.subscriptions,
       eventLoopUtilization: this.utilization,
       writeLatency: { p50: writeLatency.quantile(0.5), p99: writeLatency.quantile(0.99), count: writeLatency.count },
       messagesPerFrame: messagesPerFrame.count === 0 ? 0 : messagesPerFrame.sum / messagesPerFrame.count,
+      eventLoopDelayMs: {
+        p50: this.loopDelay.percentile(50) / 1e6,
+        p99: this.loopDelay.percentile(99) / 1e6,
+        max: this.loopDelay.max / 1e6,
+      },
       ...this.counters,
     };
   }
@@ -242,48 +270,67 @@ export class Gateway {
     this.admission.update({ policy, limits: instanceLimits, allowedOrigins: this.allowedOrigins, trustForwardedFor: this.options.trustForwardedFor });
   }
 
-  /** Closes every connection with 1001 and stops the heartbeat. */
+  /**
+   * Serves the SSE fallback transport (`GET /sse`, `POST /sse/<id>`);
+   * false when the request is for another path.
+   */
+  handleHttp(req: IncomingMessage, res: ServerResponse): boolean {
+    return this.sse.handle(req, res);
+  }
+
+  /** Closes every connection with 1001, naming the reconnect spread window, and stops the heartbeat. */
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
     clearInterval(this.stallSweep);
     clearInterval(this.eluSampler);
     this.system.stop();
+    this.loopDelay.disable();
+    const reason = encodeSpreadReason(this.spreadMs, 'gateway shutting down');
     for (const [ws, session] of this.sessions) {
       session.close();
-      ws.close(CloseCode.GoingAway, 'gateway shutting down');
+      ws.close(CloseCode.GoingAway, reason);
     }
     this.sessions.clear();
+    this.sse.closeAll(CloseCode.GoingAway, reason);
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 
   private accept(ws: WebSocket, socket: Duplex, ticket: Ticket): void {
-    // An HTTP upgrade's socket is a net.Socket (or a TLSSocket, which is one).
+    // An HTTP upgrade's socket is a net.Socket (or a TLSSocket, which is one): it has bytesWritten.
     const session = new Session(ws, socket as Socket, this.context);
-    const rate = ticket.bound?.limits ?? this.instanceLimits;
-    const guard = new FrameRateGuard(rate.framesPerSecond, rate.frameBurst, session, ws, () => this.admission.refused('rate_limited', session.access?.tenant ?? undefined));
-    session.guard = guard;
-    // A connection whose tenant only its token names gets that tenant's frame rate from its `auth` on.
-    if (this.policy) session.access = new ConnectionAccess(this.policy, ticket.candidates, ticket.bound, session, this.admission, (tenant) => guard.setRate(tenant.limits.framesPerSecond, tenant.limits.frameBurst));
-    else if (ticket.bound) this.admission.release(ticket.bound);
+    this.equip(session, ws, ticket);
     this.sessions.set(ws, session);
     const { pong, message, error, close } = this.listeners;
     ws.on('pong', pong);
     ws.on('message', message);
     ws.on('error', error);
     ws.on('close', close);
-    ws.send(
-      encodeHello({
-        v: PROTOCOL_VERSION,
-        heartbeatMs: this.heartbeatMs,
-        limits: {
-          maxFrameBytes: MAX_CLIENT_FRAME_BYTES,
-          maxSubscriptions: this.limits.maxSubscriptions,
-          maxTopicsPerFrame: MAX_TOPICS_PER_FRAME,
-          maxSnapshot: MAX_SNAPSHOT,
-          maxSnapshotMs: MAX_SNAPSHOT_MS,
-        },
-      }),
-    );
+    ws.send(this.hello());
+  }
+
+  /** Access (tenants, tokens) and the frame-rate guard of a new session, whatever its transport. */
+  private equip(session: Session, control: FrameRateControl, ticket: Ticket): void {
+    const rate = ticket.bound?.limits ?? this.instanceLimits;
+    const guard = new FrameRateGuard(rate.framesPerSecond, rate.frameBurst, session, control, () => this.admission.refused('rate_limited', session.access?.tenant ?? undefined));
+    session.guard = guard;
+    // A connection whose tenant only its token names gets that tenant's frame rate from its `auth` on.
+    if (this.policy) session.access = new ConnectionAccess(this.policy, ticket.candidates, ticket.bound, session, this.admission, (tenant) => guard.setRate(tenant.limits.framesPerSecond, tenant.limits.frameBurst));
+    else if (ticket.bound) this.admission.release(ticket.bound);
+  }
+
+  /** The `hello` frame every new connection gets first, whatever its transport. */
+  private hello(): string {
+    return encodeHello({
+      v: PROTOCOL_VERSION,
+      heartbeatMs: this.heartbeatMs,
+      limits: {
+        maxFrameBytes: MAX_CLIENT_FRAME_BYTES,
+        maxSubscriptions: this.limits.maxSubscriptions,
+        maxTopicsPerFrame: MAX_TOPICS_PER_FRAME,
+        maxSnapshot: MAX_SNAPSHOT,
+        maxSnapshotMs: MAX_SNAPSHOT_MS,
+      },
+    });
   }
 
   /**
@@ -292,12 +339,14 @@ export class Gateway {
    * resubscription with `since` replays exactly what it missed from history.
    */
   private interrupted(): void {
-    this.options.log.warn({ connections: this.sessions.size }, 'bus feed interrupted; closing every connection so clients resume from history');
+    this.options.log.warn({ connections: this.sessions.size + this.sse.size }, 'bus feed interrupted; closing every connection so clients resume from history');
+    const reason = encodeSpreadReason(this.spreadMs, 'live feed interrupted; reconnect and resume with since');
     for (const [ws, session] of this.sessions) {
       session.close();
-      ws.close(CloseCode.ServiceRestart, 'live feed interrupted; reconnect and resume with since');
+      ws.close(CloseCode.ServiceRestart, reason);
     }
     this.sessions.clear();
+    this.sse.closeAll(CloseCode.ServiceRestart, reason);
   }
 
   /**
@@ -307,6 +356,7 @@ export class Gateway {
    * closed by the stall rule instead (sweepStalled).
    */
   private beat(): void {
+    this.sse.keepalive();
     for (const [ws, session] of this.sessions) {
       if (!session.alive && !session.pongExcused) {
         session.close();

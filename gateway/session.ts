@@ -22,8 +22,6 @@
  * `maxBufferedBytes`, then drops them and resumes from history. Only a socket
  * that accepts nothing at all for `stallTimeoutMs` is closed (4008).
  */
-import type { Socket } from 'node:net';
-import type { WebSocket } from 'ws';
 import type { Broker, HistoryEntry, TopicPosition } from '../bus/index.js';
 import {
   CloseCode,
@@ -50,6 +48,8 @@ import type { FlushScheduler } from './flush-scheduler.js';
 import { Subscription, type Registry, type SubscriptionHolder } from './registry.js';
 import { encodeMessagesFrameBytes } from './ws-frame.js';
 import { snapshotWindow } from './snapshot-window.js';
+// w3-transport: the session writes to a transport-agnostic pair (WebSocket or SSE).
+import type { SessionControl, SessionFrames } from './session-transport.js';
 
 export interface SessionLimits {
   /** Most topics one connection may hold. */
@@ -148,13 +148,15 @@ export class Session implements SubscriptionHolder, AccessHost {
   private pingBehindData = false;
 
   /**
-   * @param ws the connection, for control frames and closing
-   * @param socket the connection's TCP socket: data frames are written to it
-   *   pre-framed, which is what lets one frame be shared by many connections
+   * @param ws the connection, for control frames and closing (a `ws`
+   *   WebSocket, or an SSE stream's control: see session-transport.ts)
+   * @param socket the connection's TCP socket (or SSE stream): data frames
+   *   are written to it pre-framed, which is what lets one frame be shared
+   *   by many connections
    */
   constructor(
-    private readonly ws: WebSocket,
-    private readonly socket: Socket,
+    private readonly ws: SessionControl,
+    private readonly socket: SessionFrames,
     private readonly context: SessionContext,
   ) {}
 

@@ -5,5 +5,6 @@ export * from './messages.js';
 export * from './topic.js';
 export * from './client-frame.js';
 export * from './server-frame.js';
+export * from './reconnect-spread.js';
 export * from './topic-pattern.js';
 export * from './token-bucket.js';

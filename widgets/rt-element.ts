@@ -26,6 +26,9 @@ export abstract class RtElement extends LitElement {
   /** Gateway URL; defaults to `/ws` on the host that served rt.js. */
   @property() gateway = '';
 
+  /** Forces the page's connection onto `websocket` or `sse` (the fallback), or `auto`; empty leaves it (see `configure`). */
+  @property() transport = '';
+
   /** Colour theme: `auto` follows the page's `color-scheme`, `system` the OS; or force `light` or `dark`. */
   @property({ reflect: true }) theme?: ThemeName;
 

@@ -45,7 +45,7 @@ export interface TopicControllerOptions {
 }
 
 /** What the host asks of each subscription, besides its callbacks. */
-type Wants = Pick<SubscribeOptions, 'snapshot' | 'snapshotMs' | 'maxBuffered' | 'maxRate' | 'mode'>;
+type Wants = Pick<SubscribeOptions, 'snapshot' | 'snapshotMs' | 'maxBuffered' | 'maxRate' | 'mode' | 'transport'>;
 
 /**
  * A Lit `ReactiveController` that subscribes its host to topics while the host
@@ -108,8 +108,17 @@ export class TopicController implements ReactiveController {
     const topics = o.topics();
     const gateway = o.gateway?.() ?? '';
     const invalid = o.validate?.() ?? null;
-    const wants: Wants = { snapshot: o.snapshot?.(), snapshotMs: o.snapshotMs?.(), maxBuffered: o.maxBuffered?.(), maxRate: o.maxRate?.(), mode: o.mode?.() };
-    const key = JSON.stringify([topics, gateway, invalid?.message ?? null, wants.snapshot ?? null, wants.snapshotMs ?? null, wants.maxBuffered ?? null, wants.maxRate ?? null, wants.mode ?? null]);
+    // An rt element's `transport` attribute (see RtElement); empty means no preference.
+    const transport = (this.host as { transport?: unknown }).transport;
+    const wants: Wants = {
+      snapshot: o.snapshot?.(),
+      snapshotMs: o.snapshotMs?.(),
+      maxBuffered: o.maxBuffered?.(),
+      maxRate: o.maxRate?.(),
+      mode: o.mode?.(),
+      transport: transport ? (transport as Wants['transport']) : undefined,
+    };
+    const key = JSON.stringify([topics, gateway, invalid?.message ?? null, wants.snapshot ?? null, wants.snapshotMs ?? null, wants.maxBuffered ?? null, wants.maxRate ?? null, wants.mode ?? null, wants.transport ?? null]);
     const token = this.hostToken();
     if (key === this.key) {
       // A new token (say, set after the element was added) goes to the shared connection without resubscribing.

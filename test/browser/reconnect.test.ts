@@ -14,6 +14,8 @@ describe('reconnect', () => {
     const statuses: string[] = [];
     const stop = subscribe(topic, {
       gateway: gatewayUrl(),
+      // Held sockets fail before hello; in `auto` two of those would (rightly) move the page to SSE, which this spy does not see.
+      transport: 'websocket',
       onMessages: (msgs) => received.push(...msgs),
       onStatus: (status) => statuses.push(status),
     });

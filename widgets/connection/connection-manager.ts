@@ -7,9 +7,10 @@
 import { MAX_SNAPSHOT, MAX_SNAPSHOT_MS, topicProblem } from '../../protocol/index.js';
 import { WidgetError, WidgetErrorCode } from '../widget-error.js';
 import { Connection } from './connection.js';
+import { TRANSPORTS, type TransportChoice } from './sse-socket.js';
 import { pageBaseUrl, resolveGatewayUrl, SCRIPT_URL } from './gateway-url.js';
 import type { ConnectionStatus, SubscribeOptions, TopicListener, Unsubscribe } from './listener.js';
-import type { TokenSource } from './token-source.js';
+import { configure as configureToken, type RtConfiguration, type TokenSource } from './token-source.js';
 
 /**
  * What a registry entry must offer. Entries may come from another copy (or
@@ -22,6 +23,62 @@ export interface SharedConnection {
   subscribe(topic: string, listener: TopicListener): Unsubscribe;
   /** Where the connection's tokens come from (added in bundles with tenants; absent in older copies). */
   setToken?(source: TokenSource | null): void;
+  /** Chooses the transport (added with the SSE fallback; older copies lack it). */
+  setTransport?(transport: TransportChoice): void;
+}
+
+/** Page-wide settings, shared by every copy of rt.js like the registry. */
+interface PageSettings {
+  transport: TransportChoice;
+}
+
+const SETTINGS_KEY = Symbol.for('rt.settings');
+
+function settings(): PageSettings {
+  const holder = globalThis as unknown as Record<symbol, PageSettings | undefined>;
+  let value = holder[SETTINGS_KEY];
+  if (!value || typeof value !== 'object') {
+    value = { transport: 'auto' };
+    holder[SETTINGS_KEY] = value;
+  }
+  return value;
+}
+
+/** Page-wide options of `configure()`. */
+export interface ConfigureOptions extends RtConfiguration {
+  /**
+   * `auto` (default): WebSocket, and the Server-Sent Events fallback when
+   * the WebSocket cannot open; `websocket` or `sse` forces one (for testing
+   * a page as it works behind a proxy that blocks WebSockets).
+   */
+  transport?: TransportChoice;
+}
+
+function checkTransport(where: string, transport: unknown): TransportChoice {
+  if (!TRANSPORTS.includes(transport as TransportChoice)) {
+    throw new WidgetError(WidgetErrorCode.BadAttribute, `${where} must be one of ${TRANSPORTS.join(', ')}, got "${String(transport)}"`);
+  }
+  return transport as TransportChoice;
+}
+
+/**
+ * Sets page-wide options, so thirty widgets need not repeat them, for every
+ * connection: those open now (from their next connect) and those made later.
+ *
+ * ```js
+ * import { configure } from 'https://rt.example.com/rt.js';
+ * configure({ token: () => fetch('/rt-token').then((r) => r.text()), transport: 'auto' });
+ * ```
+ *
+ * @throws WidgetError `bad_attribute` naming an unknown transport; TypeError
+ *   naming a token that cannot be used. Nothing is applied when either is bad.
+ */
+export function configure(options: ConfigureOptions): void {
+  const transport = options?.transport === undefined ? undefined : checkTransport('configure({ transport })', options.transport);
+  configureToken(options);
+  if (transport === undefined) return;
+  settings().transport = transport;
+  for (const connection of registry().values()) connection.setTransport?.(transport);
 }
 
 const REGISTRY_KEY = Symbol.for('rt.connections');
@@ -39,12 +96,14 @@ function registry(): Registry {
 }
 
 /** The page's connection to the gateway at `url` (a resolved ws(s):// URL), created on first use. */
-export function connectionFor(url: string): SharedConnection {
+export function connectionFor(url: string, transport?: TransportChoice): SharedConnection {
   const connections = registry();
   let connection = connections.get(url);
   if (!connection || typeof connection.subscribe !== 'function') {
-    connection = new Connection(url);
+    connection = new Connection(url, { transport: transport ?? settings().transport });
     connections.set(url, connection);
+  } else if (transport !== undefined) {
+    connection.setTransport?.(transport);
   }
   return connection;
 }
@@ -64,7 +123,7 @@ export function connectionFor(url: string): SharedConnection {
  * @param options - callbacks, snapshot size or time window, queue bound, and the gateway
  *   (default: `/ws` on the host that served rt.js).
  * @returns a function that ends the subscription.
- * @throws WidgetError `bad_topic` or `bad_gateway` with a message naming the value.
+ * @throws WidgetError `bad_topic`, `bad_gateway` or `bad_attribute` (transport) with a message naming the value.
  * @throws TypeError when an option is missing or out of range, naming the option.
  */
 export function subscribe(topic: string, options: SubscribeOptions): Unsubscribe {
@@ -83,12 +142,13 @@ export function subscribe(topic: string, options: SubscribeOptions): Unsubscribe
   if (maxBuffered !== undefined && !(Number.isInteger(maxBuffered) && maxBuffered >= 1)) {
     throw new TypeError(`subscribe(topic, options): options.maxBuffered must be a positive integer, got ${String(maxBuffered)}`);
   }
+  const transport = options.transport === undefined ? undefined : checkTransport('transport', options.transport);
   const { token } = options;
   if (token !== undefined && token !== null && typeof token !== 'function' && (typeof token !== 'string' || token === '')) {
     throw new TypeError(`subscribe(topic, options): options.token must be a non-empty string or a function returning a token, got ${typeof token}`);
   }
   const url = resolveGatewayUrl(options.gateway, pageBaseUrl(), SCRIPT_URL);
-  const connection = connectionFor(url);
+  const connection = connectionFor(url, transport);
   if (token !== undefined) connection.setToken?.(token);
   return connection.subscribe(topic, options);
 }

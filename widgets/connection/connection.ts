@@ -11,6 +11,7 @@ import {
   MAX_CLIENT_FRAME_BYTES,
   MAX_REF,
   MAX_TOPICS_PER_FRAME,
+  parseSpreadReason,
   topicProblem,
   type ClientFrame,
   type ErrorFrame,
@@ -26,11 +27,20 @@ import { CONNECT_TIMEOUT_MS, DEFAULT_HEARTBEAT_MS, Heartbeat } from './heartbeat
 import type { ConnectionStatus, TopicListener, Unsubscribe } from './listener.js';
 import { TokenKeeper, watchPageToken, type TokenSource } from './token-source.js';
 import { TopicState } from './topic-state.js';
+import { SseSocket, type TransportChoice, type TransportSocket } from './sse-socket.js';
 
 /** Tuning and seams for tests; every field has a production default. */
 export interface ConnectionOptions {
   /** Opens a socket; defaults to the page's `WebSocket`, looked up at each attempt. */
   createSocket?: (url: string) => WebSocket;
+  /** Opens the fallback transport; defaults to an SSE stream (SseSocket). */
+  createFallback?: (url: string) => TransportSocket;
+  /**
+   * `auto` (default): WebSocket, falling back to SSE after
+   * FALLBACK_AFTER_FAILURES attempts in a row that fail before the gateway's
+   * `hello`; `websocket` or `sse` forces one.
+   */
+  transport?: TransportChoice;
   /** Reconnect backoff curve (default base 500 ms, cap 30 s). */
   backoff?: BackoffOptions;
   /** Uniform random source for jitter. */
@@ -55,6 +65,10 @@ interface SentRequest {
 
 const DEFAULT_IDLE_CLOSE_MS = 2_000;
 const DEFAULT_STABLE_AFTER_MS = 10_000;
+/** WebSocket attempts in a row that fail before `hello` after which `auto` tries SSE. */
+export const FALLBACK_AFTER_FAILURES = 2;
+/** How long after a 1001/1012 close its spread window replaces the backoff, in ms. */
+const SPREAD_HOLD_MS = 60_000;
 /** Bound of the unacknowledged-request table, in case a gateway never acks. */
 const MAX_TRACKED_REQUESTS = 256;
 // WebSocket.readyState values, spelled out so test doubles need not extend WebSocket.
@@ -71,7 +85,15 @@ export class Connection {
   private readonly sent = new Map<number, SentRequest>();
   private readonly scheduler: FrameScheduler;
   private readonly heartbeat: Heartbeat;
-  private socket: WebSocket | null = null;
+  private socket: TransportSocket | null = null;
+  private transport: TransportChoice;
+  /** Whether the next attempt uses the fallback transport. */
+  private fallback: boolean;
+  /** Attempts in a row on the current transport that ended before `hello`. */
+  private failedBeforeHello = 0;
+  /** The spread window a 1001/1012 close named, while it applies, or null. */
+  private spreadMs: number | null = null;
+  private spreadUntil = 0;
   /** True once the gateway greeted the current socket. */
   private greeted = false;
   private openedAt = 0;
@@ -91,6 +113,8 @@ export class Connection {
     private readonly options: ConnectionOptions = {},
   ) {
     this.scheduler = options.scheduler ?? new FrameScheduler();
+    this.transport = options.transport ?? 'auto';
+    this.fallback = this.transport === 'sse';
     this.heartbeat = new Heartbeat({
       ping: () => this.send({ op: 'ping' }),
       dead: () => this.onDead(),
@@ -101,6 +125,30 @@ export class Connection {
     });
     // Coming back online is the moment to retry, not whenever the backoff says.
     if (typeof window !== 'undefined') window.addEventListener('online', () => this.retryNow());
+  }
+
+  /** The transport of the current (or next) attempt. */
+  get transportInUse(): 'websocket' | 'sse' {
+    return this.fallback ? 'sse' : 'websocket';
+  }
+
+  /**
+   * Chooses the transport; takes effect at the next connect (a socket
+   * already open on the other transport is closed and reopened).
+   */
+  setTransport(transport: TransportChoice): void {
+    if (transport === this.transport) return;
+    this.transport = transport;
+    const fallback = transport === 'sse';
+    this.failedBeforeHello = 0;
+    if (fallback === this.fallback && transport !== 'auto') return;
+    if (transport === 'auto') return;
+    this.fallback = fallback;
+    if (this.socket) {
+      this.dropSocket(1000);
+      this.scheduleRetry();
+      this.retryNow();
+    }
   }
 
   /** Current state of the socket. */
@@ -226,10 +274,11 @@ export class Connection {
   }
 
   private open(): void {
-    let socket: WebSocket;
+    let socket: TransportSocket;
     try {
+      if (this.fallback) socket = this.options.createFallback ? this.options.createFallback(this.url) : new SseSocket(this.url);
       // Looked up per attempt so a page (or test) that wraps WebSocket is honoured.
-      socket = this.options.createSocket ? this.options.createSocket(this.url) : new globalThis.WebSocket(this.url);
+      else socket = this.options.createSocket ? this.options.createSocket(this.url) : new globalThis.WebSocket(this.url);
     } catch (error) {
       console.warn(`rt: cannot open ${this.url}:`, error);
       this.scheduleRetry();
@@ -243,6 +292,13 @@ export class Connection {
     socket.onclose = (event) => {
       if (socket !== this.socket) return;
       if (event?.code === UNAUTHORIZED) this.tokens.refuse();
+      this.noteFailureBeforeHello();
+      // A gateway closing on purpose names a window to come back in (docs/protocol.md).
+      const spread = event.code === 1001 || event.code === 1012 ? parseSpreadReason(event.reason) : null;
+      if (spread !== null) {
+        this.spreadMs = spread;
+        this.spreadUntil = performance.now() + SPREAD_HOLD_MS;
+      }
       this.dropSocket();
       this.scheduleRetry();
     };
@@ -277,7 +333,11 @@ export class Connection {
       return;
     }
     this.setStatus('reconnecting');
-    const delay = backoffDelay(this.attempt++, this.options.backoff ?? DEFAULT_BACKOFF, this.options.random);
+    // Within a spread window, every retry (also after attempts that found the
+    // gateway still down) is uniform in the window: the restarted gateway
+    // sees its clients arrive evenly, and none waits out a long backoff.
+    const spreading = this.spreadMs !== null && performance.now() < this.spreadUntil;
+    const delay = spreading ? Math.floor((this.options.random ?? Math.random)() * this.spreadMs!) : backoffDelay(this.attempt++, this.options.backoff ?? DEFAULT_BACKOFF, this.options.random);
     this.retryTimer = setTimeout(() => this.connect(), delay);
   }
 
@@ -288,7 +348,30 @@ export class Connection {
     this.connect();
   }
 
+  /**
+   * Counts an attempt that ended before the gateway's `hello`; in `auto`,
+   * enough of them in a row switch WebSocket to SSE (a proxy refusing the
+   * upgrade), and a failing SSE back to WebSocket (the gateway is down, not
+   * blocked). Once SSE has worked the page stays on it.
+   */
+  private noteFailureBeforeHello(): void {
+    if (this.greeted) return;
+    this.failedBeforeHello++;
+    if (this.transport !== 'auto') return;
+    if (!this.fallback && this.failedBeforeHello >= FALLBACK_AFTER_FAILURES) {
+      this.fallback = true;
+      this.failedBeforeHello = 0;
+    } else if (this.fallback && !this.sseWorked) {
+      this.fallback = false;
+      this.failedBeforeHello = 0;
+    }
+  }
+
+  /** SSE greeted us once in `auto`: the WebSocket is blocked here, not the gateway down. */
+  private sseWorked = false;
+
   private onDead(): void {
+    this.noteFailureBeforeHello();
     // A half-open socket may take minutes to report its close; stop waiting.
     this.dropSocket(1000);
     this.scheduleRetry();
@@ -364,6 +447,9 @@ export class Connection {
       maxBytes: Math.min(MAX_CLIENT_FRAME_BYTES, limits?.maxFrameBytes || MAX_CLIENT_FRAME_BYTES),
     };
     this.greeted = true;
+    this.failedBeforeHello = 0;
+    this.spreadMs = null;
+    if (this.fallback) this.sseWorked = true;
     this.openedAt = performance.now();
     this.setStatus('open');
     // The token goes first; the gateway holds private topics of a `sub` until it is verified.

@@ -8,4 +8,6 @@ export * from './heartbeat.js';
 export * from './listener.js';
 export * from './ring-buffer.js';
 export * from './topic-state.js';
-export * from './token-source.js';
+export * from './sse-socket.js';
+// token-source's own `configure` is wrapped by connection-manager's (token and transport).
+export { pageTokenSource, TokenKeeper, tokenExpiry, watchPageToken, type RtConfiguration, type TokenSource } from './token-source.js';

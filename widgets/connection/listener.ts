@@ -71,6 +71,12 @@ export interface SubscribeOptions extends TopicListener {
    */
   gateway?: string;
   /**
+   * Forces the page's connection to this gateway onto one transport:
+   * `websocket`, `sse` (the fallback), or `auto` (WebSocket, SSE when it
+   * cannot open). Unset leaves the connection as it is (see `configure`).
+   */
+  transport?: 'auto' | 'websocket' | 'sse';
+  /**
    * Token for the gateway (see docs/security.md): a string, or a function
    * returning one or a promise of one, called before every connect and ahead
    * of expiry. Applies to the whole connection to this gateway; without it,

@@ -12,7 +12,7 @@ export class FakeSocket {
   closedWith: number | undefined;
   private acked = 0;
   onmessage: ((event: { data: unknown }) => void) | null = null;
-  onclose: ((event: { code: number }) => void) | null = null;
+  onclose: ((event: { code: number; reason: string }) => void) | null = null;
 
   constructor(readonly url: string) {
     FakeSocket.instances.push(this);
@@ -57,9 +57,9 @@ export class FakeSocket {
   }
 
   /** The gateway (or network) drops the connection. */
-  drop(code = 1006): void {
+  drop(code = 1006, reason = ''): void {
     this.readyState = 3;
-    this.onclose?.({ code });
+    this.onclose?.({ code, reason });
   }
 
   /** Frames of the given op sent on this socket. */

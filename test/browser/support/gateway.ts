@@ -12,15 +12,17 @@ declare global {
     RT_GATEWAY_TENANTS: string | null;
     RT_SHORT_HISTORY: number;
     RT_GATEWAY_MISSING: string | null;
+    /** A gateway that refuses WebSockets (SSE only), reached through a TCP proxy tests can cut. */
+    RT_GATEWAY_NO_WEBSOCKET: string | null;
   }
 }
 
-/** Which gateway: `main`, or `short` (history of only RT_SHORT_HISTORY messages per topic). */
-export type GatewayName = 'main' | 'short' | 'tenants';
+/** Which gateway: `main`, `short` (history of only RT_SHORT_HISTORY messages per topic), `tenants`, or `nows` (WebSockets refused). */
+export type GatewayName = 'main' | 'short' | 'tenants' | 'nows';
 
 /** WebSocket URL of a gateway; fails the test clearly when none is running. */
 export function gatewayUrl(name: GatewayName = 'main'): string {
-  const url = name === 'main' ? window.RT_GATEWAY : name === 'short' ? window.RT_GATEWAY_SHORT_HISTORY : window.RT_GATEWAY_TENANTS;
+  const url = name === 'main' ? window.RT_GATEWAY : name === 'short' ? window.RT_GATEWAY_SHORT_HISTORY : name === 'tenants' ? window.RT_GATEWAY_TENANTS : window.RT_GATEWAY_NO_WEBSOCKET;
   if (!url) throw new Error(window.RT_GATEWAY_MISSING ?? `gateway "${name}" is not running`);
   return url;
 }
