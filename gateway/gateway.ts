@@ -379,5 +379,6 @@ export class Gateway {
       this.sessions.delete(ws);
       session.closeStalled(stalled);
     }
+    this.sse.sweepStalled(now, limit);
   }
 }

@@ -15,6 +15,8 @@ export interface SessionControl {
   send(text: string): void;
   /** Ends the connection with a close code and reason. */
   close(code?: number, reason?: string): void;
+  /** A transport-level heartbeat (WebSocket ping); SSE streams have none and keep alive with comments. */
+  ping?(): void;
 }
 
 /**

@@ -444,7 +444,7 @@ export class Session implements SubscriptionHolder, AccessHost {
   ping(): void {
     const socket = this.socket;
     this.pingBehindData = socket.writableLength > 0 || socket.bytesWritten !== this.writtenAtPing;
-    this.ws.ping();
+    this.ws.ping?.();
     this.writtenAtPing = socket.bytesWritten;
   }
 

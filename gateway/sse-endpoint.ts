@@ -118,6 +118,14 @@ export class SseEndpoint {
     this.streams.clear();
   }
 
+  /** Closes with 4008 each stream whose client accepted no byte of its unsent data for `limitMs` (see Session.stalledFor). */
+  sweepStalled(now: number, limitMs: number): void {
+    for (const { session } of [...this.streams.values()]) {
+      const stalled = session.stalledFor(now);
+      if (stalled >= limitMs) session.closeStalled(stalled);
+    }
+  }
+
   /** Writes a keepalive comment to every stream. */
   keepalive(): void {
     for (const { stream } of this.streams.values()) stream.keepalive();

@@ -177,8 +177,9 @@ describe('the SSE fallback transport', () => {
     assert.equal(c.frameOf('subscribed').length, 0);
   });
 
-  test('a stream whose client does not read is closed as a slow consumer (4008) like a WebSocket', async () => {
-    const { app, base } = await start({ maxBufferedBytes: 256 * 1024 });
+  test('a stream whose client reads nothing is closed as a slow consumer (4008) after the stall timeout, like a WebSocket', async () => {
+    // Only a client that accepts no byte for the stall timeout is closed (see docs/protocol.md, Slow consumers).
+    const { app, base } = await start({ maxBufferedBytes: 256 * 1024, stallTimeoutMs: 1000 });
     const pad = 'x'.repeat(8000);
     const controller = new AbortController();
     // A raw reader that never reads past the first chunk.
