@@ -112,7 +112,7 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
         allowedOrigins: config.allowedOrigins,
         limits: { maxSubscriptions: config.maxSubscriptions, maxBufferedBytes: config.maxBufferedBytes, maxReplay: config.maxReplay },
       });
-      app.use(createStaticRouter({ demo: config.demo }));
+      app.use(createStaticRouter({ demo: config.demo, ingest: roles.includes('ingest') ? 'same-origin' : config.ingestUrl, generator: options.generator ?? false }));
     }
     const gw = gateway;
     const metrics = createMetrics({ bus, gateway: gw ? () => gw.stats() : undefined, gatewayHistograms: gw?.histograms, ingest: ingestStats ?? undefined, processor: processor?.stats });
