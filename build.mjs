@@ -70,7 +70,7 @@ const tsc = (project) => {
 const checks = Promise.all([
   ...['protocol/tsconfig.json', 'widgets/tsconfig.json', 'tsconfig.json', 'bench/k6/tsconfig.json', 'widgets/tsconfig.types.json'].map(tsc),
   // The manifest tools (Storybook, IDEs, framework wrappers) read: tags, attributes, properties, events, parts.
-  run(['node_modules/@custom-elements-manifest/analyzer/cem.js', 'analyze', '--litelement', '--quiet', '--globs', 'widgets/**/*.ts', '--exclude', 'widgets/react/**', 'widgets/vue/**', 'widgets/**/*.d.ts', '--outdir', 'dist'], 'custom-elements-manifest'),
+  run(['node_modules/@custom-elements-manifest/analyzer/cem.js', 'analyze', '--litelement', '--quiet', '--globs', 'widgets/rt-element.ts', 'widgets/*/rt-*.ts', '--exclude', 'widgets/*/*.styles.ts', '--outdir', 'dist'], 'custom-elements-manifest'),
 ]);
 checks.catch(() => {});
 // Chunks are named by their content: drop those of earlier builds.

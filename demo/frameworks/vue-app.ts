@@ -28,7 +28,7 @@ const app = createApp({
       </label>
       <p>Connection (from the <code>rt-status</code> event): <strong id="status">{{ status }}</strong></p>
       <div class="grid">
-        <rt-metric id="metric" :topic="topic" :label="'CPU · ' + topic.split('.')[1]" unit="%" decimals="1" @rt-status="onStatus"></rt-metric>
+        <rt-metric id="metric" :topic="topic" :label="'CPU · ' + topic.split('.')[1]" unit="%" :decimals="1" @rt-status="onStatus"></rt-metric>
         <rt-chart topics="http.latency.p50,http.latency.p95" label="Latency (ms)"></rt-chart>
       </div>
     </main>`,
