@@ -14,12 +14,15 @@ import { chromeLauncher } from '@web/test-runner-chrome';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './dist/test/support/chromium.js';
 
 const APP_ENTRY = new URL('./dist/bin/app.js', import.meta.url);
+const TENANT_ENTRY = new URL('./dist/test/support/tenant-gateway.js', import.meta.url);
 
 /** History length of the second gateway, short so tests can outrun it and see a gap. */
 const SHORT_HISTORY = 20;
 
 /** Running gateways by name, and why they are missing if they could not start. */
-const gateways = { main: null, short: null };
+const gateways = { main: null, short: null, tenants: null };
+/** Token signing and the ingest key of the tenant gateway (test/support/tenant-gateway.ts). */
+let tenantSupport = null;
 let missing = null;
 
 async function startGateways() {
@@ -31,6 +34,8 @@ async function startGateways() {
   const { startApp } = await import(APP_ENTRY.href);
   gateways.main = await startApp({ port: 0, host: '127.0.0.1', demo: false });
   gateways.short = await startApp({ port: 0, host: '127.0.0.1', demo: false, historyMaxLen: SHORT_HISTORY });
+  tenantSupport = await import(TENANT_ENTRY.href);
+  gateways.tenants = await tenantSupport.startTenantGateway();
 }
 
 function base(name) {
@@ -54,10 +59,14 @@ function gatewayPlugin() {
         const { gateway = 'main', events } = payload;
         const response = await fetch(`${base(gateway)}/v1/events`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...(gateway === 'tenants' ? { authorization: `Bearer ${tenantSupport.WEB_INGEST_KEY}` } : {}) },
           body: JSON.stringify(events),
         });
         return { status: response.status, body: await response.json().catch(() => null) };
+      }
+      if (command === 'rt-token') {
+        const { topics, ttlSec, forged } = payload;
+        return tenantSupport.signWebToken(topics, ttlSec, forged);
       }
       if (command === 'rt-health') {
         const { gateway = 'main' } = payload ?? {};
@@ -109,6 +118,7 @@ export default {
     <script>
       window.RT_GATEWAY = ${JSON.stringify(wsUrl('main'))};
       window.RT_GATEWAY_SHORT_HISTORY = ${JSON.stringify(wsUrl('short'))};
+      window.RT_GATEWAY_TENANTS = ${JSON.stringify(wsUrl('tenants'))};
       window.RT_SHORT_HISTORY = ${SHORT_HISTORY};
       window.RT_GATEWAY_MISSING = ${JSON.stringify(missing)};
     </script>

@@ -19,7 +19,8 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createClient } from 'redis';
@@ -41,6 +42,14 @@ interface System {
 
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 
+/**
+ * The bench's clients come from a few loopback addresses, far more than the
+ * default 200 connections per address an exposed gateway allows; this config
+ * (limits only: development mode stays) lifts that bound for rt's runs.
+ */
+const RT_BENCH_CONFIG = join(tmpdir(), `rt-bench-gateway-${process.pid}.json`);
+writeFileSync(RT_BENCH_CONFIG, JSON.stringify({ limits: { connectionsPerAddress: 20_000 } }));
+
 const SYSTEMS: System[] = [
   {
     id: 'rt',
@@ -50,7 +59,7 @@ const SYSTEMS: System[] = [
     path: '/ws',
     command: (port, redisUrl) => ({
       args: [here('../bin/rt.js'), 'gateway'],
-      env: { PORT: String(port), REDIS_URL: redisUrl, RT_KEY_PREFIX: 'bench', RT_DEMO: 'false', LOG_LEVEL: 'warn' },
+      env: { PORT: String(port), REDIS_URL: redisUrl, RT_KEY_PREFIX: 'bench', RT_DEMO: 'false', LOG_LEVEL: 'warn', RT_CONFIG: RT_BENCH_CONFIG },
     }),
   },
   { id: 'classic', label: 'classic ws + Redis', protocol: 'plain', publish: 'redis', path: '/', command: (port, redisUrl) => ({ args: [here('./peers/classic-ws.js'), '--port', String(port), '--redis', redisUrl] }) },

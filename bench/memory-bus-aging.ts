@@ -11,6 +11,8 @@
  * Prints one JSON line per run and a table of medians.
  */
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { MemoryBus, type IngestEvent } from '../bus/index.js';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '10000000' }, runs: { type: 'string', default: '3' }, window: { type: 'string', default: '200000' } } });
@@ -18,6 +20,12 @@ const total = Number(values.events);
 const runs = Number(values.runs);
 const window = Number(values.window);
 const BATCH = 1000;
+
+// A full collection before every measured window: otherwise the garbage of
+// the window before (a whole discarded bus) is collected during the next one
+// and charged to whichever bus happens to run then.
+setFlagsFromString('--expose-gc');
+const collect = runInNewContext('gc') as () => void;
 const TOPICS = Array.from({ length: 100 }, (_, i) => `bench.topic${i}`);
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -53,8 +61,9 @@ async function freshBus(): Promise<MemoryBus> {
 
 /**
  * Ages one bus to `total` events, then measures windows alternately on a
- * brand-new bus and on the aged one, so both see the same machine noise (the
- * host is shared); each run's ratio is the median of the per-round ratios.
+ * brand-new bus and on the aged one (in alternating order, each after a full
+ * collection), so both see the same machine noise (the host is shared); each
+ * run's ratio is the median of the per-round ratios.
  */
 async function run(): Promise<RunResult> {
   const started = Date.now();
@@ -64,12 +73,26 @@ async function run(): Promise<RunResult> {
   const fresh: number[] = [];
   const old: number[] = [];
   const ratios: number[] = [];
-  for (let round = 0; round < 5; round++) {
-    const bus = await freshBus();
-    fresh.push(await cycle(bus, 0, window));
-    await bus.close();
-    old.push(await cycle(aged, sequence, window));
-    sequence += window;
+  for (let round = 0; round < 9; round++) {
+    const measureFresh = async (): Promise<void> => {
+      const bus = await freshBus();
+      collect();
+      fresh.push(await cycle(bus, 0, window));
+      await bus.close();
+    };
+    const measureAged = async (): Promise<void> => {
+      collect();
+      old.push(await cycle(aged, sequence, window));
+      sequence += window;
+    };
+    // Alternate which goes first, so neither always runs right after the other.
+    if (round % 2 === 0) {
+      await measureFresh();
+      await measureAged();
+    } else {
+      await measureAged();
+      await measureFresh();
+    }
     ratios.push(old[old.length - 1] / fresh[fresh.length - 1]);
   }
   const backlog = await aged.ingest.trimAcknowledged();

@@ -11,10 +11,14 @@ import { MemoryBus, RedisBus, RetentionPolicy, redactUrl, type Bus } from '../bu
 import { startGenerator } from '../demo/generator.js';
 import { Gateway, createStaticRouter } from '../gateway/index.js';
 import { createIngestRouter, type IngestService, type IngestStats } from '../ingest/index.js';
+import { createIngestAuth, type IngestAuth } from '../ingest/ingest-auth.js';
+import { createAdminRouter } from '../gateway/admin-page.js';
 import { Processor } from '../processor/index.js';
 import { DEFAULTS, type Config } from './config.js';
 import type { ConfigFile } from './config-file.js';
 import { createMetrics } from './metrics.js';
+import { accessPolicyOf, instanceLimitsOf } from './tenants-section.js';
+import { addAccessMetrics } from './access-metrics.js';
 
 export type Role = 'ingest' | 'processor' | 'gateway';
 
@@ -76,6 +80,10 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
   let gateway: Gateway | null = null;
   let ingestStats: IngestStats | null = null;
   let ingestHandler: IngestService['handle'] | null = null;
+  let policy = accessPolicyOf(options.configFile);
+  let instanceLimits = instanceLimitsOf(options.configFile);
+  let ingestAuth: IngestAuth | null = null;
+  let draining = false;
   if (roles.includes('ingest') || roles.includes('gateway') || options.http) {
     const app = express();
     app.disable('x-powered-by');
@@ -90,13 +98,21 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
         processor: processor?.stats,
       });
     });
+    // Ready = the bus answers and this process is not shutting down (a load balancer stops sending it work).
+    app.get('/readyz', (_req, res) => {
+      const ready = bus.healthy() && !draining;
+      res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : draining ? 'draining' : 'bus_unavailable' });
+    });
     if (roles.includes('ingest')) {
+      // Installed in development mode too, so a SIGHUP that adds tenants protects ingest at once.
+      ingestAuth = createIngestAuth(() => policy?.tenants ?? null);
       const ingest = createIngestRouter({
         ingest: bus.ingest,
         log: log.child({ component: 'ingest' }),
         maxBodyBytes: config.maxBodyBytes,
         backlog: { maxEntries: config.ingestMaxLen, maxAgeMs: config.ingestMaxAgeMs },
         idempotencyWindowMs: config.idempotencyWindowMs,
+        auth: ingestAuth,
       });
       await ingest.start();
       closers.push(() => ingest.close());
@@ -111,11 +127,18 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
         heartbeatMs: config.heartbeatMs,
         allowedOrigins: config.allowedOrigins,
         limits: { maxSubscriptions: config.maxSubscriptions, maxBufferedBytes: config.maxBufferedBytes, maxReplay: config.maxReplay },
+        policy,
+        instanceLimits,
+        trustForwardedFor: options.configFile?.limits?.trustForwardedFor ?? false,
+        busHealthy: () => bus.healthy(),
       });
+      const g = gateway;
+      app.use(createAdminRouter({ prefix: () => g.system.prefix, tokenRequired: () => policy !== null }));
       app.use(createStaticRouter({ demo: config.demo, ingest: roles.includes('ingest') ? 'same-origin' : config.ingestUrl, generator: options.generator ?? false }));
     }
     const gw = gateway;
     const metrics = createMetrics({ bus, gateway: gw ? () => gw.stats() : undefined, gatewayHistograms: gw?.histograms, ingest: ingestStats ?? undefined, processor: processor?.stats });
+    addAccessMetrics(metrics, { admission: gw?.admission, sessions: gw ? () => gw.sessionsByTenant() : undefined, ingestAuth: ingestAuth ?? undefined });
     app.get('/metrics', async (_req, res) => {
       res.type(metrics.contentType).send(await metrics.metrics());
     });
@@ -124,7 +147,12 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
     });
     // POST /v1/events is the hot path: served before Express' router.
     const fastIngest = ingestHandler;
-    server = createServer(fastIngest ? (req, res) => fastIngest(req, res) || app(req, res) : app);
+    // Timeouts are enforced on each check of open connections; check often enough for them to mean what they say.
+    server = createServer({ connectionsCheckingInterval: Math.min(1000, instanceLimits.headersTimeoutMs) }, fastIngest ? (req, res) => fastIngest(req, res) || app(req, res) : app);
+    // Slow-loris defences: headers, whole requests and idle keep-alive connections each have a deadline.
+    server.headersTimeout = instanceLimits.headersTimeoutMs;
+    server.requestTimeout = instanceLimits.requestTimeoutMs;
+    server.keepAliveTimeout = instanceLimits.keepAliveTimeoutMs;
     server.on('upgrade', (req, socket, head) => {
       const path = (req.url ?? '').split('?')[0];
       if (gw && path === '/ws') {
@@ -167,8 +195,12 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
     log,
     reload(file) {
       processor?.setRules(file.rules);
+      policy = accessPolicyOf(file);
+      instanceLimits = instanceLimitsOf(file);
+      gateway?.setPolicy(policy, instanceLimits);
     },
     close() {
+      draining = true;
       closing ??= (async () => {
         for (const close of closers) await close().catch((error: Error) => log.warn({ error: error.message }, 'error during shutdown'));
         await bus.close();

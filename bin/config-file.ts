@@ -16,12 +16,19 @@ import { topicProblem } from '../protocol/index.js';
 import { parseDuration } from '../processor/duration.js';
 import { RuleSet, type RuleSpec } from '../processor/rules.js';
 import { patternProblem } from '../processor/topic-pattern.js';
+import { adminSection, authSection, crossTenantRoutes, limitsSection, tenantsSection, type AdminSettings, type LimitSettings, type TenantSpec } from './tenants-section.js';
+import type { AuthSettings } from '../gateway/tenants.js';
 
 /** The compiled config file. A section missing from the file is absent here. */
 export interface ConfigFile {
   /** Where it was read from. */
   path: string;
   rules?: RuleSet;
+  /** Tenants (bin/tenants-section.ts); absent = development mode. */
+  tenants?: TenantSpec[];
+  limits?: LimitSettings;
+  auth?: AuthSettings;
+  admin?: AdminSettings;
 }
 
 /** One thing wrong with a config file, at a path such as `rules[1].windows[0]`. */
@@ -46,7 +53,7 @@ const MIN_WINDOW_MS = 100;
 /** Longest window or grace period. */
 const MAX_WINDOW_MS = 86_400_000;
 
-interface Section<T> {
+export interface Section<T> {
   /** Checks what the schema cannot and compiles; pushes problems instead of throwing. */
   compile(raw: unknown, path: string, problems: ConfigProblem[]): T;
 }
@@ -86,6 +93,10 @@ const rulesSection: Section<RuleSet> = {
 
 const SECTIONS: { [K in Exclude<keyof ConfigFile, 'path'>]-?: Section<NonNullable<ConfigFile[K]>> } = {
   rules: rulesSection,
+  tenants: tenantsSection,
+  limits: limitsSection,
+  auth: authSection,
+  admin: adminSection,
 };
 
 const SCHEMA_URL = new URL('../../schema/rt-config.schema.json', import.meta.url);
@@ -133,7 +144,7 @@ function describe(error: ErrorObject): ConfigProblem {
       return { path: where, message: `must be ${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}` };
     }
     case 'enum':
-      return { path: where, message: `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}` };
+      return { path: where, message: custom ?? `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}` };
     case 'uniqueItems': {
       // Ajv reports the later index as i and the earlier as j.
       const { i, j } = error.params as { i: number; j: number };
@@ -159,6 +170,8 @@ export function compileConfigFile(data: unknown, file: string): ConfigFile {
   for (const [name, section] of Object.entries(SECTIONS)) {
     if (raw[name] !== undefined) (out as unknown as Record<string, unknown>)[name] = section.compile(raw[name], name, problems);
   }
+  // Sections that only make sense together: no rule may carry one tenant's events into another's namespace.
+  if (out.tenants && raw.rules) problems.push(...crossTenantRoutes(raw.rules as RuleSpec[], out.tenants));
   if (problems.length > 0) throw new ConfigFileError(file, problems.slice(0, 50));
   return out;
 }

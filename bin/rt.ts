@@ -9,6 +9,7 @@ import { redactUrl } from '../bus/index.js';
 import { startServices, type Role, type RunningApp } from './app.js';
 import { CONFIG_KEYS, ConfigError, DEFAULTS, loadConfig, type Config } from './config.js';
 import { ConfigFileError, loadConfigFile, type ConfigFile } from './config-file.js';
+import { runTokenCommand } from './token-command.js';
 
 const COMMANDS: Record<string, { roles: Role[]; summary: string }> = {
   start: { roles: ['ingest', 'processor', 'gateway'], summary: 'everything in one process (demo + data generator; in-memory bus unless REDIS_URL is set)' },
@@ -24,6 +25,8 @@ function usage(): string {
     'Commands:',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`),
     `  ${'loadgen'.padEnd(10)} load and smoke test a gateway with many clients (rt loadgen --help; needs the dev dependencies of a checkout)`,
+    `  ${'token'.padEnd(10)} --config FILE --tenant ID --topics "acme.orders.*,acme.cpu.**" [--ttl 10m] [--kid K]: print a signed token (HS256 keys)`,
+    `  ${'key'.padEnd(10)} --config FILE --tenant ID (or --admin): print a new ingest key (or admin token) and the hash line for the config`,
     '',
     'Options (each also read from the environment variable shown; the option wins):',
     ...CONFIG_KEYS.map((k) => {
@@ -90,6 +93,12 @@ async function main(): Promise<void> {
     );
     process.exit(await loadgenMain(process.argv.slice(3)));
   }
+  // Tools that start no service have options of their own.
+  const first = process.argv[2];
+  if (first === 'token' || first === 'key') {
+    process.exitCode = await runTokenCommand(first, process.argv.slice(3));
+    return;
+  }
   const { command, flags, help } = parse(process.argv.slice(2));
   if (help || command === 'help') {
     process.stdout.write(usage() + '\n');
@@ -141,8 +150,15 @@ async function main(): Promise<void> {
   if (spec.roles.includes('gateway')) lines.push(`  widgets     ${where}/rt.js`, `  websocket   ${where.replace('http', 'ws')}/ws`);
   if (spec.roles.includes('ingest')) lines.push(`  ingest      POST ${where}/v1/events`);
   if (app.port !== null) lines.push(`  health      ${where}/healthz`);
-  if (spec.roles.includes('gateway') && config.allowedOrigins.includes('*')) {
-    lines.push('  DEV MODE: open to every origin, no authentication. Set RT_ALLOWED_ORIGINS before exposing this.');
+  const tenants = configFile?.tenants;
+  if (tenants) {
+    lines.push(`  tenants     ${tenants.length} (${tenants.map((t) => t.id).slice(0, 5).join(', ')}${tenants.length > 5 ? ', …' : ''}): tokens required for private topics, ingest keys for POST /v1/events`);
+  } else if (spec.roles.includes('gateway') || spec.roles.includes('ingest')) {
+    const origins = config.allowedOrigins.includes('*') ? 'open to every origin' : `origins ${config.allowedOrigins.join(', ')}`;
+    lines.push(
+      `  DEV MODE: ${origins}, no authentication: anyone who reaches this port may publish to and read every topic.`,
+      '  Add a "tenants" section to a config file (RT_CONFIG / --config, see docs/security.md) before exposing this.',
+    );
   }
   process.stdout.write(lines.join('\n') + '\n');
 

@@ -3,7 +3,7 @@
  * the processor when it reads entries that producers wrote to the ingest
  * stream directly.
  */
-import { topicProblem } from '../protocol/index.js';
+import { isSystemTopic, topicProblem } from '../protocol/index.js';
 import type { Json } from '../protocol/index.js';
 import type { IngestEvent } from './ingest-log.js';
 
@@ -66,6 +66,7 @@ export function checkEvent(raw: unknown, now: number): EventCheck {
   }
   const problem = topicProblem(obj.topic);
   if (problem) return { ok: false, problem: obj.topic === undefined ? 'topic is required' : problem };
+  if (isSystemTopic(obj.topic as string)) return { ok: false, problem: 'topics under "$sys." are rt\'s own; producers cannot publish them' };
   const event: IngestEvent = { topic: obj.topic as string, ts: now };
   if (obj.value !== undefined) {
     if (typeof obj.value !== 'number' || !Number.isFinite(obj.value)) return { ok: false, problem: 'value must be a finite number' };

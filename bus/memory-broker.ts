@@ -1,12 +1,13 @@
 /**
  * The in-memory broker: per-topic history with gap detection, live listeners
  * and duplicate suppression by source, the same semantics as the Redis
- * broker. History is an `EntryQueue`, so publishing and trimming take
- * constant time at any size.
+ * broker. History is a `PackedHistory` (typed arrays and byte pages), so
+ * publishing and trimming take constant time at any size and a full history
+ * costs the garbage collector next to nothing.
  */
-import { encodeBody, ID_ZERO } from '../protocol/index.js';
+import { encodeBody } from '../protocol/index.js';
 import type { Broker, HistoryEntry, HistoryRange, PublishRequest, TopicListener } from './broker.js';
-import { EntryQueue } from './entry-queue.js';
+import { PackedHistory } from './packed-history.js';
 import { RetentionPolicy } from './retention.js';
 import { isNewerSource, StreamIdClock } from './stream-id.js';
 
@@ -18,17 +19,10 @@ export interface MemoryBrokerOptions {
 }
 
 interface TopicState {
-  entries: EntryQueue<HistoryEntry>;
-  /** Id of the newest entry retention removed ("0-0" while none was): the first kept entry's predecessor. */
-  maxDeleted: string;
+  entries: PackedHistory;
   clock: StreamIdClock;
   listeners: Set<TopicListener>;
   source: string | null;
-}
-
-/** The milliseconds part of a stream id. */
-function idMs(id: string): number {
-  return Number(id.slice(0, id.indexOf('-')));
 }
 
 export class MemoryBroker implements Broker {
@@ -52,7 +46,7 @@ export class MemoryBroker implements Broker {
       }
       const id = topic.clock.next();
       const body = encodeBody(request.body);
-      topic.entries.push({ id, body });
+      topic.entries.push(topic.clock.lastMs, topic.clock.lastSeq, body);
       this.trim(request.topic, topic);
       for (const listener of topic.listeners) {
         try {
@@ -85,18 +79,18 @@ export class MemoryBroker implements Broker {
   async history(topic: string, since: string, limit: number): Promise<HistoryRange> {
     const state = this.topics.get(topic);
     if (!state) return { entries: [], gap: false };
-    const start = state.entries.firstAfter(since);
+    const start = state.entries.position(since);
     const entries = state.entries.slice(start, start + limit);
     // The same rule as the Redis broker: a gap unless the first entry after
     // `since` directly follows it (the first entry ever follows "0-0").
-    const predecessor = start > 0 ? state.entries.at(start - 1)!.id : state.maxDeleted;
+    const predecessor = start > 0 ? state.entries.idAt(start - 1) : state.entries.lastDroppedId();
     return { entries, gap: entries.length > 0 && predecessor !== since };
   }
 
   async latest(topic: string, count: number, minId?: string): Promise<HistoryEntry[]> {
     const state = this.topics.get(topic);
     if (!state || count <= 0) return [];
-    const from = Math.max(state.entries.length - count, minId === undefined ? 0 : state.entries.firstAtOrAfter(minId));
+    const from = Math.max(state.entries.length - count, minId === undefined ? 0 : state.entries.position(minId, true));
     return state.entries.slice(from);
   }
 
@@ -106,13 +100,14 @@ export class MemoryBroker implements Broker {
    * hard cap. Amortized constant time per publish.
    */
   private trim(name: string, topic: TopicState): void {
-    const { messages, ageMs } = this.retention.of(name);
     const { entries } = topic;
+    const { messages, ageMs } = this.retention.of(name);
+    if (entries.length <= messages && entries.length <= this.historyMaxLen) return;
     const cutoff = Date.now() - ageMs;
     let drop = 0;
-    while (entries.length - drop > messages && idMs(entries.at(drop)!.id) < cutoff) drop++;
+    while (entries.length - drop > messages && entries.msAt(drop) < cutoff) drop++;
     drop = Math.max(drop, entries.length - this.historyMaxLen);
-    if (drop > 0) topic.maxDeleted = entries.dropFirst(drop)!.id;
+    entries.dropFirst(drop);
   }
 
   /** Later publishes and subscribes fail. */
@@ -123,7 +118,7 @@ export class MemoryBroker implements Broker {
   private topic(name: string): TopicState {
     let state = this.topics.get(name);
     if (!state) {
-      state = { entries: new EntryQueue<HistoryEntry>(), maxDeleted: ID_ZERO, clock: new StreamIdClock(), listeners: new Set(), source: null };
+      state = { entries: new PackedHistory(), clock: new StreamIdClock(), listeners: new Set(), source: null };
       this.topics.set(name, state);
     }
     return state;

@@ -75,6 +75,8 @@ export class RedisIngestLog implements IngestLog {
   private readonly open = new Map<number, Batch>();
   private full: Batch[] = [];
   private flushScheduled = false;
+  /** When each partition was last trimmed behind an acknowledgement. */
+  private readonly lastTrim = new Map<number, number>();
   private closed = false;
 
   constructor(
@@ -255,6 +257,17 @@ export class RedisIngestLog implements IngestLog {
       byPartition.set(partition, ids);
     }
     await Promise.all([...byPartition].map(([p, ids]) => this.client.sendCommand(['XACK', this.keys.ingest(p), group, ...ids])));
+    // Trim behind the acknowledgements too (at most once a second per
+    // partition), so streams stay bounded when only direct producers write
+    // and no ingest process runs its backlog guard.
+    const now = Date.now();
+    for (const p of byPartition.keys()) {
+      if (now - (this.lastTrim.get(p) ?? 0) < 1000) continue;
+      this.lastTrim.set(p, now);
+      runScript(this.client, TRIM_ACKED, [this.keys.ingest(p)], []).catch(() => {
+        // Trimming only bounds memory; the next acknowledgement tries again.
+      });
+    }
   }
 
   async trimAcknowledged(): Promise<PartitionBacklog[]> {

@@ -8,6 +8,16 @@ export class StreamIdClock {
   private ms = 0;
   private seq = 0;
 
+  /** Milliseconds of the last id returned by `next`. */
+  get lastMs(): number {
+    return this.ms;
+  }
+
+  /** Sequence of the last id returned by `next`. */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
   next(): string {
     const now = Date.now();
     if (now > this.ms) {

@@ -17,8 +17,13 @@ import {
   PROTOCOL_VERSION,
 } from '../protocol/index.js';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { Admission, type Ticket } from './admission.js';
+import { ConnectionAccess } from './connection-access.js';
 import { FlushScheduler } from './flush-scheduler.js';
+import { FrameRateGuard } from './frame-rate-guard.js';
 import { Histogram } from './histogram.js';
+import { SystemTopics } from './system-topics.js';
+import { DEFAULT_LIMITS, type AccessPolicy, type InstanceLimits } from './tenants.js';
 import { Registry } from './registry.js';
 import { Session, type DeliveryCounters, type SessionContext, type SessionLimits, type SessionLogger } from './session.js';
 
@@ -34,6 +39,14 @@ export interface GatewayOptions {
   /** Origins allowed to connect; `*` allows any (development). */
   allowedOrigins?: readonly string[];
   limits?: Partial<SessionLimits>;
+  /** Tenants, tokens and their settings; absent = development mode (open). */
+  policy?: AccessPolicy | null;
+  /** Connection and frame-rate limits (defaults: DEFAULT_LIMITS). */
+  instanceLimits?: InstanceLimits;
+  /** Client address from the last X-Forwarded-For entry (only behind a trusted proxy). */
+  trustForwardedFor?: boolean;
+  /** Whether the bus answers (published on `$sys…bus_healthy`). */
+  busHealthy?: () => boolean;
 }
 
 /** Counters exposed on /healthz and as metrics. */
@@ -76,6 +89,12 @@ export class Gateway {
   private readonly limits: SessionLimits;
   private readonly heartbeatMs: number;
   private readonly allowedOrigins: readonly string[];
+  /** Origin checks, connection limits, per-tenant counts and refusals. */
+  readonly admission: Admission;
+  private policy: AccessPolicy | null;
+  private instanceLimits: InstanceLimits;
+  /** Publishes this gateway's numbers on `$sys.gateway.<instance>.…` for /admin. */
+  readonly system: SystemTopics;
   private readonly counters: DeliveryCounters = { messagesSent: 0, framesSent: 0, slowConsumerCloses: 0, errorsSent: 0 };
   private readonly context: SessionContext;
   /**
@@ -112,6 +131,8 @@ export class Gateway {
         const session = sessions.get(this);
         if (!session) return;
         session.alive = true;
+        // Over its rate, a frame is dropped before it is decoded: a flood costs as little as possible.
+        if (!session.guard.admit()) return;
         if (isBinary) session.handleBinary();
         else session.handleText(data.toString());
       },
@@ -125,6 +146,9 @@ export class Gateway {
     };
     this.heartbeatMs = options.heartbeatMs ?? 25_000;
     this.allowedOrigins = options.allowedOrigins ?? ['*'];
+    this.policy = options.policy ?? null;
+    this.instanceLimits = options.instanceLimits ?? DEFAULT_LIMITS;
+    this.admission = new Admission({ policy: this.policy, limits: this.instanceLimits, allowedOrigins: this.allowedOrigins, trustForwardedFor: options.trustForwardedFor });
     this.context = {
       broker: options.broker,
       registry: this.registry,
@@ -145,6 +169,13 @@ export class Gateway {
     }, 1000);
     this.eluSampler.unref();
     options.broker.onInterruption(() => this.interrupted());
+    this.system = new SystemTopics(options.broker, () => ({
+      connections: this.sessions.size,
+      topics: this.registry.size,
+      messagesSent: this.counters.messagesSent,
+      refusals: this.admission.refusals,
+      busHealthy: options.busHealthy?.() ?? true,
+    }));
   }
 
   stats(): GatewayStats {
@@ -160,21 +191,49 @@ export class Gateway {
     };
   }
 
+  /** Open connections and held subscriptions per tenant (connections of no tenant yet are left out). */
+  sessionsByTenant(): Map<string, { connections: number; subscriptions: number; messagesOut: number }> {
+    const out = new Map<string, { connections: number; subscriptions: number; messagesOut: number }>();
+    for (const [id, counters] of this.admission.perTenant) out.set(id, { connections: 0, subscriptions: 0, messagesOut: counters.messagesOutClosed });
+    for (const session of this.sessions.values()) {
+      const id = session.access?.tenant?.id;
+      if (id === undefined) continue;
+      const entry = out.get(id) ?? { connections: 0, subscriptions: 0, messagesOut: 0 };
+      entry.connections++;
+      entry.subscriptions += session.heldTopics().length;
+      entry.messagesOut += session.access!.messagesOut;
+      out.set(id, entry);
+    }
+    return out;
+  }
+
   /** Handles an HTTP upgrade for the gateway path. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const origin = req.headers.origin;
-    if (!this.originAllowed(origin)) {
-      this.options.log.warn({ origin }, 'refused WebSocket from an origin not in the allowlist');
-      socket.end('HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\norigin not allowed\n');
+    const admitted = this.admission.admit(req);
+    if (!admitted.ok) {
+      const { status, reason, message } = admitted;
+      this.options.log.warn({ origin: req.headers.origin, reason }, `refused WebSocket upgrade: ${message}`);
+      const text = status === 403 ? 'Forbidden' : status === 429 ? 'Too Many Requests' : 'Service Unavailable';
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain\r\nConnection: close\r\n${status === 403 ? '' : 'Retry-After: 1\r\n'}\r\n${message}\n`);
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, socket));
+    const { ticket } = admitted;
+    socket.once('close', () => ticket.release());
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, socket, ticket));
+  }
+
+  /** Applies a reloaded config file: new tenants, keys and limits; open connections stay. */
+  setPolicy(policy: AccessPolicy | null, instanceLimits: InstanceLimits = this.instanceLimits): void {
+    this.policy = policy;
+    this.instanceLimits = instanceLimits;
+    this.admission.update({ policy, limits: instanceLimits, allowedOrigins: this.allowedOrigins, trustForwardedFor: this.options.trustForwardedFor });
   }
 
   /** Closes every connection with 1001 and stops the heartbeat. */
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
     clearInterval(this.eluSampler);
+    this.system.stop();
     for (const [ws, session] of this.sessions) {
       session.close();
       ws.close(CloseCode.GoingAway, 'gateway shutting down');
@@ -183,14 +242,12 @@ export class Gateway {
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 
-  private originAllowed(origin: string | undefined): boolean {
-    if (this.allowedOrigins.includes('*')) return true;
-    // Non-browser clients send no Origin; cross-site hijacking needs a browser, which always sends one.
-    return origin === undefined || this.allowedOrigins.includes(origin);
-  }
-
-  private accept(ws: WebSocket, socket: Duplex): void {
+  private accept(ws: WebSocket, socket: Duplex, ticket: Ticket): void {
     const session = new Session(ws, socket, this.context);
+    if (this.policy) session.access = new ConnectionAccess(this.policy, ticket.candidates, ticket.bound, session, this.admission);
+    else if (ticket.bound) this.admission.release(ticket.bound);
+    const rate = ticket.bound?.limits ?? this.instanceLimits;
+    session.guard = new FrameRateGuard(rate.framesPerSecond, rate.frameBurst, session, ws, () => this.admission.refused('rate_limited', session.access?.tenant ?? undefined));
     this.sessions.set(ws, session);
     const { pong, message, error, close } = this.listeners;
     ws.on('pong', pong);

@@ -28,11 +28,13 @@ import {
   encodePong,
   encodeSubscribed,
   encodeUnsubscribed,
+  encodeAuthed,
   ErrorCode,
   ID_ZERO,
   MAX_SNAPSHOT,
   type SubscribeTopic,
 } from '../protocol/index.js';
+import type { AccessHost, ConnectionAccess } from './connection-access.js';
 import type { FlushScheduler } from './flush-scheduler.js';
 import { Subscription, type Registry, type SubscriptionHolder } from './registry.js';
 import { encodeMessagesFrameBytes } from './ws-frame.js';
@@ -80,8 +82,13 @@ const MAX_BACKLOG = 10_000;
 /** Largest `msgs` frame, in messages; bigger batches are split. */
 const MAX_MESSAGES_PER_FRAME = 1000;
 const OPEN = 1;
+const ADMIT_ALL = { admit: (): boolean => true };
 
-export class Session implements SubscriptionHolder {
+export class Session implements SubscriptionHolder, AccessHost {
+  /** Who may read what on this connection; null in development mode (everything open). */
+  access: ConnectionAccess | null = null;
+  /** Admits or drops each client frame by the connection's frame rate (set by the gateway). */
+  guard: { admit(): boolean } = ADMIT_ALL;
   private readonly topics = new Map<string, Subscription>();
   /** Messages for this session's own next frame, UTF-8 encoded. */
   private queue: Buffer[] = [];
@@ -120,21 +127,55 @@ export class Session implements SubscriptionHolder {
         for (const topic of frame.topics) this.drop(topic);
         this.sendControl(encodeUnsubscribed(frame.topics, frame.ref));
         return;
+      case 'auth':
+        if (this.access) this.access.authenticate(frame);
+        else this.sendControl(encodeAuthed(frame.ref === undefined ? {} : { ref: frame.ref }));
+        return;
       case 'sub': {
-        const added = frame.topics.filter((t) => !this.topics.has(t.topic)).length;
-        if (this.topics.size + added > this.context.limits.maxSubscriptions) {
-          this.sendError({
-            code: ErrorCode.TooManySubscriptions,
-            message: `this frame would hold ${this.topics.size + added} topics; at most ${this.context.limits.maxSubscriptions} per connection`,
-            ref: frame.ref,
-          });
-          return;
-        }
-        this.sendControl(encodeSubscribed(frame.topics.map((t) => t.topic), frame.ref));
-        for (const request of frame.topics) void this.subscribe(request, frame.ref);
+        const topics = this.access ? this.access.admit(frame) : frame.topics;
+        if (topics.length > 0) this.subscribeAuthorized(topics, frame.ref);
         return;
       }
     }
+  }
+
+  /** Subscribes topics that passed authorization (all of them in development mode). */
+  subscribeAuthorized(topics: SubscribeTopic[], ref: number | undefined): void {
+    const added = topics.filter((t) => !this.topics.has(t.topic)).length;
+    if (this.topics.size + added > this.context.limits.maxSubscriptions) {
+      this.sendError({
+        code: ErrorCode.TooManySubscriptions,
+        message: `this frame would hold ${this.topics.size + added} topics; at most ${this.context.limits.maxSubscriptions} per connection`,
+        ref,
+      });
+      return;
+    }
+    this.sendControl(encodeSubscribed(topics.map((t) => t.topic), ref));
+    for (const request of topics) void this.subscribe(request, ref);
+  }
+
+  /** Drops subscriptions without an `unsubscribed` answer (a re-auth that no longer grants them). */
+  dropTopics(topics: string[]): void {
+    for (const topic of topics) this.drop(topic);
+  }
+
+  heldTopics(): string[] {
+    return [...this.topics.keys()];
+  }
+
+  sendFrame(frame: string): void {
+    this.sendControl(frame);
+  }
+
+  sendFrameError(error: Parameters<typeof encodeError>[0]): void {
+    this.sendError(error);
+  }
+
+  /** Closes the connection with a protocol close code after what is queued. */
+  closeWith(code: number, reason: string): void {
+    if (this.closed) return;
+    this.flush();
+    this.ws.close(code, reason);
   }
 
   /** Refuses a binary frame: the protocol is JSON text. */
@@ -181,6 +222,7 @@ export class Session implements SubscriptionHolder {
     }
     this.socket.write(frame);
     this.context.counters.messagesSent += messages;
+    if (this.access) this.access.messagesOut += messages;
     this.context.counters.framesSent++;
   }
 
@@ -192,6 +234,7 @@ export class Session implements SubscriptionHolder {
   /** Releases every subscription; called when the socket closes. */
   close(): void {
     this.closed = true;
+    this.access?.dispose();
     for (const subscription of this.topics.values()) this.context.registry.leave(subscription);
     this.topics.clear();
     this.queue = [];
@@ -338,6 +381,7 @@ export class Session implements SubscriptionHolder {
     if (this.ws.readyState !== OPEN) return;
     const { counters, flusher } = this.context;
     counters.messagesSent += queue.length;
+    if (this.access) this.access.messagesOut += queue.length;
     for (let i = 0; i < queue.length; i += MAX_MESSAGES_PER_FRAME) {
       const end = Math.min(queue.length, i + MAX_MESSAGES_PER_FRAME);
       counters.framesSent++;

@@ -12,6 +12,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Router } from 'express';
 import { checkEvent, IDEMPOTENCY_WINDOW_MS, idempotencyKeyProblem, type IngestEvent, type IngestLog } from '../bus/index.js';
+import type { IngestAuth } from './ingest-auth.js';
 import { BacklogGuard, type BacklogBounds, type BacklogStats } from './backlog-guard.js';
 import { bodyFormat, NdjsonParser, parseJson, type ParsedBody } from './parse-body.js';
 import { openApiDocument } from './openapi.js';
@@ -37,6 +38,8 @@ export interface IngestOptions {
   backlogPollMs?: number;
   /** How long an Idempotency-Key or event id is remembered, in ms (default 300 000). */
   idempotencyWindowMs?: number;
+  /** Ingest keys (with tenants configured); absent or without tenants = development mode, open. */
+  auth?: IngestAuth;
 }
 
 /** Seconds a producer is asked to wait (Retry-After) when a partition's backlog is full. */
@@ -65,6 +68,9 @@ export interface IngestStats {
   rejected: number;
   backlog: BacklogStats;
 }
+
+/** The admission of a request when no key check is configured. */
+const OPEN = { ok: true, tenant: null } as const;
 
 /** Most per-item errors listed in one answer. */
 const MAX_LISTED_ERRORS = 100;
@@ -103,6 +109,14 @@ export function createIngestRouter(options: IngestOptions): IngestService {
       stats.rejected++;
       problem(res, status, error, message, extra);
     };
+    // The key is checked before the body is read: an unknown producer costs no parsing.
+    const admission = options.auth?.admit(req.headers) ?? OPEN;
+    if (!admission.ok) {
+      for (const [name, value] of Object.entries(admission.headers)) res.setHeader(name, value);
+      // The body is not read: close the connection rather than leave it unread on a keep-alive socket.
+      res.setHeader('Connection', 'close');
+      return refuse(admission.status, admission.error, admission.message);
+    }
     const format = bodyFormat(req.headers['content-type']);
     if (format === null) {
       return refuse(415, 'unsupported_media_type', `Content-Type "${req.headers['content-type']}" is not accepted; use application/json or application/x-ndjson`);
@@ -156,6 +170,12 @@ export function createIngestRouter(options: IngestOptions): IngestService {
     if (errors) {
       const message = parsed.single ? `invalid event: ${errors[0].message}` : `${errors.length} of ${items.length} events are invalid; none was accepted`;
       return refuse(400, 'invalid_events', message, { items: errors.slice(0, MAX_LISTED_ERRORS) });
+    }
+
+    const outside = options.auth?.outside(admission.tenant, events.map((e) => e.topic)) ?? [];
+    if (outside.length > 0) {
+      const message = parsed.single ? outside[0].message : `${outside.length} of ${items.length} events are outside this key's namespace; none was accepted`;
+      return refuse(403, 'forbidden_topic', message, { items: outside.slice(0, MAX_LISTED_ERRORS) });
     }
 
     const perPartition = new Map<number, number>();

@@ -4,9 +4,9 @@
  * uses the encoders so both sides agree by construction.
  */
 import { ErrorCode } from './errors.js';
-import { MAX_REF, MAX_SNAPSHOT, MAX_SNAPSHOT_MS, MAX_TOPICS_PER_FRAME } from './limits.js';
+import { MAX_REF, MAX_SNAPSHOT, MAX_TOKEN_LENGTH, MAX_SNAPSHOT_MS, MAX_TOPICS_PER_FRAME } from './limits.js';
 import { isMessageId } from './message-id.js';
-import type { ClientFrame, PingFrame, SubscribeFrame, SubscribeTopic, UnsubscribeFrame } from './messages.js';
+import type { AuthFrame, ClientFrame, PingFrame, SubscribeFrame, SubscribeTopic, UnsubscribeFrame } from './messages.js';
 import { topicProblem } from './topic.js';
 
 /** Why a client frame was refused; becomes an `error` frame. */
@@ -148,8 +148,19 @@ export function decodeClientFrame(text: string): DecodeResult {
       if (ref !== undefined) frame.ref = ref;
       return { ok: true, frame };
     }
+    case 'auth': {
+      const extra = checkKeys(parsed, ['op', 'ref', 'token'], 'auth');
+      if (extra) return fail(ErrorCode.BadField, extra, ref);
+      const token = parsed.token;
+      if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
+        return fail(ErrorCode.BadField, `auth.token must be a non-empty string of at most ${MAX_TOKEN_LENGTH} characters`, ref);
+      }
+      const frame: AuthFrame = { op: 'auth', token };
+      if (ref !== undefined) frame.ref = ref;
+      return { ok: true, frame };
+    }
     default:
-      return fail(ErrorCode.UnknownOp, `unknown op "${op.slice(0, 40)}"; expected sub, unsub or ping`, ref);
+      return fail(ErrorCode.UnknownOp, `unknown op "${op.slice(0, 40)}"; expected sub, unsub, ping or auth`, ref);
   }
 }
 

@@ -22,6 +22,14 @@ export const ErrorCode = {
   TooManyTopics: 'too_many_topics',
   /** The gateway failed to serve the request (bus unavailable); retry later. */
   Unavailable: 'unavailable',
+  /** The topic is neither public nor granted by this connection's token; the rest of the frame proceeds. */
+  Forbidden: 'forbidden',
+  /** An `auth` frame's token was refused (bad signature, wrong audience, expired…); the connection closes with 4401. */
+  Unauthorized: 'unauthorized',
+  /** The token expires soon (sent ahead of `exp`); send a fresh `auth` frame or the connection closes with 4401. */
+  TokenExpired: 'token_expired',
+  /** The connection sends frames faster than its rate limit; frames are dropped, and it closes with 4029 if it goes on. */
+  RateLimited: 'rate_limited',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -36,6 +44,10 @@ export const CloseCode = {
   ServiceRestart: 1012,
   /** The client could not keep up and its send buffer passed the hard limit. */
   SlowConsumer: 4008,
+  /** Too many frames per second after a `rate_limited` warning. */
+  RateLimited: 4029,
+  /** No valid token: missing within the auth deadline, refused, or expired without a fresh `auth`. Do not retry with the same token. */
+  Unauthorized: 4401,
 } as const;
 
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];

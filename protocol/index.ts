@@ -5,3 +5,5 @@ export * from './messages.js';
 export * from './topic.js';
 export * from './client-frame.js';
 export * from './server-frame.js';
+export * from './topic-pattern.js';
+export * from './token-bucket.js';

@@ -23,3 +23,6 @@ export const DEFAULT_EVENT_SNAPSHOT = 50;
 
 /** Largest `ref` a client may attach to a frame (it is echoed back). */
 export const MAX_REF = 2 ** 31 - 1;
+
+/** Longest token an `auth` frame may carry, in characters. */
+export const MAX_TOKEN_LENGTH = 8192;

@@ -61,7 +61,19 @@ export interface PingFrame {
   ref?: number;
 }
 
-export type ClientFrame = SubscribeFrame | UnsubscribeFrame | PingFrame;
+/**
+ * Presents a token (a JWT signed with a key of the tenant it names in `aud`).
+ * Sent as a frame because browsers cannot set WebSocket headers and URLs end
+ * up in logs. May be sent again at any time to replace the token (re-auth
+ * before expiry); subscriptions are kept.
+ */
+export interface AuthFrame {
+  op: 'auth';
+  ref?: number;
+  token: string;
+}
+
+export type ClientFrame = SubscribeFrame | UnsubscribeFrame | PingFrame | AuthFrame;
 
 // ── gateway → client ────────────────────────────────────────────────────────
 
@@ -106,6 +118,16 @@ export interface GapFrame {
   next?: string;
 }
 
+/** Accepts an `auth` frame. `tenant` and `exp` (epoch seconds) are absent in development mode. */
+export interface AuthedFrame {
+  op: 'authed';
+  ref?: number;
+  tenant?: string;
+  exp?: number;
+  /** The token is an admin token: `$sys.…` topics are readable. */
+  admin?: boolean;
+}
+
 export interface PongFrame {
   op: 'pong';
   ref?: number;
@@ -126,4 +148,5 @@ export type ServerFrame =
   | MessagesFrame
   | GapFrame
   | PongFrame
+  | AuthedFrame
   | ErrorFrame;

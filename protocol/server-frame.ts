@@ -4,7 +4,7 @@
  * already-serialized messages, so fan-out to N clients costs N string joins,
  * not N JSON.stringify calls.
  */
-import type { ErrorFrame, GapFrame, HelloFrame, MessageBody, ServerFrame, SubscribedFrame, UnsubscribedFrame } from './messages.js';
+import type { AuthedFrame, ErrorFrame, GapFrame, HelloFrame, MessageBody, ServerFrame, SubscribedFrame, UnsubscribedFrame } from './messages.js';
 
 /**
  * Serializes one message from its topic, id and the JSON of its body (as
@@ -64,6 +64,10 @@ export function encodePong(ref?: number): string {
   return ref === undefined ? '{"op":"pong"}' : '{"op":"pong","ref":' + ref + '}';
 }
 
+export function encodeAuthed(frame: Omit<AuthedFrame, 'op'>): string {
+  return JSON.stringify({ op: 'authed', ...frame });
+}
+
 export function encodeError(error: Omit<ErrorFrame, 'op'>): string {
   return JSON.stringify({ op: 'error', ...error });
 }
@@ -89,6 +93,7 @@ export function decodeServerFrame(text: string): ServerFrame | null {
     case 'msgs':
     case 'gap':
     case 'pong':
+    case 'authed':
     case 'error':
       return parsed as ServerFrame;
     default:

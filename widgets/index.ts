@@ -5,6 +5,7 @@
  * on the same connection.
  */
 export { subscribe } from './connection/connection-manager.js';
+export { configure, type RtConfiguration, type TokenSource } from './connection/token-source.js';
 export type { ConnectionStatus, SubscribeOptions, TopicListener, Unsubscribe } from './connection/listener.js';
 export { TopicController, type TopicControllerOptions } from './topic-controller.js';
 export { WidgetError, WidgetErrorCode } from './widget-error.js';

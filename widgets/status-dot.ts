@@ -12,6 +12,7 @@ const LABELS: Record<ConnectionStatus | 'idle', string> = {
   open: 'live',
   reconnecting: 'connection lost, reconnecting…',
   closed: 'closed',
+  unauthorized: 'unauthorized: the gateway refused the token',
 };
 
 /** Renders the status dot; its title and accessible label say the state in words. */
@@ -32,6 +33,9 @@ export const statusStyles = css`
   }
   .status[data-status='open'] {
     background: var(--_ok);
+  }
+  .status[data-status='unauthorized'] {
+    background: var(--_error);
   }
   .status[data-status='connecting'],
   .status[data-status='reconnecting'] {

@@ -5,7 +5,7 @@
  */
 import { isServer, type ReactiveController, type ReactiveControllerHost } from 'lit';
 import type { ErrorFrame, GapFrame, Message } from '../protocol/index.js';
-import { subscribe } from './connection/connection-manager.js';
+import { setGatewayToken, subscribe } from './connection/connection-manager.js';
 import type { ConnectionStatus, SubscribeOptions, Unsubscribe } from './connection/listener.js';
 import { emit } from './events.js';
 import { WidgetError, WidgetErrorCode } from './widget-error.js';
@@ -59,6 +59,7 @@ export class TopicController implements ReactiveController {
   private readonly host: ReactiveControllerHost;
   private readonly options: TopicControllerOptions;
   private releases: Unsubscribe[] = [];
+  private token: SubscribeOptions['token'];
   private key: string | null = null;
   private connected = false;
 
@@ -68,6 +69,7 @@ export class TopicController implements ReactiveController {
     // There is no socket to open while rendering on a server.
     if (isServer) return;
     host.addController(this);
+    watchToken(host);
   }
 
   hostConnected(): void {
@@ -95,7 +97,14 @@ export class TopicController implements ReactiveController {
     const invalid = o.validate?.() ?? null;
     const wants: Wants = { snapshot: o.snapshot?.(), snapshotMs: o.snapshotMs?.(), maxBuffered: o.maxBuffered?.() };
     const key = JSON.stringify([topics, gateway, invalid?.message ?? null, wants.snapshot ?? null, wants.snapshotMs ?? null, wants.maxBuffered ?? null]);
-    if (key === this.key) return;
+    const token = this.hostToken();
+    if (key === this.key) {
+      // A new token (say, set after the element was added) goes to the shared connection without resubscribing.
+      if (token !== this.token && this.releases.length > 0 && token !== undefined) setGatewayToken(gateway, token);
+      this.token = token;
+      return;
+    }
+    this.token = token;
     this.key = key;
     this.release();
     this.latest = undefined;
@@ -116,9 +125,17 @@ export class TopicController implements ReactiveController {
     if (problem) this.setStatus('idle');
   }
 
+  /** The host element's `token` property (a string or a function) or attribute; undefined when it gives none. */
+  private hostToken(): SubscribeOptions['token'] {
+    const host = this.host as unknown as { token?: unknown; getAttribute?: (name: string) => string | null };
+    const token = host.token ?? host.getAttribute?.('token') ?? undefined;
+    return typeof token === 'function' || (typeof token === 'string' && token !== '') ? (token as SubscribeOptions['token']) : undefined;
+  }
+
   private subscribeTo(topic: string, gateway: string, wants: Wants): Unsubscribe {
     return subscribe(topic, {
       gateway,
+      token: this.hostToken(),
       ...wants,
       onMessages: (messages) => {
         this.latest = messages[messages.length - 1];
@@ -129,9 +146,15 @@ export class TopicController implements ReactiveController {
         this.options.onGap?.(gap);
         this.host.requestUpdate();
       },
-      onStatus: (status) => this.setStatus(status),
+      onStatus: (status) => {
+        this.setStatus(status);
+        // Shown in place of the data, and cleared once a new token is accepted.
+        if (status === 'unauthorized') this.setProblem(new WidgetError(WidgetErrorCode.Unauthorized, 'the gateway refused the token; give the element (or configure()) a new one'));
+        else if (status === 'open' && this.problem?.code === WidgetErrorCode.Unauthorized) this.setProblem(null);
+      },
       onError: (error) => {
         this.error = error;
+        if (error.code === 'forbidden') this.setProblem(new WidgetError(WidgetErrorCode.Forbidden, error.message));
         this.dispatch('rt-error', { code: error.code, message: error.message, topic: error.topic ?? topic });
         this.host.requestUpdate();
       },
@@ -173,4 +196,28 @@ export class TopicController implements ReactiveController {
     const host = this.host as unknown;
     if (host instanceof EventTarget) emit(host, name, detail);
   }
+}
+
+const TOKEN_WATCHED = Symbol.for('rt.tokenWatched');
+
+/**
+ * Gives the host a `token` property that asks for an update when set, so a
+ * token assigned after the element was added (fetched, say) reaches its
+ * connection. Defined on the instance, once, unless the class declares its own.
+ */
+function watchToken(host: ReactiveControllerHost): void {
+  const target = host as unknown as Record<string | symbol, unknown>;
+  if (target[TOKEN_WATCHED] || Object.getOwnPropertyDescriptor(Object.getPrototypeOf(host), 'token')) return;
+  target[TOKEN_WATCHED] = true;
+  let value = target.token;
+  Object.defineProperty(host, 'token', {
+    configurable: true,
+    enumerable: true,
+    get: () => value,
+    set(next: unknown) {
+      if (next === value) return;
+      value = next;
+      host.requestUpdate();
+    },
+  });
 }

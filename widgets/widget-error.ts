@@ -13,6 +13,10 @@ export const WidgetErrorCode = {
   BadGateway: 'bad_gateway',
   /** Another attribute has a value the element cannot use (e.g. a non-numeric `window`). */
   BadAttribute: 'bad_attribute',
+  /** The gateway refused this topic: it is not public and the token does not grant it. */
+  Forbidden: 'forbidden',
+  /** The gateway refused the page's token (missing, expired, or not valid for this gateway). */
+  Unauthorized: 'unauthorized',
 } as const;
 
 export type WidgetErrorCode = (typeof WidgetErrorCode)[keyof typeof WidgetErrorCode];

@@ -60,7 +60,7 @@ describe('config file', () => {
     ['a window that is not a duration', { rules: [{ match: 'a', route: 'b' }, { match: 'x', aggregate: ['count'], windows: ['10s', 'ten'] }] }, [{ path: 'rules[1].windows[1]', message: 'must be a duration such as "10s" (a whole number and one of ms, s, m, h, d)' }]],
     ['an unknown function', { rules: [{ match: 'x', aggregate: ['median'], windows: ['1s'] }] }, [{ path: 'rules[0].aggregate[0]', message: 'must be one of count, sum, avg, min, max, rate, p50, p90, p95, p99, last' }]],
     ['an unknown key', { rules: [{ match: 'x', route: 'y', windwos: ['1s'] }] }, [{ path: 'rules[0].windwos', message: 'unknown key; allowed: match, route, aggregate, windows, field, grace' }]],
-    ['an unknown section', { rulez: [] }, [{ path: 'rulez', message: 'unknown section; allowed: rules' }]],
+    ['an unknown section', { rulez: [] }, [{ path: 'rulez', message: 'unknown section; allowed: rules, tenants, limits, auth, admin' }]],
     ['a missing match', { rules: [{ route: 'y' }] }, [{ path: 'rules[0].match', message: 'is required' }]],
     ['rules not an array', { rules: { match: 'x' } }, [{ path: 'rules', message: 'must be an array' }]],
     ['a file that is not an object', [1], [{ path: '(top level)', message: 'must be an object' }]],

@@ -123,7 +123,7 @@ describe('decodeClientFrame refuses bad frames with a specific code and message'
     const error = errorOf('{"op":"publish","ref":7}');
     assert.equal(error.code, ErrorCode.UnknownOp);
     assert.match(error.message, /"publish"/);
-    assert.match(error.message, /sub, unsub or ping/);
+    assert.match(error.message, /sub, unsub, ping or auth/);
     assert.equal(error.ref, 7, 'the ref is echoed so the client can match the error');
   });
 

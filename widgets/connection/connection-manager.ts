@@ -9,6 +9,7 @@ import { WidgetError, WidgetErrorCode } from '../widget-error.js';
 import { Connection } from './connection.js';
 import { pageBaseUrl, resolveGatewayUrl, SCRIPT_URL } from './gateway-url.js';
 import type { ConnectionStatus, SubscribeOptions, TopicListener, Unsubscribe } from './listener.js';
+import type { TokenSource } from './token-source.js';
 
 /**
  * What a registry entry must offer. Entries may come from another copy (or
@@ -19,6 +20,8 @@ export interface SharedConnection {
   readonly url: string;
   readonly status: ConnectionStatus;
   subscribe(topic: string, listener: TopicListener): Unsubscribe;
+  /** Where the connection's tokens come from (added in bundles with tenants; absent in older copies). */
+  setToken?(source: TokenSource | null): void;
 }
 
 const REGISTRY_KEY = Symbol.for('rt.connections');
@@ -80,6 +83,20 @@ export function subscribe(topic: string, options: SubscribeOptions): Unsubscribe
   if (maxBuffered !== undefined && !(Number.isInteger(maxBuffered) && maxBuffered >= 1)) {
     throw new TypeError(`subscribe(topic, options): options.maxBuffered must be a positive integer, got ${String(maxBuffered)}`);
   }
+  const { token } = options;
+  if (token !== undefined && token !== null && typeof token !== 'function' && (typeof token !== 'string' || token === '')) {
+    throw new TypeError(`subscribe(topic, options): options.token must be a non-empty string or a function returning a token, got ${typeof token}`);
+  }
   const url = resolveGatewayUrl(options.gateway, pageBaseUrl(), SCRIPT_URL);
-  return connectionFor(url).subscribe(topic, options);
+  const connection = connectionFor(url);
+  if (token !== undefined) connection.setToken?.(token);
+  return connection.subscribe(topic, options);
+}
+
+/**
+ * Sets the token source of the page's connection to `gateway` (default: the
+ * one that served rt.js), as the `token` option of `subscribe()` does.
+ */
+export function setGatewayToken(gateway: string | undefined, token: TokenSource | null): void {
+  connectionFor(resolveGatewayUrl(gateway, pageBaseUrl(), SCRIPT_URL)).setToken?.(token);
 }

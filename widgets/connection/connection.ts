@@ -24,6 +24,7 @@ import { chunkForFrames, type FrameLimits } from './frame-chunks.js';
 import { FrameScheduler, ListenerQueue, reportListenerError } from './frame-scheduler.js';
 import { CONNECT_TIMEOUT_MS, DEFAULT_HEARTBEAT_MS, Heartbeat } from './heartbeat.js';
 import type { ConnectionStatus, TopicListener, Unsubscribe } from './listener.js';
+import { TokenKeeper, watchPageToken, type TokenSource } from './token-source.js';
 import { TopicState } from './topic-state.js';
 
 /** Tuning and seams for tests; every field has a production default. */
@@ -59,6 +60,8 @@ const MAX_TRACKED_REQUESTS = 256;
 // WebSocket.readyState values, spelled out so test doubles need not extend WebSocket.
 const CONNECTING = 0;
 const OPEN = 1;
+/** Close code of a refused, missing or expired token (docs/protocol.md). */
+const UNAUTHORIZED = 4401;
 
 export class Connection {
   private statusValue: ConnectionStatus = 'closed';
@@ -78,6 +81,9 @@ export class Connection {
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly tokens = new TokenKeeper((token) => this.send({ op: 'auth', token }));
+  /** A token is being fetched for the next socket. */
+  private obtaining = false;
 
   constructor(
     /** The gateway's WebSocket URL, already resolved. */
@@ -89,6 +95,10 @@ export class Connection {
       ping: () => this.send({ op: 'ping' }),
       dead: () => this.onDead(),
     });
+    // A page-wide token given later applies to connections without their own.
+    watchPageToken(() => {
+      if (this.tokens.own === null) this.tokenSourceChanged();
+    });
     // Coming back online is the moment to retry, not whenever the backoff says.
     if (typeof window !== 'undefined') window.addEventListener('online', () => this.retryNow());
   }
@@ -96,6 +106,23 @@ export class Connection {
   /** Current state of the socket. */
   get status(): ConnectionStatus {
     return this.statusValue;
+  }
+
+  /**
+   * Sets where this connection's tokens come from (overrides the page-wide
+   * `configure({ token })`). A connection refused for its token tries again
+   * with the new source.
+   */
+  setToken(source: TokenSource | null): void {
+    if (source === this.tokens.own) return;
+    this.tokens.own = source;
+    this.tokenSourceChanged();
+  }
+
+  private tokenSourceChanged(): void {
+    if (this.statusValue === 'unauthorized' && this.topics.size > 0) this.connect();
+    // An open socket takes the new token at once (a re-auth keeps its subscriptions).
+    else if (this.greeted) void this.tokens.refreshNow();
   }
 
   /** Number of topics with at least one listener or an `unsub` still to send. */
@@ -135,7 +162,7 @@ export class Connection {
       this.scheduleFlush();
     }
     // Connecting tells every listener, this one included, the new status.
-    if (this.socket === null && this.retryTimer === undefined) this.connect();
+    if (this.socket === null && this.retryTimer === undefined && !this.obtaining && this.statusValue !== 'unauthorized') this.connect();
     else this.notifyStatus(queue, this.statusValue);
 
     let done = false;
@@ -166,6 +193,39 @@ export class Connection {
   private connect(): void {
     this.retryTimer = undefined;
     if (this.statusValue !== 'reconnecting') this.setStatus('connecting');
+    if (this.tokens.source === null) {
+      // Refused without a token: only a token can help, so wait for one instead of retrying.
+      if (this.tokens.refusedWithout) {
+        this.setStatus('unauthorized');
+        return;
+      }
+      this.tokens.current = null;
+      this.open();
+      return;
+    }
+    // A token before every connect: a function source may hand out short-lived ones.
+    this.obtaining = true;
+    this.tokens.obtain().then(
+      (token) => {
+        this.obtaining = false;
+        if (this.socket !== null || this.topics.size === 0) return;
+        if (token === this.tokens.refused) {
+          // Never retry with a token the gateway refused; wait for a new source.
+          this.setStatus('unauthorized');
+          return;
+        }
+        this.tokens.current = token;
+        this.open();
+      },
+      (error: unknown) => {
+        this.obtaining = false;
+        console.warn('rt: the token function failed:', error);
+        this.scheduleRetry();
+      },
+    );
+  }
+
+  private open(): void {
     let socket: WebSocket;
     try {
       // Looked up per attempt so a page (or test) that wraps WebSocket is honoured.
@@ -180,8 +240,9 @@ export class Connection {
     socket.onmessage = (event) => {
       if (socket === this.socket) this.onFrame(event.data);
     };
-    socket.onclose = () => {
+    socket.onclose = (event) => {
       if (socket !== this.socket) return;
+      if (event?.code === UNAUTHORIZED) this.tokens.refuse();
       this.dropSocket();
       this.scheduleRetry();
     };
@@ -193,6 +254,7 @@ export class Connection {
     const socket = this.socket;
     this.socket = null;
     this.heartbeat.stop();
+    this.tokens.stop();
     if (socket) {
       socket.onmessage = null;
       socket.onclose = null;
@@ -293,6 +355,15 @@ export class Connection {
     this.greeted = true;
     this.openedAt = performance.now();
     this.setStatus('open');
+    // The token goes first; the gateway holds private topics of a `sub` until it is verified.
+    const token = this.tokens.current;
+    if (token !== null) {
+      this.send({ op: 'auth', token });
+      this.tokens.schedule(token);
+    } else if (this.tokens.source !== null) {
+      // A token source set while this socket was opening: fetch and send now.
+      void this.tokens.refreshNow();
+    }
     // Resume everything on the new socket: `since` where we have seen a message, a snapshot otherwise.
     const entries: SubscribeTopic[] = [];
     for (const state of this.topics.values()) entries.push(this.subEntry(state));
@@ -314,6 +385,10 @@ export class Connection {
   }
 
   private onError(error: ErrorFrame): void {
+    if (error.code === ErrorCode.TokenExpired) {
+      void this.tokens.refreshNow();
+      return;
+    }
     const request = error.ref !== undefined ? this.sent.get(error.ref) : undefined;
     const topics = error.topic !== undefined ? [error.topic] : (request?.topics ?? []);
     // `unavailable` for a topic means its subscription ended on the gateway,

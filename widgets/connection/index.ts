@@ -8,3 +8,4 @@ export * from './heartbeat.js';
 export * from './listener.js';
 export * from './ring-buffer.js';
 export * from './topic-state.js';
+export * from './token-source.js';

@@ -3,6 +3,7 @@
  * connection manager needs to know to serve it well.
  */
 import type { ErrorFrame, GapFrame, Message } from '../../protocol/index.js';
+import type { TokenSource } from './token-source.js';
 
 /**
  * State of the shared socket to one gateway.
@@ -11,8 +12,10 @@ import type { ErrorFrame, GapFrame, Message } from '../../protocol/index.js';
  * - `open`: the gateway said hello; subscriptions are live.
  * - `reconnecting`: the socket dropped (or never opened) and a retry is scheduled or under way.
  * - `closed`: no subscriptions left, so the socket was closed on purpose.
+ * - `unauthorized`: the gateway refused the token (4401) and the token source gave the same one again;
+ *   no more attempts until a new token source is set.
  */
-export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'closed';
+export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'closed' | 'unauthorized';
 
 /** Callbacks and options of one subscription to one topic. */
 export interface TopicListener {
@@ -55,6 +58,13 @@ export interface SubscribeOptions extends TopicListener {
    * URL relative to the page. Defaults to `/ws` on the host that served rt.js.
    */
   gateway?: string;
+  /**
+   * Token for the gateway (see docs/security.md): a string, or a function
+   * returning one or a promise of one, called before every connect and ahead
+   * of expiry. Applies to the whole connection to this gateway; without it,
+   * the page-wide `configure({ token })` applies.
+   */
+  token?: TokenSource | null;
 }
 
 /** Ends a subscription. Calling it more than once is harmless. */

@@ -8,17 +8,19 @@ declare global {
   interface Window {
     RT_GATEWAY: string | null;
     RT_GATEWAY_SHORT_HISTORY: string | null;
+    /** A gateway with tenant "web" (test/support/tenant-gateway.ts). */
+    RT_GATEWAY_TENANTS: string | null;
     RT_SHORT_HISTORY: number;
     RT_GATEWAY_MISSING: string | null;
   }
 }
 
 /** Which gateway: `main`, or `short` (history of only RT_SHORT_HISTORY messages per topic). */
-export type GatewayName = 'main' | 'short';
+export type GatewayName = 'main' | 'short' | 'tenants';
 
 /** WebSocket URL of a gateway; fails the test clearly when none is running. */
 export function gatewayUrl(name: GatewayName = 'main'): string {
-  const url = name === 'main' ? window.RT_GATEWAY : window.RT_GATEWAY_SHORT_HISTORY;
+  const url = name === 'main' ? window.RT_GATEWAY : name === 'short' ? window.RT_GATEWAY_SHORT_HISTORY : window.RT_GATEWAY_TENANTS;
   if (!url) throw new Error(window.RT_GATEWAY_MISSING ?? `gateway "${name}" is not running`);
   return url;
 }

@@ -1,0 +1,160 @@
+/**
+ * Who may open a WebSocket, decided at the HTTP upgrade before any
+ * WebSocket exists: the origin check (per tenant with a config, the
+ * RT_ALLOWED_ORIGINS list in development mode), then the connection limits
+ * of the instance (503), the client address (429) and the tenant (429).
+ * Also the ledger of open connections per tenant and of refusals by reason,
+ * read by /metrics.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { RefusalReason, TenantLedger } from './connection-access.js';
+import { tenantsForOrigin, type AccessPolicy, type InstanceLimits, type Tenant } from './tenants.js';
+
+/** A connection admitted at the upgrade; `release` when it closes. */
+export interface Ticket {
+  address: string;
+  /** Tenants the origin may act for (empty in development mode). */
+  candidates: Tenant[];
+  /** The tenant bound already (by `?tenant=` or an origin only one tenant lists). */
+  bound: Tenant | null;
+  release(): void;
+}
+
+export type AdmissionResult = { ok: true; ticket: Ticket } | { ok: false; status: 403 | 429 | 503; reason: RefusalReason; message: string };
+
+/** Per-tenant numbers for /metrics. */
+export interface TenantCounters {
+  connections: number;
+  /** Messages sent on the tenant's connections that have closed (open ones are added at scrape time). */
+  messagesOutClosed: number;
+  refusals: Map<RefusalReason, number>;
+}
+
+export interface AdmissionOptions {
+  policy: AccessPolicy | null;
+  limits: InstanceLimits;
+  /** Development-mode origin allowlist; `*` allows any. */
+  allowedOrigins: readonly string[];
+  /** Take the client address from the last X-Forwarded-For entry (behind a trusted proxy). */
+  trustForwardedFor?: boolean;
+}
+
+export class Admission implements TenantLedger {
+  private total = 0;
+  private readonly perAddress = new Map<string, number>();
+  readonly perTenant = new Map<string, TenantCounters>();
+  /** Refusals by reason, all tenants (and none) together. */
+  readonly refusals = new Map<RefusalReason, number>();
+
+  constructor(private options: AdmissionOptions) {}
+
+  /** Applies a reloaded policy and limits; open connections keep their tenant. */
+  update(options: AdmissionOptions): void {
+    this.options = options;
+  }
+
+  get connections(): number {
+    return this.total;
+  }
+
+  admit(req: IncomingMessage): AdmissionResult {
+    const { policy, limits } = this.options;
+    const origin = req.headers.origin;
+    let candidates: Tenant[] = [];
+    let bound: Tenant | null = null;
+    if (policy) {
+      candidates = tenantsForOrigin(policy, origin);
+      const named = new URL(req.url ?? '/', 'http://x').searchParams.get('tenant');
+      if (named !== null) {
+        const tenant = candidates.find((t) => t.id === named);
+        if (!tenant) return this.refuse(403, 'origin', `origin not allowed for tenant "${named.slice(0, 64)}"`);
+        candidates = [tenant];
+        bound = tenant;
+      } else if (origin !== undefined && candidates.length === 1 && candidates[0].origins !== '*') {
+        bound = candidates[0];
+      }
+      // The gateway's own pages (/admin) come from its own origin: no tenant, only an admin token can do anything there.
+      if (candidates.length === 0 && !(origin !== undefined && policy.adminTokens.length > 0 && sameHost(origin, req.headers.host))) {
+        return this.refuse(403, 'origin', 'origin not allowed');
+      }
+    } else if (!this.options.allowedOrigins.includes('*') && origin !== undefined && !this.options.allowedOrigins.includes(origin)) {
+      // Non-browser clients send no Origin; cross-site hijacking needs a browser, which always sends one.
+      return this.refuse(403, 'origin', 'origin not allowed');
+    }
+    if (this.total >= limits.instanceConnections) return this.refuse(503, 'instance_limit', 'this gateway is at its connection limit; try another instance or later');
+    const address = this.addressOf(req);
+    const fromAddress = this.perAddress.get(address) ?? 0;
+    if (fromAddress >= limits.connectionsPerAddress) return this.refuse(429, 'address_limit', `at most ${limits.connectionsPerAddress} connections per client address`);
+    if (bound && !this.claim(bound)) return this.refuse(429, 'tenant_limit', `tenant "${bound.id}" is at its connection limit`, bound);
+    this.total++;
+    this.perAddress.set(address, fromAddress + 1);
+    let released = false;
+    return {
+      ok: true,
+      ticket: {
+        address,
+        candidates,
+        bound,
+        release: () => {
+          if (released) return;
+          released = true;
+          this.total--;
+          const n = (this.perAddress.get(address) ?? 1) - 1;
+          if (n <= 0) this.perAddress.delete(address);
+          else this.perAddress.set(address, n);
+        },
+      },
+    };
+  }
+
+  claim(tenant: Tenant): boolean {
+    const counters = this.countersOf(tenant.id);
+    if (tenant.limits.connections !== null && counters.connections >= tenant.limits.connections) return false;
+    counters.connections++;
+    return true;
+  }
+
+  release(tenant: Tenant): void {
+    this.countersOf(tenant.id).connections--;
+  }
+
+  sent(tenant: Tenant, messages: number): void {
+    this.countersOf(tenant.id).messagesOutClosed += messages;
+  }
+
+  refused(reason: RefusalReason, tenant?: Tenant): void {
+    this.refusals.set(reason, (this.refusals.get(reason) ?? 0) + 1);
+    if (tenant) {
+      const r = this.countersOf(tenant.id).refusals;
+      r.set(reason, (r.get(reason) ?? 0) + 1);
+    }
+  }
+
+  private countersOf(id: string): TenantCounters {
+    let c = this.perTenant.get(id);
+    if (!c) this.perTenant.set(id, (c = { connections: 0, messagesOutClosed: 0, refusals: new Map() }));
+    return c;
+  }
+
+  private refuse(status: 403 | 429 | 503, reason: RefusalReason, message: string, tenant?: Tenant): AdmissionResult {
+    this.refused(reason, tenant);
+    return { ok: false, status, reason, message };
+  }
+
+  private addressOf(req: IncomingMessage): string {
+    if (this.options.trustForwardedFor) {
+      const header = req.headers['x-forwarded-for'];
+      const last = (Array.isArray(header) ? header.join(',') : header ?? '').split(',').pop()?.trim();
+      if (last) return last;
+    }
+    return req.socket.remoteAddress ?? 'unknown';
+  }
+}
+
+function sameHost(origin: string, host: string | undefined): boolean {
+  try {
+    return host !== undefined && new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,239 @@
+/**
+ * What one connection may read, with tenants configured. Before a
+ * successful `auth` only public topics are served; a `sub` for a private
+ * topic is held until a token arrives, and the connection is closed with
+ * 4401 if none arrives within the auth deadline. After `auth`, each topic is
+ * checked on its own: public, or inside the token's tenant namespace and
+ * granted by one of its patterns; any other gets `forbidden` while the rest
+ * of the frame proceeds. Ahead of `exp` the client is warned
+ * (`token_expired`); at `exp` the connection closes with 4401 unless a fresh
+ * `auth` arrived, which keeps the subscriptions its grants still cover.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import {
+  CloseCode,
+  encodeAuthed,
+  ErrorCode,
+  isSystemTopic,
+  matchesAny,
+  type AuthFrame,
+  type SubscribeFrame,
+  type SubscribeTopic,
+} from '../protocol/index.js';
+import type { FrameError } from '../protocol/index.js';
+import type { Grant } from './token-verifier.js';
+import { verifyToken } from './token-verifier.js';
+import { ownsTopic, type AccessPolicy, type Tenant } from './tenants.js';
+
+/** What a ConnectionAccess needs from its session. */
+export interface AccessHost {
+  /** Subscribes topics already authorized. */
+  subscribeAuthorized(topics: SubscribeTopic[], ref: number | undefined): void;
+  /** Drops subscriptions (after a re-auth that no longer grants them). */
+  dropTopics(topics: string[]): void;
+  /** Topics held now. */
+  heldTopics(): string[];
+  sendFrame(frame: string): void;
+  sendFrameError(error: FrameError): void;
+  closeWith(code: number, reason: string): void;
+}
+
+/** Tenant bookkeeping shared by a gateway's connections (counts and refusals). */
+export interface TenantLedger {
+  /** Binds the connection to a tenant; false when the tenant is at its connection limit. */
+  claim(tenant: Tenant): boolean;
+  release(tenant: Tenant): void;
+  /** Adds a closed connection's messages to its tenant's total. */
+  sent(tenant: Tenant, messages: number): void;
+  refused(reason: RefusalReason, tenant?: Tenant): void;
+}
+
+export type RefusalReason = 'origin' | 'auth' | 'forbidden' | 'instance_limit' | 'address_limit' | 'tenant_limit' | 'rate_limited';
+
+const MAX_PENDING = 1000;
+
+export class ConnectionAccess {
+  /** The tenant this connection belongs to (set by its token, or by the origin for one tenant). */
+  tenant: Tenant | null;
+  /** Messages sent on this connection (for per-tenant totals on /metrics). */
+  messagesOut = 0;
+  /** Authenticated with an admin token: may read `$sys.…` topics. */
+  private admin = false;
+  private grant: Grant | null = null;
+  private pending: { topics: SubscribeTopic[]; ref: number | undefined }[] = [];
+  private pendingCount = 0;
+  private deadline: NodeJS.Timeout | null = null;
+  private warnTimer: NodeJS.Timeout | null = null;
+  private expiryTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+  /** Serializes auth frames so a slow verification cannot overtake a later one. */
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly policy: AccessPolicy,
+    /** Tenants the connection's origin may act for. */
+    private readonly candidates: readonly Tenant[],
+    /** Tenant bound at the upgrade (counted in the ledger already), if the origin named one. */
+    bound: Tenant | null,
+    private readonly host: AccessHost,
+    private readonly ledger: TenantLedger,
+  ) {
+    this.tenant = bound;
+  }
+
+  /** Splits a `sub` frame: returns the topics to subscribe now; refuses or holds the rest. */
+  admit(frame: SubscribeFrame): SubscribeTopic[] {
+    const now: SubscribeTopic[] = [];
+    const held: SubscribeTopic[] = [];
+    for (const request of frame.topics) {
+      const verdict = this.check(request.topic);
+      if (verdict === 'allow') now.push(request);
+      else if (verdict === 'forbid') this.forbid(request.topic, frame.ref);
+      else held.push(request);
+    }
+    if (held.length > 0) {
+      if (this.pendingCount + held.length > MAX_PENDING) {
+        for (const r of held) this.forbid(r.topic, frame.ref);
+      } else {
+        this.pending.push({ topics: held, ref: frame.ref });
+        this.pendingCount += held.length;
+        this.deadline ??= setTimeout(() => this.unauthorized('no valid token within the auth deadline'), this.policy.auth.authTimeoutMs);
+      }
+    }
+    const limit = (this.grant?.tenant ?? this.tenant)?.limits.subscriptions;
+    if (limit !== undefined && now.length > 0) {
+      const held = new Set(this.host.heldTopics());
+      const adding = now.filter((t) => !held.has(t.topic)).length;
+      if (held.size + adding > limit) {
+        this.host.sendFrameError({
+          code: ErrorCode.TooManySubscriptions,
+          message: `this frame would hold ${held.size + adding} topics; at most ${limit} per connection for this tenant`,
+          ref: frame.ref,
+        });
+        return [];
+      }
+    }
+    return now;
+  }
+
+  /** Handles an `auth` frame. */
+  authenticate(frame: AuthFrame): void {
+    this.chain = this.chain.then(() => this.verify(frame));
+  }
+
+  /** Stops timers; called when the connection closes. */
+  dispose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.tenant) this.ledger.sent(this.tenant, this.messagesOut);
+    for (const t of [this.deadline, this.warnTimer, this.expiryTimer]) if (t) clearTimeout(t);
+    if (this.tenant) this.ledger.release(this.tenant);
+    this.tenant = null;
+  }
+
+  private check(topic: string): 'allow' | 'forbid' | 'hold' {
+    if (isSystemTopic(topic)) return this.admin ? 'allow' : this.grant || this.policy.adminTokens.length === 0 ? 'forbid' : 'hold';
+    for (const t of this.candidates) if (matchesAny(t.publicTopics, topic)) return 'allow';
+    if (this.grant) {
+      return ownsTopic(this.grant.tenant, topic) && matchesAny(this.grant.grants, topic) ? 'allow' : 'forbid';
+    }
+    if (this.admin) return 'forbid';
+    // No token yet: a topic that no allowed tenant owns can never be granted.
+    return this.candidates.some((t) => ownsTopic(t, topic)) ? 'hold' : 'forbid';
+  }
+
+  private forbid(topic: string, ref: number | undefined): void {
+    this.ledger.refused('forbidden', this.grant?.tenant ?? this.tenant ?? undefined);
+    const error: FrameError = { code: ErrorCode.Forbidden, message: `topic "${topic}" is not public and not granted by this connection's token`, topic };
+    if (ref !== undefined) error.ref = ref;
+    this.host.sendFrameError(error);
+  }
+
+  private unauthorized(reason: string): void {
+    if (this.closed) return;
+    this.ledger.refused('auth', this.tenant ?? undefined);
+    this.host.sendFrameError({ code: ErrorCode.Unauthorized, message: reason });
+    this.host.closeWith(CloseCode.Unauthorized, reason);
+    this.dispose();
+  }
+
+  /** True when `token` is one of the config's admin tokens (compared as SHA-256 digests in constant time). */
+  private isAdminToken(token: string): boolean {
+    if (this.policy.adminTokens.length === 0) return false;
+    const digest = createHash('sha256').update(token).digest();
+    let found = false;
+    for (const hash of this.policy.adminTokens) if (timingSafeEqual(hash, digest)) found = true;
+    return found;
+  }
+
+  private async verify(frame: AuthFrame): Promise<void> {
+    if (this.closed) return;
+    if (this.isAdminToken(frame.token)) {
+      if (this.grant) return this.unauthorized('an admin token cannot replace a tenant token on one connection');
+      this.admin = true;
+      if (this.deadline) clearTimeout(this.deadline);
+      this.deadline = null;
+      this.host.sendFrame(encodeAuthed(frame.ref === undefined ? { admin: true } : { ref: frame.ref, admin: true }));
+      this.admitPending();
+      return;
+    }
+    if (this.admin) return this.unauthorized('a tenant token cannot replace an admin token on one connection');
+    const verdict = await verifyToken(frame.token, this.policy, this.candidates);
+    if (this.closed) return;
+    if (!verdict.ok) return this.unauthorized(verdict.reason);
+    const { grant } = verdict;
+    if (this.tenant && this.tenant !== grant.tenant) return this.unauthorized('token names another tenant than this connection\'s');
+    if (!this.tenant) {
+      if (!this.ledger.claim(grant.tenant)) {
+        this.ledger.refused('tenant_limit', grant.tenant);
+        this.host.sendFrameError({ code: ErrorCode.RateLimited, message: `tenant "${grant.tenant.id}" is at its connection limit` });
+        this.host.closeWith(CloseCode.RateLimited, 'tenant connection limit');
+        this.dispose();
+        return;
+      }
+      this.tenant = grant.tenant;
+    }
+    this.grant = grant;
+    if (this.deadline) clearTimeout(this.deadline);
+    this.deadline = null;
+    this.schedule(grant.exp);
+    this.host.sendFrame(encodeAuthed(frame.ref === undefined ? { tenant: grant.tenant.id, exp: grant.exp } : { ref: frame.ref, tenant: grant.tenant.id, exp: grant.exp }));
+    // A re-auth may grant less: drop what the new token no longer covers.
+    const lost = this.host.heldTopics().filter((t) => this.check(t) !== 'allow');
+    if (lost.length > 0) {
+      this.host.dropTopics(lost);
+      for (const topic of lost) this.forbid(topic, frame.ref);
+    }
+    this.admitPending();
+  }
+
+  private admitPending(): void {
+    const pending = this.pending;
+    this.pending = [];
+    this.pendingCount = 0;
+    for (const { topics, ref } of pending) {
+      const now = this.admit({ op: 'sub', topics, ref });
+      if (now.length > 0) this.host.subscribeAuthorized(now, ref);
+    }
+  }
+
+  private schedule(exp: number): void {
+    if (this.warnTimer) clearTimeout(this.warnTimer);
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    const untilExp = exp * 1000 + this.policy.auth.clockToleranceSec * 1000 - Date.now();
+    const untilWarn = Math.max(0, exp * 1000 - this.policy.auth.expiryWarningMs - Date.now());
+    this.warnTimer = later(untilWarn, () => {
+      this.host.sendFrameError({ code: ErrorCode.TokenExpired, message: `token expires at ${new Date(exp * 1000).toISOString()}; send a fresh auth frame to keep this connection` });
+    }, (t) => (this.warnTimer = t));
+    this.expiryTimer = later(Math.max(0, untilExp), () => this.unauthorized('token expired'), (t) => (this.expiryTimer = t));
+  }
+}
+
+/** Longest delay setTimeout takes; longer ones would fire at once. */
+const MAX_DELAY = 2 ** 31 - 1;
+
+/** setTimeout for any delay: long ones are chained, `keep` records each timer so it can be cleared. */
+function later(ms: number, fn: () => void, keep: (t: NodeJS.Timeout) => void): NodeJS.Timeout {
+  if (ms <= MAX_DELAY) return setTimeout(fn, ms);
+  return setTimeout(() => keep(later(ms - MAX_DELAY, fn, keep)), MAX_DELAY);
+}
