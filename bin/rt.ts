@@ -146,7 +146,7 @@ async function main(): Promise<void> {
   const where = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${app.port}`;
   const bus = config.redisUrl ? `Redis at ${redactUrl(config.redisUrl)}` : 'the in-memory bus';
   const lines = [`rt ${command} running on ${bus}`];
-  if (spec.roles.includes('gateway') && config.demo) lines.push(`  dashboard   ${where}/`);
+  if (spec.roles.includes('gateway') && config.demo) lines.push(`  dashboard   ${where}/`, `  examples    ${where}/embed.html  ${where}/react.html  ${where}/vue.html`);
   if (spec.roles.includes('gateway')) lines.push(`  widgets     ${where}/rt.js`, `  websocket   ${where.replace('http', 'ws')}/ws`);
   if (spec.roles.includes('ingest')) lines.push(`  ingest      POST ${where}/v1/events`);
   if (app.port !== null) lines.push(`  health      ${where}/healthz`);

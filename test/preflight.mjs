@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const missing = [];
+const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const has = (command) => {
   try {
     execFileSync(command, ['--version'], { stdio: 'ignore' });
@@ -12,10 +12,23 @@ const has = (command) => {
     return false;
   }
 };
-if (!has('redis-server')) missing.push(['redis-server', 'apt-get install redis-server (or brew install redis)']);
-if (!existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium')) missing.push(['Chromium at /usr/bin/chromium', 'apt-get install chromium (or set CHROMIUM_PATH)']);
-if (!existsSync('node_modules/.package-lock.json')) missing.push(['the dependencies', 'npm ci']);
+const missing = [];
+const apt = [];
+if (!has('redis-server')) {
+  missing.push('redis-server');
+  apt.push('redis-server');
+}
+if (!existsSync(chromium)) {
+  missing.push(`Chromium at ${chromium}`);
+  apt.push('chromium');
+}
+const how = [];
+if (apt.length > 0) how.push(`apt-get install ${apt.join(' ')}${apt.includes('chromium') ? ' (or set CHROMIUM_PATH to your Chromium)' : ''}`);
+if (!existsSync('node_modules/.package-lock.json')) {
+  missing.push('the dependencies');
+  how.push('npm ci');
+}
 if (missing.length > 0) {
-  console.error(`npm test needs ${missing.map(([what]) => what).join(' and ')}: ${missing.map(([, how]) => how).join('; ')}`);
+  console.error(`npm test needs ${missing.join(' and ')}: ${how.join(', then ')}`);
   process.exit(1);
 }
