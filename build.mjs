@@ -28,7 +28,7 @@ import { build } from 'esbuild';
 const release = process.argv.includes('--release');
 const force = release || process.argv.includes('--force');
 const STAMP = 'dist/.build-stamp';
-const INPUTS = ['protocol', 'bus', 'ingest', 'processor', 'gateway', 'bin', 'demo', 'widgets', 'test', 'bench', 'schema', 'tsconfig.json', 'package.json', 'package-lock.json', 'build.mjs'];
+const INPUTS = ['custom-elements-manifest.config.mjs', 'protocol', 'bus', 'ingest', 'processor', 'gateway', 'bin', 'demo', 'widgets', 'test', 'bench', 'schema', 'tsconfig.json', 'package.json', 'package-lock.json', 'build.mjs'];
 
 /** Newest modification time under `path` (files and directories, recursively). */
 function newest(path) {
@@ -70,7 +70,7 @@ const tsc = (project) => {
 const checks = Promise.all([
   ...['protocol/tsconfig.json', 'widgets/tsconfig.json', 'tsconfig.json', 'bench/k6/tsconfig.json', 'widgets/tsconfig.types.json'].map(tsc),
   // The manifest tools (Storybook, IDEs, framework wrappers) read: tags, attributes, properties, events, parts.
-  run(['node_modules/@custom-elements-manifest/analyzer/cem.js', 'analyze', '--litelement', '--quiet', '--globs', 'widgets/rt-element.ts', 'widgets/*/rt-*.ts', '--exclude', 'widgets/*/*.styles.ts', '--outdir', 'dist'], 'custom-elements-manifest'),
+  run(['node_modules/@custom-elements-manifest/analyzer/cem.js', 'analyze', '--quiet'], 'custom-elements-manifest'),
 ]);
 checks.catch(() => {});
 // Chunks are named by their content: drop those of earlier builds.
