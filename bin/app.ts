@@ -131,9 +131,11 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
         instanceLimits,
         trustForwardedFor: options.configFile?.limits?.trustForwardedFor ?? false,
         busHealthy: () => bus.healthy(),
+        // The processor lag on /admin: the bus' own backlog measure, once a second (on Redis, one pipeline).
+        backlog: () => bus.ingest.trimAcknowledged(),
       });
       const g = gateway;
-      app.use(createAdminRouter({ prefix: () => g.system.prefix, tokenRequired: () => policy !== null }));
+      app.use(createAdminRouter({ prefix: () => g.system.prefix, tokenRequired: () => policy !== null, partitions: bus.ingest.partitions }));
       app.use(createStaticRouter({ demo: config.demo, ingest: roles.includes('ingest') ? 'same-origin' : config.ingestUrl, generator: options.generator ?? false }));
     }
     const gw = gateway;

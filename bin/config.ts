@@ -121,6 +121,9 @@ function convert(spec: KeySpec, raw: string, source: string): Config[keyof Confi
       return n;
     }
     case 'url': {
+      // Checked before parsing: these forms are not single URLs, and the reason matters more than the syntax.
+      if (/^redis\+sentinel:/i.test(raw)) bad('redis+sentinel:// is not supported yet: give the master as redis://host:port (see docs/operations.md#redis-cluster-and-sentinel)');
+      if (raw.includes(',')) bad('several seed nodes (a Redis Cluster) are not supported yet: give one standalone Redis as redis://host:port (see docs/operations.md#redis-cluster-and-sentinel)');
       let url: URL | null = null;
       try {
         url = new URL(raw);

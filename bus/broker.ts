@@ -33,6 +33,14 @@ export interface HistoryRange {
   gap: boolean;
 }
 
+/** Where a topic's history stands (see Broker.position). */
+export interface TopicPosition {
+  /** The history's epoch: changes whenever the history was lost and started over. */
+  epoch: string;
+  /** The newest id the history ever held ("0-0" when none): ids beyond it were never in this history. */
+  top: string;
+}
+
 /** Receives live messages of one topic: the message id and its body JSON. */
 export type TopicListener = (id: string, body: string) => void;
 
@@ -58,6 +66,12 @@ export interface Broker {
    * again and catch up from history. The memory broker is never interrupted.
    */
   onInterruption(callback: () => void): void;
+
+  /**
+   * The topic's history epoch (created when absent, so it exists from the
+   * first read or publish on) and the newest id its history ever held.
+   */
+  position(topic: string): Promise<TopicPosition>;
 
   /** History entries of a topic newer than `since`, oldest first, at most `limit`. */
   history(topic: string, since: string, limit: number): Promise<HistoryRange>;

@@ -12,7 +12,7 @@ import type { Coordination } from './coordination.js';
 import type { IngestLog } from './ingest-log.js';
 import type { ProcessorState } from './processor-state.js';
 
-export type { Broker, HistoryEntry, HistoryRange, PublishRequest, TopicListener } from './broker.js';
+export type { Broker, HistoryEntry, HistoryRange, PublishRequest, TopicListener, TopicPosition } from './broker.js';
 export type { Coordination } from './coordination.js';
 export type { IngestEntry, IngestEvent, IngestLog, ReadOptions } from './ingest-log.js';
 export type { DeadLetter, ProcessorState, StoredDeadLetter } from './processor-state.js';

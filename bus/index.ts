@@ -1,6 +1,7 @@
 export * from './broker.js';
 export * from './bus.js';
 export * from './coordination.js';
+export * from './epoch.js';
 export * from './ingest-event.js';
 export * from './ingest-log.js';
 export * from './keys.js';

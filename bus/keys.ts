@@ -20,6 +20,8 @@ export interface KeyNames {
   history(topic: string): string;
   /** Pub/Sub channel of a topic. */
   channel(topic: string): string;
+  /** History epoch of a topic (a short random string; see bus/epoch.ts). */
+  epoch(topic: string): string;
   /** Last ingest entry published on a topic, `<partition>/<id>` (duplicate suppression). */
   source(topic: string): string;
   /** Sorted set of live processors, scored by when their presence expires. */
@@ -39,6 +41,7 @@ export function keyNames(prefix = 'rt'): KeyNames {
     history: (t) => `${prefix}:{${t}}:h`,
     channel: (t) => `${prefix}:{${t}}:c`,
     source: (t) => `${prefix}:{${t}}:src`,
+    epoch: (t) => `${prefix}:{${t}}:e`,
     processors: () => `${prefix}:processors`,
     windows: (p, group) => `${prefix}:in:{${p}}:windows:${group}`,
     deadLetters: () => `${prefix}:dead`,

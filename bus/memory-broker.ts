@@ -5,8 +5,9 @@
  * publishing and trimming take constant time at any size and a full history
  * costs the garbage collector next to nothing.
  */
-import { encodeBody } from '../protocol/index.js';
-import type { Broker, HistoryEntry, HistoryRange, PublishRequest, TopicListener } from './broker.js';
+import { encodeBody, ID_ZERO } from '../protocol/index.js';
+import type { Broker, HistoryEntry, HistoryRange, PublishRequest, TopicListener, TopicPosition } from './broker.js';
+import { newEpoch } from './epoch.js';
 import { PackedHistory } from './packed-history.js';
 import { RetentionPolicy } from './retention.js';
 import { isNewerSource, StreamIdClock } from './stream-id.js';
@@ -29,6 +30,8 @@ export class MemoryBroker implements Broker {
   private readonly historyMaxLen: number;
   private readonly retention: RetentionPolicy;
   private readonly topics = new Map<string, TopicState>();
+  /** Every topic's epoch: history lives as long as this process, so one epoch per broker. */
+  private readonly epoch = newEpoch();
   private closed = false;
 
   constructor(options: MemoryBrokerOptions = {}) {
@@ -74,6 +77,10 @@ export class MemoryBroker implements Broker {
 
   onInterruption(): void {
     // In-process delivery cannot be interrupted.
+  }
+
+  async position(topic: string): Promise<TopicPosition> {
+    return { epoch: this.epoch, top: this.topics.get(topic)?.clock.last ?? ID_ZERO };
   }
 
   async history(topic: string, since: string, limit: number): Promise<HistoryRange> {

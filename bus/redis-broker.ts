@@ -7,10 +7,11 @@
  * Subscriptions share one subscriber connection of their own.
  */
 import { encodeBody, ID_ZERO } from '../protocol/index.js';
-import type { Broker, HistoryEntry, HistoryRange, PublishRequest, TopicListener } from './broker.js';
+import type { Broker, HistoryEntry, HistoryRange, PublishRequest, TopicListener, TopicPosition } from './broker.js';
+import { newEpoch } from './epoch.js';
 import type { KeyNames } from './keys.js';
 import { createRedisClient, type BusLogger, type RedisClient } from './redis-connection.js';
-import { PUBLISH_BATCH, runScript, TRIM_HISTORY } from './redis-scripts.js';
+import { POSITION, PUBLISH_BATCH, runScript, TRIM_HISTORY } from './redis-scripts.js';
 import { RetentionPolicy } from './retention.js';
 
 export interface RedisBrokerOptions {
@@ -63,12 +64,12 @@ export class RedisBroker implements Broker {
     const ids: (string | null)[] = new Array(requests.length).fill(null);
     await Promise.all(
       [...byTopic].map(async ([topic, indexes]) => {
-        const args = [this.keys.channel(topic), this.historyMaxLen];
+        const args = [this.keys.channel(topic), this.historyMaxLen, newEpoch()];
         for (const i of indexes) {
           const { body, source } = requests[i];
           args.push(encodeBody(body), source ? String(source.partition) : '', source ? source.id : '');
         }
-        const reply = (await runScript(this.client, PUBLISH_BATCH, [this.keys.history(topic), this.keys.source(topic)], args)) as string[];
+        const reply = (await runScript(this.client, PUBLISH_BATCH, [this.keys.history(topic), this.keys.source(topic), this.keys.epoch(topic)], args)) as string[];
         indexes.forEach((i, k) => (ids[i] = reply[k] === '' ? null : reply[k]));
       }),
     );
@@ -90,6 +91,11 @@ export class RedisBroker implements Broker {
 
   onInterruption(callback: () => void): void {
     this.interruptionCallbacks.push(callback);
+  }
+
+  async position(topic: string): Promise<TopicPosition> {
+    const [epoch, top] = (await runScript(this.client, POSITION, [this.keys.history(topic), this.keys.epoch(topic)], [newEpoch()])) as [string, string];
+    return { epoch, top };
   }
 
   async history(topic: string, since: string, limit: number): Promise<HistoryRange> {

@@ -7,7 +7,7 @@
 import type { Bus } from './bus.js';
 import { keyNames } from './keys.js';
 import { RedisBroker } from './redis-broker.js';
-import { createRedisClient, type BusLogger, type RedisClient } from './redis-connection.js';
+import { createRedisClient, redactUrl, type BusLogger, type RedisClient } from './redis-connection.js';
 import { RedisCoordination } from './redis-coordination.js';
 import { RedisIngestLog } from './redis-ingest-log.js';
 import { RedisProcessorState } from './redis-processor-state.js';
@@ -29,6 +29,14 @@ export interface RedisBusOptions {
   log?: BusLogger;
 }
 
+/** REDIS_URL names a node of a Redis Cluster, which the bus does not support yet. */
+export class RedisClusterUnsupportedError extends Error {
+  readonly code = 'redis_cluster_unsupported';
+  constructor(where: string) {
+    super(`${where} is a Redis Cluster node (cluster_enabled:1); rt needs a standalone Redis (or a Sentinel-managed master addressed directly) for now: see docs/operations.md#redis-cluster-and-sentinel`);
+  }
+}
+
 const silent: BusLogger = { info() {}, warn() {} };
 
 export class RedisBus implements Bus {
@@ -37,11 +45,13 @@ export class RedisBus implements Bus {
   readonly broker: RedisBroker;
   readonly state: RedisProcessorState;
   private readonly client: RedisClient;
+  private readonly url: string;
   private closed = false;
 
   constructor(options: RedisBusOptions) {
     const keys = keyNames(options.keyPrefix);
     const log = options.log ?? silent;
+    this.url = options.url;
     this.client = createRedisClient(options.url, log, 'commands');
     this.ingest = new RedisIngestLog(this.client, options.url, keys, log, { partitions: options.partitions ?? 4 });
     this.coordination = new RedisCoordination(this.client, keys);
@@ -49,9 +59,20 @@ export class RedisBus implements Bus {
     this.state = new RedisProcessorState(this.client, keys);
   }
 
-  /** Connects the command connection; retries (and logs) until Redis answers. */
+  /**
+   * Connects the command connection; retries (and logs) until Redis answers.
+   * Refuses a Redis Cluster node (`RedisClusterUnsupportedError`): the bus
+   * reads several ingest partitions in one command and publishes with plain
+   * Pub/Sub, which a cluster would answer with MOVED/CROSSSLOT errors at
+   * random later on.
+   */
   async connect(): Promise<void> {
     await this.client.connect();
+    const info = String(await this.client.sendCommand(['INFO', 'cluster']));
+    if (/^cluster_enabled:1\b/m.test(info)) {
+      await this.client.destroy();
+      throw new RedisClusterUnsupportedError(redactUrl(this.url));
+    }
   }
 
   healthy(): boolean {

@@ -204,9 +204,10 @@ export async function runScript(client: { sendCommand(args: string[]): Promise<u
  * predecessor's id, PUBLISH `<id> <body>`), in order. The processor sends a
  * topic's messages of one read batch through one call instead of one per
  * message. Returns each new id, or '' where a message was skipped as a
- * duplicate of its source.
- *   KEYS: history stream, source mark
- *   ARGV: channel, maxlen, then per message: body, source partition ('' = none), source id
+ * duplicate of its source. A history without an epoch (new, or lost) gets
+ * the candidate epoch in the same step.
+ *   KEYS: history stream, source mark, epoch
+ *   ARGV: channel, maxlen, candidate epoch, then per message: body, source partition ('' = none), source id
  */
 export const PUBLISH_BATCH = script(`${NEWER}
 local last = redis.call('GET', KEYS[2])
@@ -215,12 +216,13 @@ if last then
   local slash = string.find(last, '/', 1, true)
   lastp, lastid = string.sub(last, 1, slash - 1), string.sub(last, slash + 1)
 end
+if redis.call('EXISTS', KEYS[3]) == 0 then redis.call('SET', KEYS[3], ARGV[3]) end
 local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
 local prev = ''
 if newest[1] then prev = newest[1][1] end
 local out = {}
 local marked = false
-for i = 3, #ARGV, 3 do
+for i = 4, #ARGV, 3 do
   local body, sp, sid = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local skip = false
   if sp ~= '' then
@@ -277,4 +279,26 @@ if r and #r[1][2] > 0 then return r[1][2] end
 local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
 if newest[1] then return newest[1][1] end
 return '0-0'
+`);
+
+/**
+ * Reads a topic's history epoch, creating it from the candidate when absent
+ * (a new topic, or one whose history was lost with its epoch), and the
+ * newest id the history stream ever generated ('0-0' without a stream).
+ *   KEYS: history stream, epoch   ARGV: candidate epoch   returns {epoch, top}
+ */
+export const POSITION = script(`
+local epoch = redis.call('GET', KEYS[2])
+if not epoch then
+  epoch = ARGV[1]
+  redis.call('SET', KEYS[2], epoch)
+end
+local top = '0-0'
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  local info = redis.call('XINFO', 'STREAM', KEYS[1])
+  for i = 1, #info, 2 do
+    if info[i] == 'last-generated-id' then top = info[i + 1] end
+  end
+end
+return {epoch, top}
 `);

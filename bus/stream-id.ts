@@ -8,6 +8,11 @@ export class StreamIdClock {
   private ms = 0;
   private seq = 0;
 
+  /** The last id handed out ("0-0" before any). */
+  get last(): string {
+    return `${this.ms}-${this.seq}`;
+  }
+
   /** Milliseconds of the last id returned by `next`. */
   get lastMs(): number {
     return this.ms;

@@ -1,6 +1,7 @@
 /**
  * `/admin`: the operator's dashboard, made of rt's own widgets subscribed to
- * this gateway's `$sys.gateway.<instance>.…` topics. The page holds no
+ * this gateway's `$sys.gateway.<instance>.…` topics: connections, topics,
+ * rates, refusals, bus health and the processor lag (the ingest backlog). The page holds no
  * secret: it asks for the admin token (kept in sessionStorage for the tab)
  * and hands it to `configure({ token })`; the gateway refuses `$sys` topics
  * to anything but an admin token. In development mode it opens without one.
@@ -12,10 +13,18 @@ export interface AdminPageOptions {
   prefix: () => string;
   /** Whether an admin token is needed (a config with tenants and an `admin` section). */
   tokenRequired: () => boolean;
+  /** Ingest partitions, one lag series each on the chart (0 = totals only). */
+  partitions?: number;
 }
 
-function page(prefix: string, tokenRequired: boolean): string {
+/** Most per-partition lines on the lag chart. */
+const MAX_PARTITION_SERIES = 16;
+
+function page(prefix: string, tokenRequired: boolean, partitions: number): string {
   const t = (name: string): string => `${prefix}.${name}`;
+  // Past 16 partitions the chart shows the total only: more lines would not be legible.
+  const perPartition = partitions <= MAX_PARTITION_SERIES ? partitions : 0;
+  const lagSeries = [t('lag.entries'), ...Array.from({ length: perPartition }, (_, p) => t(`lag.p${p}.entries`))].join(',');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -49,7 +58,10 @@ function page(prefix: string, tokenRequired: boolean): string {
   <rt-metric topic="${t('messages_per_sec')}" label="Messages out" unit="/s"></rt-metric>
   <rt-metric topic="${t('refusals_per_sec')}" label="Refusals" unit="/s"></rt-metric>
   <rt-metric topic="${t('bus_healthy')}" label="Bus healthy (1 = yes)"></rt-metric>
+  <rt-metric topic="${t('lag.entries')}" label="Processor lag (unprocessed entries)"></rt-metric>
+  <rt-metric topic="${t('lag.oldest_ms')}" label="Oldest unprocessed entry" unit="ms"></rt-metric>
   <rt-chart class="wide" topics="${t('messages_per_sec')},${t('connections')}" window="300" label="Messages out per second and connections"></rt-chart>
+  <rt-chart class="wide" topics="${lagSeries}" window="300" label="Processor lag: unprocessed entries, total and per partition"></rt-chart>
   <rt-event-log class="wide" topic="${t('refusals')}" label="Refusals by reason" max="500"></rt-event-log>
 </div>
 <script type="module">
@@ -82,7 +94,7 @@ export function createAdminRouter(options: AdminPageOptions): Router {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('X-Frame-Options', 'DENY');
     res.setHeader('Content-Security-Policy', "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; connect-src 'self' ws: wss:; frame-ancestors 'none'");
-    res.type('html').send(page(options.prefix(), options.tokenRequired()));
+    res.type('html').send(page(options.prefix(), options.tokenRequired(), options.partitions ?? 0));
   });
   return router;
 }

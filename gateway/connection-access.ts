@@ -77,6 +77,8 @@ export class ConnectionAccess {
     bound: Tenant | null,
     private readonly host: AccessHost,
     private readonly ledger: TenantLedger,
+    /** Called when an `auth` binds the connection to a tenant the upgrade did not name. */
+    private readonly onBound: (tenant: Tenant) => void = () => {},
   ) {
     this.tenant = bound;
   }
@@ -192,6 +194,7 @@ export class ConnectionAccess {
         return;
       }
       this.tenant = grant.tenant;
+      this.onBound(grant.tenant);
     }
     this.grant = grant;
     if (this.deadline) clearTimeout(this.deadline);

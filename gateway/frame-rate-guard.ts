@@ -14,17 +14,29 @@ import type { AccessHost } from './connection-access.js';
 const CLOSE_GRACE_MS = 1000;
 
 export class FrameRateGuard {
-  private readonly bucket: TokenBucket;
+  private bucket: TokenBucket;
   private dropped = 0;
   private closing = false;
 
   constructor(
-    private readonly rate: number,
-    private readonly burst: number,
+    private rate: number,
+    private burst: number,
     private readonly host: Pick<AccessHost, 'sendFrameError'>,
     private readonly ws: WebSocket,
     private readonly onRefused: () => void,
   ) {
+    this.bucket = new TokenBucket(rate, burst, Date.now());
+  }
+
+  /**
+   * Switches to another rate and burst (the tenant's, once `auth` named it).
+   * The bucket starts full at the new burst: the frames that came before
+   * were counted against the instance's limit, which they kept.
+   */
+  setRate(rate: number, burst: number): void {
+    if (rate === this.rate && burst === this.burst) return;
+    this.rate = rate;
+    this.burst = burst;
     this.bucket = new TokenBucket(rate, burst, Date.now());
   }
 

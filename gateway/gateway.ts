@@ -22,7 +22,7 @@ import { ConnectionAccess } from './connection-access.js';
 import { FlushScheduler } from './flush-scheduler.js';
 import { FrameRateGuard } from './frame-rate-guard.js';
 import { Histogram } from './histogram.js';
-import { SystemTopics } from './system-topics.js';
+import { SystemTopics, type BacklogProbe } from './system-topics.js';
 import { DEFAULT_LIMITS, type AccessPolicy, type InstanceLimits } from './tenants.js';
 import { Registry } from './registry.js';
 import { Session, type DeliveryCounters, type SessionContext, type SessionLimits, type SessionLogger } from './session.js';
@@ -47,6 +47,8 @@ export interface GatewayOptions {
   trustForwardedFor?: boolean;
   /** Whether the bus answers (published on `$sys…bus_healthy`). */
   busHealthy?: () => boolean;
+  /** Measures the ingest backlog, published each second as the processor lag on `$sys…lag.…` (absent = not published). */
+  backlog?: BacklogProbe;
 }
 
 /** Counters exposed on /healthz and as metrics. */
@@ -175,7 +177,7 @@ export class Gateway {
       messagesSent: this.counters.messagesSent,
       refusals: this.admission.refusals,
       busHealthy: options.busHealthy?.() ?? true,
-    }));
+    }), undefined, undefined, options.backlog);
   }
 
   stats(): GatewayStats {
@@ -244,10 +246,12 @@ export class Gateway {
 
   private accept(ws: WebSocket, socket: Duplex, ticket: Ticket): void {
     const session = new Session(ws, socket, this.context);
-    if (this.policy) session.access = new ConnectionAccess(this.policy, ticket.candidates, ticket.bound, session, this.admission);
-    else if (ticket.bound) this.admission.release(ticket.bound);
     const rate = ticket.bound?.limits ?? this.instanceLimits;
-    session.guard = new FrameRateGuard(rate.framesPerSecond, rate.frameBurst, session, ws, () => this.admission.refused('rate_limited', session.access?.tenant ?? undefined));
+    const guard = new FrameRateGuard(rate.framesPerSecond, rate.frameBurst, session, ws, () => this.admission.refused('rate_limited', session.access?.tenant ?? undefined));
+    session.guard = guard;
+    // A connection whose tenant only its token names gets that tenant's frame rate from its `auth` on.
+    if (this.policy) session.access = new ConnectionAccess(this.policy, ticket.candidates, ticket.bound, session, this.admission, (tenant) => guard.setRate(tenant.limits.framesPerSecond, tenant.limits.frameBurst));
+    else if (ticket.bound) this.admission.release(ticket.bound);
     this.sessions.set(ws, session);
     const { pong, message, error, close } = this.listeners;
     ws.on('pong', pong);

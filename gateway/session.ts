@@ -15,7 +15,7 @@
  */
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import type { Broker, HistoryEntry } from '../bus/index.js';
+import type { Broker, HistoryEntry, TopicPosition } from '../bus/index.js';
 import {
   CloseCode,
   compareIds,
@@ -26,6 +26,7 @@ import {
   encodeGap,
   encodeMessage,
   encodePong,
+  encodeReset,
   encodeSubscribed,
   encodeUnsubscribed,
   encodeAuthed,
@@ -150,8 +151,7 @@ export class Session implements SubscriptionHolder, AccessHost {
       });
       return;
     }
-    this.sendControl(encodeSubscribed(topics.map((t) => t.topic), ref));
-    for (const request of topics) void this.subscribe(request, ref);
+    void this.subscribeFrame(topics, ref);
   }
 
   /** Drops subscriptions without an `unsubscribed` answer (a re-auth that no longer grants them). */
@@ -241,17 +241,41 @@ export class Session implements SubscriptionHolder, AccessHost {
     this.queuedBytes = 0;
   }
 
-  private async subscribe(request: SubscribeTopic, ref: number | undefined): Promise<void> {
+  /**
+   * Takes the topics of one `sub` frame: their places are held at once (so
+   * the subscription limit counts them), their epochs are read, `subscribed`
+   * carries the epochs, then each topic catches up on its own.
+   */
+  private async subscribeFrame(requests: readonly SubscribeTopic[], ref: number | undefined): Promise<void> {
+    const subscriptions = requests.map((request) => {
+      // A repeated sub replaces the old state: the client wants a fresh catch-up.
+      if (this.topics.has(request.topic)) this.drop(request.topic);
+      const subscription = new Subscription(this, request.topic, request.since ?? null);
+      this.topics.set(request.topic, subscription);
+      return subscription;
+    });
+    const positions = await Promise.all(requests.map((request) => this.context.broker.position(request.topic).catch((error: Error) => error)));
+    if (this.closed) return;
+    const epochs = positions.map((position) => (position instanceof Error ? '' : position.epoch));
+    this.sendControl(encodeSubscribed(requests.map((request) => request.topic), ref, epochs));
+    requests.forEach((request, i) => void this.subscribe(request, subscriptions[i], positions[i], ref));
+  }
+
+  private async subscribe(request: SubscribeTopic, subscription: Subscription, position: TopicPosition | Error, ref: number | undefined): Promise<void> {
     const { topic } = request;
-    // A repeated sub replaces the old state: the client wants a fresh catch-up.
-    if (this.topics.has(topic)) this.drop(topic);
-    const subscription = new Subscription(this, topic, request.since ?? null);
-    this.topics.set(topic, subscription);
     const current = (): boolean => !this.closed && this.topics.get(topic) === subscription;
+    if (!current()) return;
     try {
+      if (position instanceof Error) throw position;
       await this.context.registry.join(subscription);
       if (!current()) return;
-      if (request.since !== undefined) await this.replay(topic, request.since, subscription, current);
+      if (request.since !== undefined && this.historyLost(request, position)) {
+        // The client's ids belong to a history that is gone: say so, then
+        // start it over with a snapshot of the current one.
+        this.sendControl(encodeReset(topic, position.epoch, request.since));
+        subscription.lastId = null;
+        await this.snapshot(topic, request, subscription, current);
+      } else if (request.since !== undefined) await this.replay(topic, request.since, subscription, current);
       else await this.snapshot(topic, request, subscription, current);
     } catch (error) {
       if (!current()) return;
@@ -275,6 +299,17 @@ export class Session implements SubscriptionHolder, AccessHost {
     for (const { id, encoded } of backlog) this.catchUp(subscription, id, encoded);
     const entry = subscription.entry!;
     for (let i = 0; i < entry.batch.length; i++) this.catchUp(subscription, entry.ids[i], entry.batch[i]);
+  }
+
+  /**
+   * True when `since` cannot belong to the topic's current history: its epoch
+   * differs (a `since` without one is taken on trust, as older clients send
+   * it), or it is newer than any id the history ever held (a failover to a
+   * replica that missed the newest writes keeps the epoch but not the ids).
+   */
+  private historyLost(request: SubscribeTopic, position: TopicPosition): boolean {
+    if (request.epoch !== undefined && request.epoch !== position.epoch) return true;
+    return compareIds(request.since!, position.top) > 0;
   }
 
   /** Queues a message if newer than the last one sent; true when it was. */

@@ -5,7 +5,7 @@
  */
 import { ErrorCode } from './errors.js';
 import { MAX_REF, MAX_SNAPSHOT, MAX_TOKEN_LENGTH, MAX_SNAPSHOT_MS, MAX_TOPICS_PER_FRAME } from './limits.js';
-import { isMessageId } from './message-id.js';
+import { isEpoch, isMessageId } from './message-id.js';
 import type { AuthFrame, ClientFrame, PingFrame, SubscribeFrame, SubscribeTopic, UnsubscribeFrame } from './messages.js';
 import { topicProblem } from './topic.js';
 
@@ -62,8 +62,8 @@ function decodeSub(frame: Obj, ref: number | undefined): DecodeResult {
   const seen = new Set<string>();
   for (let i = 0; i < topics.length; i++) {
     const entry = topics[i];
-    if (!isObject(entry)) return fail(ErrorCode.BadField, `sub.topics[${i}] must be an object {topic, since?, snapshot?, snapshotMs?}`, ref);
-    const keys = checkKeys(entry, ['topic', 'since', 'snapshot', 'snapshotMs'], `sub.topics[${i}]`);
+    if (!isObject(entry)) return fail(ErrorCode.BadField, `sub.topics[${i}] must be an object {topic, since?, epoch?, snapshot?, snapshotMs?}`, ref);
+    const keys = checkKeys(entry, ['topic', 'since', 'epoch', 'snapshot', 'snapshotMs'], `sub.topics[${i}]`);
     if (keys) return fail(ErrorCode.BadField, keys, ref);
     const problem = topicProblem(entry.topic);
     if (problem) return fail(ErrorCode.BadTopic, `sub.topics[${i}]: ${problem}`, ref, typeof entry.topic === 'string' ? entry.topic : undefined);
@@ -74,6 +74,10 @@ function decodeSub(frame: Obj, ref: number | undefined): DecodeResult {
     if (entry.since !== undefined) {
       if (!isMessageId(entry.since)) return fail(ErrorCode.BadSince, `sub.topics[${i}].since must be a message id like "1700000000000-0"`, ref, topic);
       item.since = entry.since;
+    }
+    if (entry.epoch !== undefined) {
+      if (!isEpoch(entry.epoch)) return fail(ErrorCode.BadField, `sub.topics[${i}].epoch must be 1 to 32 characters of A-Z, a-z, 0-9, _ and -`, ref, topic);
+      item.epoch = entry.epoch;
     }
     if (entry.snapshot !== undefined) {
       const n = entry.snapshot;

@@ -40,3 +40,13 @@ export function compareIds(a: string, b: string): number {
   const ms = compareDigits(a, 0, da, b, 0, db);
   return ms !== 0 ? ms : compareDigits(a, da + 1, a.length, b, db + 1, b.length);
 }
+
+const EPOCH = /^[A-Za-z0-9_-]{1,32}$/;
+
+/**
+ * True when `value` is a well-formed history epoch: 1 to 32 characters of
+ * A–Z, a–z, 0–9, `_` and `-` (the gateway's are 8 base64url characters).
+ */
+export function isEpoch(value: unknown): value is string {
+  return typeof value === 'string' && EPOCH.test(value);
+}

@@ -34,6 +34,13 @@ export interface SubscribeTopic {
   topic: string;
   /** Resume after this id: everything newer from history, then live. */
   since?: string;
+  /**
+   * The epoch `since` belongs to (from `subscribed` or `reset`). When it is
+   * absent, unknown or not the topic's current epoch, history was lost since
+   * that id was seen: the gateway answers `reset` and a fresh snapshot
+   * (by `snapshot`/`snapshotMs`) instead of a replay.
+   */
+  epoch?: string;
   /** Number of recent messages to send first when `since` is absent. */
   snapshot?: number;
   /**
@@ -91,6 +98,28 @@ export interface SubscribedFrame {
   op: 'subscribed';
   ref?: number;
   topics: string[];
+  /**
+   * Each topic's history epoch, in the order of `topics` ('' where it could
+   * not be read: an `unavailable` error for that topic follows). Ids are
+   * comparable only within one epoch: send it back with `since`.
+   */
+  epochs?: string[];
+}
+
+/**
+ * The topic's history was lost (a Redis without persistence restarted, a
+ * flush, a failover to a stale replica, a new in-memory process): the ids the
+ * client holds for it mean nothing any more. Drop what is cached for the
+ * topic; a fresh snapshot follows in `msgs` frames, then live messages, all
+ * of epoch `epoch`. Ids after a reset may be lower than ids before it.
+ */
+export interface ResetFrame {
+  op: 'reset';
+  topic: string;
+  /** The topic's current epoch, to send with later `since`s. */
+  epoch: string;
+  /** The `since` that could not be served. */
+  since: string;
 }
 
 /** Acknowledges an `unsub`. */
@@ -147,6 +176,7 @@ export type ServerFrame =
   | UnsubscribedFrame
   | MessagesFrame
   | GapFrame
+  | ResetFrame
   | PongFrame
   | AuthedFrame
   | ErrorFrame;

@@ -4,7 +4,7 @@
  * already-serialized messages, so fan-out to N clients costs N string joins,
  * not N JSON.stringify calls.
  */
-import type { AuthedFrame, ErrorFrame, GapFrame, HelloFrame, MessageBody, ServerFrame, SubscribedFrame, UnsubscribedFrame } from './messages.js';
+import type { AuthedFrame, ErrorFrame, GapFrame, HelloFrame, MessageBody, ResetFrame, ServerFrame, SubscribedFrame, UnsubscribedFrame } from './messages.js';
 
 /**
  * Serializes one message from its topic, id and the JSON of its body (as
@@ -42,8 +42,9 @@ export function encodeHello(frame: Omit<HelloFrame, 'op'>): string {
   return JSON.stringify({ op: 'hello', ...frame });
 }
 
-export function encodeSubscribed(topics: string[], ref?: number): string {
+export function encodeSubscribed(topics: string[], ref?: number, epochs?: string[]): string {
   const frame: SubscribedFrame = { op: 'subscribed', topics };
+  if (epochs !== undefined) frame.epochs = epochs;
   if (ref !== undefined) frame.ref = ref;
   return JSON.stringify(frame);
 }
@@ -57,6 +58,11 @@ export function encodeUnsubscribed(topics: string[], ref?: number): string {
 export function encodeGap(topic: string, since: string, next?: string): string {
   const frame: GapFrame = { op: 'gap', topic, since };
   if (next !== undefined) frame.next = next;
+  return JSON.stringify(frame);
+}
+
+export function encodeReset(topic: string, epoch: string, since: string): string {
+  const frame: ResetFrame = { op: 'reset', topic, epoch, since };
   return JSON.stringify(frame);
 }
 
@@ -92,6 +98,7 @@ export function decodeServerFrame(text: string): ServerFrame | null {
     case 'unsubscribed':
     case 'msgs':
     case 'gap':
+    case 'reset':
     case 'pong':
     case 'authed':
     case 'error':

@@ -28,8 +28,14 @@ export interface TopicControllerOptions {
   onMessages?: (messages: readonly Message[], topic: string) => void;
   /** History no longer reached back far enough for one topic. */
   onGap?: (gap: GapFrame) => void;
-  /** The subscription is about to be replaced (new topics or gateway): forget data kept so far. */
+  /**
+   * The subscription is about to be replaced (new topics or gateway), or a
+   * topic's history was lost on the server (without `onTopicReset`): forget
+   * data kept so far.
+   */
   onReset?: () => void;
+  /** One topic's history was lost on the server: forget its data; a fresh snapshot follows. */
+  onTopicReset?: (topic: string) => void;
 }
 
 /** What the host asks of each subscription, besides its callbacks. */
@@ -144,6 +150,17 @@ export class TopicController implements ReactiveController {
       },
       onGap: (gap) => {
         this.options.onGap?.(gap);
+        this.host.requestUpdate();
+      },
+      // History was lost on the server: the data shown came from it, so it
+      // goes; the fresh snapshot follows. An element that keeps topics apart
+      // forgets only this one's.
+      onReset: (reset) => {
+        if (this.options.onTopicReset) this.options.onTopicReset(reset.topic);
+        else {
+          this.latest = undefined;
+          this.options.onReset?.();
+        }
         this.host.requestUpdate();
       },
       onStatus: (status) => {

@@ -216,7 +216,7 @@ describe('connection (scripted gateway)', () => {
     ]);
   });
 
-  it('after a drop a windowed topic resumes with since only, and one never seen asks for its window again', async () => {
+  it('after a drop a windowed topic resumes with since (and its window, for a snapshot after a reset), and one never seen asks for its window again', async () => {
     const c = connect();
     const seen = listener({ snapshotMs: 300_000, snapshot: MAX_SNAPSHOT });
     c.subscribe('seen', seen.l);
@@ -234,7 +234,7 @@ describe('connection (scripted gateway)', () => {
     const second = await waitFor(() => (FakeSocket.instances.length === 2 ? FakeSocket.last() : null), 'a second socket');
     second.open();
     deepEqual(second.frames('sub')[0].topics, [
-      { topic: 'seen', since: '11-0' },
+      { topic: 'seen', since: '11-0', snapshot: MAX_SNAPSHOT, snapshotMs: 300_000 },
       { topic: 'unseen', snapshot: MAX_SNAPSHOT, snapshotMs: 60_000 },
     ]);
     second.ackSubs();
@@ -309,6 +309,63 @@ describe('connection (scripted gateway)', () => {
     runFrame();
     deepEqual(seen.messages.map((m) => m.id), ['10-0', '11-0', '12-0']);
     deepEqual(seen.statuses, ['connecting', 'open', 'reconnecting', 'open']);
+  });
+
+  it("keeps each topic's epoch from subscribed and resumes with it alongside since", async () => {
+    const c = connect();
+    c.subscribe('e', listener().l);
+    const first = FakeSocket.last();
+    first.open();
+    first.ackSubs('epochA01');
+    first.receive({ op: 'msgs', msgs: [msg('e', '10-0')] });
+    runFrame();
+    first.drop();
+    const second = await waitFor(() => (FakeSocket.instances.length === 2 ? FakeSocket.last() : null), 'a second socket');
+    second.open();
+    deepEqual(second.frames('sub')[0].topics, [{ topic: 'e', since: '10-0', epoch: 'epochA01' }]);
+  });
+
+  it('on reset it forgets the ids it held, tells onReset, then delivers the fresh snapshot even with lower ids', async () => {
+    const c = connect();
+    const events: string[] = [];
+    c.subscribe('r', {
+      onMessages: (msgs) => events.push(...msgs.map((m) => m.id)),
+      onReset: (reset) => events.push(`reset ${reset.epoch} since ${reset.since}`),
+    });
+    const first = FakeSocket.last();
+    first.open();
+    first.ackSubs('old00000');
+    first.receive({ op: 'msgs', msgs: [msg('r', '50-0')] });
+    runFrame();
+    first.drop();
+    const second = await waitFor(() => (FakeSocket.instances.length === 2 ? FakeSocket.last() : null), 'a second socket');
+    second.open();
+    deepEqual(second.frames('sub')[0].topics, [{ topic: 'r', since: '50-0', epoch: 'old00000' }]);
+    second.ackSubs('new00000');
+    second.receive({ op: 'reset', topic: 'r', epoch: 'new00000', since: '50-0' });
+    second.receive({ op: 'msgs', msgs: [msg('r', '7-0'), msg('r', '8-0')] });
+    runFrame();
+    deepEqual(events, ['50-0', 'reset new00000 since 50-0', '7-0', '8-0']);
+    // The next resume carries the new epoch and the new ids.
+    second.drop();
+    const third = await waitFor(() => (FakeSocket.instances.length === 3 ? FakeSocket.last() : null), 'a third socket');
+    third.open();
+    deepEqual(third.frames('sub')[0].topics, [{ topic: 'r', since: '8-0', epoch: 'new00000' }]);
+  });
+
+  it('a listener without onReset hears of a reset as a gap from the last id it had', async () => {
+    const c = connect();
+    const a = listener();
+    c.subscribe('g', a.l);
+    const socket = FakeSocket.last();
+    socket.open();
+    socket.ackSubs('epoch001');
+    socket.receive({ op: 'msgs', msgs: [msg('g', '50-0')] });
+    socket.receive({ op: 'reset', topic: 'g', epoch: 'epoch002', since: '50-0' });
+    socket.receive({ op: 'msgs', msgs: [msg('g', '3-0')] });
+    runFrame();
+    deepEqual(a.gaps, [{ op: 'gap', topic: 'g', since: '50-0' }]);
+    deepEqual(a.messages.map((m) => m.id), ['50-0', '3-0']);
   });
 
   it('passes gap notices to the listeners of the topic, in order with the messages', async () => {

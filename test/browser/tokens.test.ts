@@ -45,7 +45,8 @@ describe('tokens', () => {
       calls++;
       return token(['web.**'], 3);
     };
-    await waitFor(() => calls === 1 && spy.openSocket(gateway) !== undefined, 'the first token and an open socket');
+    // The function is called before the token arrives: wait for the first frame the socket sends.
+    await waitFor(() => calls === 1 && (spy.openSocket(gateway)?.sent.length ?? 0) > 0, 'the first token and a first frame on an open socket');
     const first = spy.openSocket(gateway)!;
     ok(first.sent[0]?.op === 'auth', `the auth frame goes first, got ${JSON.stringify(first.sent[0])}`);
     await waitFor(() => calls >= 2, 'the token function called again before expiry', 6000);

@@ -48,6 +48,16 @@ test('/admin shows live gateway numbers with rt\'s own widgets once the admin to
     return v >= 1;
   }, null, { timeout: 10_000 });
   assert.ok(await page.$('rt-chart'), 'a chart of the gateway\'s rates');
+  // The processor lag: this process' ingest backlog, measured and published each second.
+  const lag = await page.waitForFunction(() => {
+    const read = (label: string): string | null => document.querySelector(`rt-metric[label="${label}"]`)?.shadowRoot?.querySelector('[part~="value"]')?.textContent?.trim() || null;
+    const entries = read('Processor lag (unprocessed entries)');
+    const oldest = read('Oldest unprocessed entry');
+    return entries !== null && oldest !== null && /^\d/.test(entries) && /^\d/.test(oldest) ? { entries, oldest } : null;
+  }, null, { timeout: 10_000 });
+  const shown = (await lag.jsonValue()) as { entries: string; oldest: string };
+  assert.equal(Number(shown.entries.replace(/\D/g, '')), 0, `nothing is waiting for the running processor: ${JSON.stringify(shown)}`);
+  assert.ok(await page.$('rt-chart[label^="Processor lag"]'), 'a chart of the lag, total and per partition');
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -4,12 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseRetentionRules, RetentionPolicy } from '../../bus/index.js';
+import { createClient } from 'redis';
+import { parseRetentionRules, RetentionPolicy, type Broker } from '../../bus/index.js';
 import { compareIds } from '../../protocol/index.js';
 import { forEachEngine } from '../support/bus-engines.js';
 import { eventually } from '../support/ws-client.js';
 
-forEachEngine('broker', ({ make }) => {
+forEachEngine('broker', ({ make, redisUrl }) => {
   test('published messages reach subscribers in order with increasing ids, and land in history', async () => {
     const broker = (await make()).broker;
     const got: [string, string][] = [];
@@ -29,6 +30,41 @@ forEachEngine('broker', ({ make }) => {
     await broker.publish([{ topic: 'cpu', body: { ts: 4, value: 4 } }]);
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(got.length, 3, 'no delivery after unsubscribe');
+  });
+
+  test("a topic's epoch is created with its history, stays while the history lives, and top follows publishes", async () => {
+    const broker = (await make()).broker;
+    const before = await broker.position('ep');
+    assert.match(before.epoch, /^[A-Za-z0-9_-]{8}$/);
+    assert.equal(before.top, '0-0');
+    const ids = (await broker.publish([1, 2].map((v) => ({ topic: 'ep', body: { ts: v, value: v } })))) as string[];
+    const after = await broker.position('ep');
+    assert.equal(after.epoch, before.epoch, 'publishing keeps the epoch a read created');
+    assert.equal(after.top, ids[1]);
+    const published = (await broker.publish([{ topic: 'ep2', body: { ts: 1, value: 1 } }])) as string[];
+    assert.deepEqual(await broker.position('ep2'), { epoch: (await broker.position('ep2')).epoch, top: published[0] });
+  });
+
+  test('a history that was lost (a flushed Redis, a new process) starts over with another epoch', async () => {
+    const broker = (await make()).broker;
+    await broker.publish([{ topic: 'lost', body: { ts: 1, value: 1 } }]);
+    const before = await broker.position('lost');
+    const url = redisUrl();
+    let again: Broker;
+    if (url) {
+      const admin = createClient({ url });
+      await admin.connect();
+      await admin.flushAll();
+      await admin.destroy();
+      again = broker;
+    } else {
+      again = (await make()).broker;
+    }
+    const lost = await again.position('lost');
+    assert.notEqual(lost.epoch, before.epoch);
+    assert.equal(lost.top, '0-0');
+    await again.publish([{ topic: 'lost', body: { ts: 2, value: 2 } }]);
+    assert.equal((await again.position('lost')).epoch, lost.epoch, 'the new epoch stays');
   });
 
   test('latest with a minimum id returns only entries at or after it, newest count of them', async () => {

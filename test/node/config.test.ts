@@ -278,6 +278,18 @@ describe('loadConfig: PORT, property', () => {
   });
 });
 
+describe('REDIS_URL forms not supported yet', () => {
+  test('a redis+sentinel:// URL is refused naming Sentinel and the form to use instead', () => {
+    const error = configError({ REDIS_URL: 'redis+sentinel://10.0.0.1:26379,10.0.0.2:26379/mymaster' });
+    assert.match(error.message, /^environment variable REDIS_URL: redis\+sentinel:\/\/ is not supported yet: give the master as redis:\/\/host:port/);
+  });
+
+  test('several comma-separated seed nodes are refused naming Redis Cluster', () => {
+    const error = configError({ REDIS_URL: 'redis://10.0.0.1:7000,redis://10.0.0.2:7000' });
+    assert.match(error.message, /^environment variable REDIS_URL: several seed nodes \(a Redis Cluster\) are not supported yet/);
+  });
+});
+
 test('RT_INGEST_URL must be an http(s) URL; the error names the variable', () => {
   assert.equal(loadConfig({ RT_INGEST_URL: 'https://ingest.example.com/' }, {}).ingestUrl, 'https://ingest.example.com');
   for (const bad of ['ftp://ingest.example.com', 'ingest.example.com', 'redis://x:6379']) {

@@ -57,7 +57,10 @@ for (const engine of engines) {
       await c.until(() => c.of('m').length === 1 && c.of('e').length === 3);
       assert.equal(c.of('m')[0].value, 3);
       assert.deepEqual(c.of('e').map((m) => m.data?.n), [1, 2, 3]);
-      assert.deepEqual(c.frameOf('subscribed')[0], { op: 'subscribed', topics: ['m', 'e', 'n'], ref: 1 });
+      const subscribed = c.frameOf('subscribed')[0];
+      assert.deepEqual({ ...subscribed, epochs: undefined }, { op: 'subscribed', topics: ['m', 'e', 'n'], ref: 1, epochs: undefined });
+      assert.equal(subscribed.epochs?.length, 3);
+      assert.ok(subscribed.epochs!.every((e) => /^[A-Za-z0-9_-]{8}$/.test(e)), 'every topic has its epoch');
       await publish(app, 'n', [7]);
       await c.until(() => c.of('n').length === 1);
       assert.equal(c.of('n')[0].value, 7);
@@ -74,6 +77,59 @@ for (const engine of engines) {
       await c.until(() => c.of('s').length === 4);
       assert.equal(c.of('s')[3].id, live[0]);
       assert.equal(c.frameOf('gap').length, 0);
+    });
+
+    test('a since from a lost history (another epoch) gets a reset and a fresh snapshot, never a replay', async () => {
+      const { app, url } = await start();
+      const ids = await publish(app, 'ep', [1, 2, 3]);
+      const c = await client(url);
+      c.send({ op: 'sub', ref: 1, topics: [{ topic: 'ep', snapshot: 0 }] });
+      await c.until(() => c.frameOf('subscribed').length === 1);
+      const epoch = c.frameOf('subscribed')[0].epochs![0];
+      c.send({ op: 'sub', ref: 2, topics: [{ topic: 'ep', since: ids[0], epoch: 'lost0000', snapshot: 2 }] });
+      await c.until(() => c.of('ep').length === 2, 5000, 'the fresh snapshot');
+      assert.deepEqual(c.frameOf('reset'), [{ op: 'reset', topic: 'ep', epoch, since: ids[0] }]);
+      const resetAt = c.frames.findIndex((f) => f.op === 'reset');
+      const firstMsgs = c.frames.findIndex((f) => f.op === 'msgs');
+      assert.ok(resetAt < firstMsgs, 'the reset comes before the snapshot');
+      assert.deepEqual(c.of('ep').map((m) => m.id), ids.slice(1), 'the snapshot asked for, not a replay since the stale id');
+      // With the current epoch the same since is an ordinary replay.
+      c.send({ op: 'sub', ref: 3, topics: [{ topic: 'ep', since: ids[0], epoch }] });
+      await c.until(() => c.of('ep').length === 4);
+      assert.deepEqual(c.of('ep').slice(2).map((m) => m.id), ids.slice(1));
+      assert.equal(c.frameOf('reset').length, 1);
+    });
+
+    test('a since newer than anything the history ever held gets a reset (a failover to a stale replica)', async () => {
+      const { app, url } = await start();
+      const ids = await publish(app, 'top', [1, 2]);
+      const c = await client(url);
+      c.send({ op: 'sub', topics: [{ topic: 'top', since: '99999999999999-0' }] });
+      await c.until(() => c.frameOf('reset').length === 1 && c.of('top').length === 1);
+      assert.equal(c.frameOf('reset')[0].since, '99999999999999-0');
+      assert.equal(c.of('top')[0].id, ids[1], 'a value topic starts over from its latest message');
+    });
+
+    test('a gateway of another process holds the same epoch only on a shared Redis', async () => {
+      const first = await start();
+      const ids = await publish(first.app, 'shared', [1, 2, 3]);
+      const a = await client(first.url);
+      a.send({ op: 'sub', topics: [{ topic: 'shared', snapshot: 0 }] });
+      await a.until(() => a.frameOf('subscribed').length === 1);
+      const epoch = a.frameOf('subscribed')[0].epochs![0];
+      const second = await start(engine.name === 'redis bus' ? { keyPrefix: `gw${prefix}` } : {});
+      if (engine.name === 'memory bus') await publish(second.app, 'shared', [1, 2, 3, 4]);
+      const b = await client(second.url);
+      b.send({ op: 'sub', topics: [{ topic: 'shared', since: ids[0], epoch }] });
+      await b.until(() => b.of('shared').length >= 1 && b.frameOf('subscribed').length === 1);
+      await new Promise((r) => setTimeout(r, 50));
+      if (engine.name === 'redis bus') {
+        assert.equal(b.frameOf('reset').length, 0, 'one history in Redis, one epoch');
+        assert.deepEqual(b.of('shared').map((m) => m.id), ids.slice(1));
+      } else {
+        assert.equal(b.frameOf('reset').length, 1, "a new process's memory history is another history");
+        assert.notEqual(b.frameOf('reset')[0].epoch, epoch);
+      }
     });
 
     test('messages published while a replay is running arrive exactly once and in order', async () => {

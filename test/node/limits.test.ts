@@ -2,7 +2,8 @@
  * Limits against a real `rt start --config` process with small limits:
  * each is hit with its own code (HTTP 503/429 at the upgrade, rate_limited
  * then 4029, ingest 429 with Retry-After, the HTTP header timeout) while
- * other clients go on.
+ * other clients go on; a tenant's own frame rate applies from the `auth`
+ * that names it.
  */
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
@@ -10,7 +11,7 @@ import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
 import { freePort } from '../support/free-port.js';
 import { startRt, type RtProcess } from '../support/rt-process.js';
-import { ACME_ORIGIN, GLOBEX_INGEST_KEY, upgradeStatus, writeTenantConfig } from '../support/tenant-fixture.js';
+import { ACME_ORIGIN, GLOBEX_INGEST_KEY, GLOBEX_SECRET, token, upgradeStatus, writeTenantConfig } from '../support/tenant-fixture.js';
 import { eventually, TestClient } from '../support/ws-client.js';
 
 let rt: RtProcess;
@@ -22,7 +23,7 @@ before(async () => {
   port = await freePort();
   const file = writeTenantConfig(
     { limits: { instanceConnections: 4, connectionsPerAddress: 2, framesPerSecond: 5, frameBurst: 10, headersTimeout: '1s' } },
-    { acme: { connections: 1 }, globex: { ingestPerSecond: 1, ingestBurst: 2 } },
+    { acme: { connections: 1 }, globex: { ingestPerSecond: 1, ingestBurst: 2, frameBurst: 100 } },
   );
   rt = await startRt('start', ['--port', String(port), '--no-demo', '--config', file], {});
   ws = `ws://127.0.0.1:${port}/ws`;
@@ -113,4 +114,27 @@ test('a client that never finishes its headers is disconnected after the header 
   const waited = Date.now() - started;
   assert.ok(waited < 5000, `closed after ${waited} ms`);
   assert.match(answer, /^HTTP\/1.1 408/);
+});
+
+test('a connection whose tenant only its token names gets that tenant\'s frame rate from its auth on', async () => {
+  // Both clients come from 127.0.0.1 (two per address): the earlier tests' clients go first.
+  const earlier = open.splice(0);
+  for (const c of earlier) c.close();
+  await Promise.all(earlier.map((c) => c.closed));
+  await eventually(async () => (await upgradeStatus(ws, {}, '127.0.0.1')).status === 101, 5000, 'slots freed');
+  // No Origin: any tenant's token may bind it, so until `auth` the instance's limit (burst 10) holds.
+  const anonymous = await TestClient.connect(ws);
+  const globex = await TestClient.connect(ws);
+  open.push(anonymous, globex);
+  globex.send({ op: 'auth', ref: 0, token: await token({ aud: 'globex', kid: 'g1', secret: GLOBEX_SECRET, topics: ['globex.**'] }) });
+  await globex.until(() => globex.frameOf('authed').length === 1, 5000, 'authed');
+  // 60 frames at once: over the instance's burst of 10, within globex's burst of 100.
+  for (let i = 0; i < 60; i++) globex.send({ op: 'ping', ref: i });
+  for (let i = 0; i < 60; i++) anonymous.send({ op: 'ping', ref: i });
+  await globex.until(() => globex.frameOf('pong').length === 60, 5000, 'every ping of the tenant answered');
+  assert.deepEqual(globex.frameOf('error'), [], 'the tenant\'s connection was not rate limited');
+  // The same flood without a token still meets the instance's limit.
+  assert.equal((await anonymous.closed).code, 4029);
+  assert.equal(anonymous.frameOf('error').filter((f) => f.code === 'rate_limited').length, 1);
+  globex.close();
 });

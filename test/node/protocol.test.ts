@@ -233,6 +233,23 @@ describe('decodeClientFrame refuses bad frames with a specific code and message'
     }
   });
 
+  test('an epoch that is not 1 to 32 base64url characters is bad_field naming the entry; a good one comes through', () => {
+    for (const epoch of ['', 'a b', 'x'.repeat(33), 'é', 'a/b', 12345678, null, ['a']]) {
+      const error = errorOf(JSON.stringify({ op: 'sub', topics: [{ topic: 'metrics.cpu', since: '1-0', epoch }] }));
+      assert.equal(error.code, ErrorCode.BadField, JSON.stringify(epoch));
+      assert.match(error.message, /sub\.topics\[0\]\.epoch must be 1 to 32 characters/);
+      assert.equal(error.topic, 'metrics.cpu');
+    }
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 40 }), (epoch) => {
+        const decoded = decodeClientFrame(JSON.stringify({ op: 'sub', topics: [{ topic: 't', since: '1-0', epoch }] }));
+        const good = /^[A-Za-z0-9_-]{1,32}$/.test(epoch);
+        assert.equal(decoded.ok, good, JSON.stringify(epoch));
+        if (decoded.ok && decoded.frame.op === 'sub') assert.equal(decoded.frame.topics[0].epoch, epoch);
+      }),
+    );
+  });
+
   test('more than MAX_TOPICS_PER_FRAME topics in sub or unsub is too_many_topics with the count and the limit', () => {
     const names = Array.from({ length: MAX_TOPICS_PER_FRAME + 1 }, (_, i) => `t${i}`);
     const sub = errorOf(JSON.stringify({ op: 'sub', ref: 9, topics: names.map((topic) => ({ topic })) }));

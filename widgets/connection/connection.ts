@@ -332,11 +332,22 @@ export class Connection {
         break;
       case 'subscribed':
         if (frame.ref !== undefined) this.sent.delete(frame.ref);
-        for (const topic of frame.topics ?? []) {
+        (frame.topics ?? []).forEach((topic, i) => {
           const state = this.topics.get(topic);
-          if (state?.wire === 'sent') state.wire = 'live';
-        }
+          if (state?.wire !== 'sent') return;
+          state.wire = 'live';
+          // Ids that follow belong to this epoch; a `reset` follows if ours was stale.
+          const epoch = frame.epochs?.[i];
+          if (epoch) state.epoch = epoch;
+        });
         break;
+      case 'reset': {
+        const state = this.topics.get(frame.topic);
+        if (!state || state.wire !== 'live') break;
+        state.reset(frame.epoch);
+        for (const queue of state.queues) this.scheduler.enqueue(queue, frame);
+        break;
+      }
       case 'unsubscribed':
         if (frame.ref !== undefined) this.sent.delete(frame.ref);
         break;
@@ -460,7 +471,12 @@ export class Connection {
 
   private subEntry(state: TopicState): SubscribeTopic {
     state.wire = 'sent';
-    if (state.lastId !== null) return { topic: state.topic, since: state.lastId };
+    // With `since`, the snapshot wanted is sent too: it is what comes after a `reset`.
+    if (state.lastId !== null) {
+      const entry: SubscribeTopic = { topic: state.topic, since: state.lastId, ...state.request() };
+      if (state.epoch !== null) entry.epoch = state.epoch;
+      return entry;
+    }
     return { topic: state.topic, ...state.request() };
   }
 

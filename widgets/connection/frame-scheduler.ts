@@ -3,14 +3,14 @@
  * socket frames between two paints costs each listener one call and its host
  * one render, not one per frame received.
  */
-import { ID_ZERO, type GapFrame, type Message } from '../../protocol/index.js';
+import { ID_ZERO, type GapFrame, type Message, type ResetFrame } from '../../protocol/index.js';
 import type { TopicListener } from './listener.js';
 import { RingBuffer } from './ring-buffer.js';
 
 /** Default bound of a listener's queue when it does not set `maxBuffered`. */
 export const DEFAULT_MAX_BUFFERED = 1000;
 
-type Entry = Message | GapFrame;
+type Entry = Message | GapFrame | ResetFrame;
 
 /** Schedules `callback` before the next paint; returns nothing useful. */
 export type RequestFrame = (callback: () => void) => unknown;
@@ -57,13 +57,22 @@ export class ListenerQueue {
       if ('op' in entry) {
         if (batch.length > 0) this.listener.onMessages(batch);
         batch = [];
-        this.listener.onGap?.(entry);
+        if (entry.op === 'gap') this.listener.onGap?.(entry);
+        else this.reset(entry);
       } else {
         batch.push(entry);
         this.lastDelivered = entry.id;
       }
     }
     if (batch.length > 0) this.listener.onMessages(batch);
+  }
+
+  /** History was lost: ids start over, so what was delivered so far no longer orders anything. */
+  private reset(frame: ResetFrame): void {
+    const since = this.lastDelivered ?? frame.since;
+    this.lastDelivered = null;
+    if (this.listener.onReset) this.listener.onReset(frame);
+    else this.listener.onGap?.({ op: 'gap', topic: frame.topic, since });
   }
 }
 
@@ -79,7 +88,7 @@ export class FrameScheduler {
   }
 
   /** Queues an entry for `queue`'s listener and makes sure a frame is requested. */
-  enqueue(queue: ListenerQueue, entry: Message | GapFrame): void {
+  enqueue(queue: ListenerQueue, entry: Entry): void {
     if (queue.closed) return;
     queue.push(entry);
     this.dirty.add(queue);

@@ -2,7 +2,7 @@
  * What a subscriber hands to `subscribe()`: callbacks and the little the
  * connection manager needs to know to serve it well.
  */
-import type { ErrorFrame, GapFrame, Message } from '../../protocol/index.js';
+import type { ErrorFrame, GapFrame, Message, ResetFrame } from '../../protocol/index.js';
 import type { TokenSource } from './token-source.js';
 
 /**
@@ -26,6 +26,14 @@ export interface TopicListener {
   onMessages(messages: readonly Message[]): void;
   /** History no longer reached back far enough: messages between `since` and `next` are lost. */
   onGap?(gap: GapFrame): void;
+  /**
+   * The topic's history was lost on the server (see the `reset` frame): drop
+   * everything kept for this topic. A fresh snapshot follows in
+   * `onMessages`; its ids may be lower than those delivered before. Without
+   * `onReset`, the listener gets `onGap` with `since` = the last id it had
+   * and no `next`, and the snapshot after it.
+   */
+  onReset?(reset: ResetFrame): void;
   /** The shared socket changed state; called once right away with the current state. */
   onStatus?(status: ConnectionStatus): void;
   /** The gateway refused something about this topic (bad topic, not authorized, limits). */

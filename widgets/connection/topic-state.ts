@@ -33,6 +33,8 @@ export class TopicState {
   readonly queues = new Set<ListenerQueue>();
   /** Id of the newest message delivered; `since` on resubscribe. */
   lastId: string | null = null;
+  /** Epoch of the topic's history that `lastId` belongs to (from `subscribed` or `reset`). */
+  epoch: string | null = null;
   /** Whether the current socket carries a `sub` for this topic. */
   wire: WireState = 'none';
   private readonly recent = new RingBuffer<Message>(1);
@@ -93,6 +95,13 @@ export class TopicState {
       .newest()
       .filter((message) => message.ts >= from)
       .slice(-limit);
+  }
+
+  /** History was lost on the server: forget ids and cached messages, adopt the new epoch. */
+  reset(epoch: string): void {
+    this.epoch = epoch;
+    this.lastId = null;
+    this.recent.clear();
   }
 
   /**

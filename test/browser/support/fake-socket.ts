@@ -44,13 +44,14 @@ export class FakeSocket {
   }
 
   /** Acknowledges every `sub` frame sent so far that was not acknowledged yet. */
-  ackSubs(): void {
+  ackSubs(epoch?: string): void {
     const unacked = this.sent.slice(this.acked);
     this.acked = this.sent.length;
     for (const frame of unacked) {
       if (frame.op === 'sub') {
         const topics = (frame.topics as { topic: string }[]).map((t) => t.topic);
-        this.receive({ op: 'subscribed', ref: frame.ref as number, topics });
+        if (epoch === undefined) this.receive({ op: 'subscribed', ref: frame.ref as number, topics });
+        else this.receive({ op: 'subscribed', ref: frame.ref as number, topics, epochs: topics.map(() => epoch) });
       }
     }
   }
