@@ -3,10 +3,9 @@
  * content, with the code a user can look up in the docs.
  */
 import { css, html, type TemplateResult } from 'lit';
-import type { WidgetError } from './widget-error.js';
 
-/** Renders a widget error as an alert. */
-export function renderProblem(problem: WidgetError): TemplateResult {
+/** Renders a widget error (or a gateway's error frame) as an alert. */
+export function renderProblem(problem: { code: string; message: string }): TemplateResult {
   return html`<div part="error" class="problem" role="alert"><strong>${problem.code}</strong> ${problem.message}</div>`;
 }
 

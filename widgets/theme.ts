@@ -27,7 +27,7 @@ const tokens = css`
   --_grid: var(--rt-grid, var(--rt-border, light-dark(#e8ebef, #242a31)));
   --_accent: var(--rt-accent, light-dark(#2f6fde, #6ea1ff));
   --_ok: var(--rt-ok, light-dark(#1f9d55, #48bb78));
-  --_warn: var(--rt-warn, light-dark(#b7791f, #ecc94b));
+  --_warn: var(--rt-warn, light-dark(#975a16, #ecc94b));
   --_error: var(--rt-error, light-dark(#c53030, #fc8181));
   --_series-1: var(--rt-series-1, light-dark(#2f6fde, #6ea1ff));
   --_series-2: var(--rt-series-2, light-dark(#e4572e, #ff8a65));

@@ -18,6 +18,8 @@ export interface TopicControllerOptions {
   gateway?: () => string | null | undefined;
   /** Checks the host's other attributes; an error here is shown instead of subscribing. */
   validate?: () => WidgetError | null;
+  /** False while the host cannot judge its attributes yet (their code is loading): nothing is subscribed until it is true. */
+  ready?: () => boolean;
   /** Recent messages to start with, per topic (with `snapshotMs`: at most this many of the window). */
   snapshot?: () => number | undefined;
   /** Start with the messages of this many recent milliseconds, per topic (see `SubscribeOptions.snapshotMs`). */
@@ -98,6 +100,7 @@ export class TopicController implements ReactiveController {
   /** Subscribes anew when what the host asks for changed since the last update. */
   private sync(): void {
     const o = this.options;
+    if (o.ready && !o.ready()) return;
     const topics = o.topics();
     const gateway = o.gateway?.() ?? '';
     const invalid = o.validate?.() ?? null;

@@ -3,7 +3,7 @@ import { SeriesTable } from '../../widgets/chart/series-table.js';
 import { deepEqual, equal, ok } from './support/assert.js';
 
 /** The live rows of a table as [x, y0, y1, …] tuples. */
-function rowsOf(t: SeriesTable): (number | null)[][] {
+function rowsOf(t: SeriesTable): (number | null | undefined)[][] {
   return Array.from({ length: t.rows }, (_, i) => [t.x(i), ...Array.from({ length: t.series }, (_, j) => t.y(j, i))]);
 }
 

@@ -1,5 +1,6 @@
 import { css, unsafeCSS } from 'lit';
 import uplotCss from 'uplot/dist/uPlot.min.css';
+import { stateStyles } from '../element-state.js';
 import { problemStyles } from '../problem-view.js';
 import { headerStyles } from '../widget-header.js';
 import { themeStyles } from '../theme.js';
@@ -7,6 +8,7 @@ import { themeStyles } from '../theme.js';
 export default [
   themeStyles,
   problemStyles,
+  stateStyles,
   ...headerStyles,
   // uPlot's stylesheet must live inside the shadow root to reach its DOM.
   unsafeCSS(uplotCss),
@@ -73,6 +75,28 @@ export default [
       height: 0;
       overflow: hidden;
       visibility: hidden;
+    }
+
+    .tooltip {
+      position: absolute;
+      top: 0;
+      left: 0;
+      z-index: 1;
+      padding: 0.3em 0.5em;
+      white-space: pre;
+      pointer-events: none;
+      font-size: 0.75em;
+      line-height: 1.4;
+      color: var(--_fg);
+      background: var(--_bg);
+      border: 1px solid var(--_border);
+      border-radius: 4px;
+      font-variant-numeric: tabular-nums;
+    }
+
+    /* A colour change of a probe fires transitionend: how a re-theme is noticed without polling. */
+    .probe i {
+      transition: color 1ms step-start;
     }
 
     .legend .value {

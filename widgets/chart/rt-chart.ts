@@ -1,4 +1,5 @@
 import RtChart from './rt-chart.component.js';
+import './rt-series.js';
 
 export { RtChart };
 export default RtChart;

@@ -4,9 +4,10 @@
  * a draw hands uPlot the columns as they are instead of rebuilding them.
  *
  * Topics tick at their own times, so a row is one time and a series without a
- * point at that time holds `null` there (uPlot draws across it with
- * `spanGaps`). y columns are plain arrays because uPlot reads `null` as "no
- * point" and a typed array cannot hold it (NaN would poison uPlot's min/max).
+ * point at that time holds `undefined` there, which uPlot draws across;
+ * `null` is a break (a gap marker, or a silence past `gap-after`), which
+ * uPlot leaves open. y columns are plain arrays because a typed array cannot
+ * hold either (NaN would poison uPlot's min/max).
  *
  * Points are aligned as they arrive: in time order (the usual case) a point
  * fills the last row or appends one, O(1); an older point is inserted in
@@ -25,13 +26,13 @@ const INITIAL_CAPACITY = 256;
 
 export class SeriesTable {
   private xs: Float64Array;
-  private ys: (number | null)[][];
+  private ys: (number | null | undefined)[][];
   /** First row inside the window; rows before it are dead. */
   private start = 0;
   /** One past the last row held. */
   private end = 0;
   private readonly newestX: number[];
-  private readonly newestY: (number | null)[];
+  private readonly newestY: (number | null | undefined)[];
   private readonly maxRows: number;
   private cached: uPlot.AlignedData | null = null;
 
@@ -40,9 +41,9 @@ export class SeriesTable {
     readonly series: number,
   ) {
     this.xs = new Float64Array(INITIAL_CAPACITY);
-    this.ys = Array.from({ length: series }, () => new Array<number | null>(INITIAL_CAPACITY).fill(null));
+    this.ys = Array.from({ length: series }, () => new Array<number | null | undefined>(INITIAL_CAPACITY).fill(undefined));
     this.newestX = new Array<number>(series).fill(-Infinity);
-    this.newestY = new Array<number | null>(series).fill(null);
+    this.newestY = new Array<number | null | undefined>(series).fill(undefined);
     this.maxRows = MAX_ROWS_PER_SERIES * Math.max(1, series);
   }
 
@@ -54,7 +55,7 @@ export class SeriesTable {
   /** Points inside the window, across all series. */
   get points(): number {
     let n = 0;
-    for (const column of this.ys) for (let i = this.start; i < this.end; i++) if (column[i] !== null) n++;
+    for (const column of this.ys) for (let i = this.start; i < this.end; i++) if (column[i] != null) n++;
     return n;
   }
 
@@ -63,19 +64,24 @@ export class SeriesTable {
     return this.xs[this.start + i];
   }
 
-  /** Value of series `j` at row `i`, or null. */
-  y(j: number, i: number): number | null {
+  /** Value of series `j` at row `i`, or null (a break) or undefined (no point). */
+  y(j: number, i: number): number | null | undefined {
     return this.ys[j][this.start + i];
   }
 
   /** The newest value of series `j` whose time is at least `minX`, if any. */
   newest(j: number, minX = -Infinity): number | undefined {
     const y = this.newestY[j];
-    return y !== null && this.newestX[j] >= minX ? y : undefined;
+    return y != null && this.newestX[j] >= minX ? y : undefined;
   }
 
-  /** Adds a point of series `j` at time `x` (seconds). A second point at the same time replaces the first. */
-  add(j: number, x: number, y: number): void {
+  /** Time (seconds) of series `j`'s newest point, or -Infinity. */
+  newestTime(j: number): number {
+    return this.newestX[j];
+  }
+
+  /** Adds a point of series `j` at time `x` (seconds), or a break (`null`). A second point at the same time replaces the first. */
+  add(j: number, x: number, y: number | null): void {
     this.cached = null;
     if (x >= this.newestX[j]) {
       this.newestX[j] = x;
@@ -113,7 +119,7 @@ export class SeriesTable {
   }
 
   /** Out-of-order point: fill its row or open one in place. */
-  private insert(j: number, x: number, y: number): void {
+  private insert(j: number, x: number, y: number | null): void {
     let lo = this.start;
     let hi = this.end;
     while (lo < hi) {
@@ -129,7 +135,7 @@ export class SeriesTable {
     this.xs.copyWithin(lo + 1, lo, this.end);
     for (const column of this.ys) {
       column.copyWithin(lo + 1, lo, this.end);
-      column[lo] = null;
+      column[lo] = undefined;
     }
     this.xs[lo] = x;
     this.ys[j][lo] = y;
@@ -144,7 +150,7 @@ export class SeriesTable {
     this.cached = null;
     this.start = newStart;
     if (this.start === this.end) {
-      for (const column of this.ys) column.fill(null, 0, this.end);
+      for (const column of this.ys) column.fill(undefined, 0, this.end);
       this.start = 0;
       this.end = 0;
     }
@@ -160,14 +166,14 @@ export class SeriesTable {
       this.xs.copyWithin(0, this.start, this.end);
       for (const column of this.ys) {
         column.copyWithin(0, this.start, this.end);
-        column.fill(null, live, this.end);
+        column.fill(undefined, live, this.end);
       }
     } else {
       const xs = new Float64Array(capacity * 2);
       xs.set(this.xs.subarray(this.start, this.end));
       this.xs = xs;
       this.ys = this.ys.map((column) => {
-        const next = new Array<number | null>(capacity * 2).fill(null);
+        const next = new Array<number | null | undefined>(capacity * 2).fill(undefined);
         for (let i = 0; i < live; i++) next[i] = column[this.start + i];
         return next;
       });

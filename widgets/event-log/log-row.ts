@@ -15,6 +15,8 @@ export interface EventRow {
   ts: number;
   level: LogLevel;
   text: string;
+  /** The message's `data`, untouched, for extra columns (rendered as text, never as markup). */
+  data?: { [key: string]: Json };
 }
 
 /** A marker where history could not reach back and events were lost. */
@@ -28,7 +30,7 @@ export interface GapRow {
 export type LogRow = EventRow | GapRow;
 
 /** Longest message text kept per row; the rest of a huge payload is cut. */
-const MAX_TEXT = 2000;
+export const MAX_TEXT = 2000;
 
 const LEVEL_ALIASES: Record<string, LogLevel> = {
   trace: 'debug',
@@ -60,7 +62,7 @@ function textOf(message: Message): string {
 
 /** The row for one message: level from `data.level`, text from `data.msg`, `data.message`, or the JSON of `data`. */
 export function eventRow(message: Message): EventRow {
-  return { kind: 'event', key: message.id, ts: message.ts, level: levelOf(message.data), text: textOf(message) };
+  return { kind: 'event', key: message.id, ts: message.ts, level: levelOf(message.data), text: textOf(message), data: message.data };
 }
 
 let gaps = 0;

@@ -1,4 +1,5 @@
 import { css } from 'lit';
+import { stateStyles } from '../element-state.js';
 import { problemStyles } from '../problem-view.js';
 import { headerStyles } from '../widget-header.js';
 import { themeStyles } from '../theme.js';
@@ -6,6 +7,7 @@ import { themeStyles } from '../theme.js';
 export default [
   themeStyles,
   problemStyles,
+  stateStyles,
   ...headerStyles,
   css`
     :host {
@@ -65,6 +67,70 @@ export default [
       height: var(--rt-event-log-row-height);
       line-height: calc(var(--rt-event-log-row-height) - 1px);
       overflow: hidden;
+    }
+
+    .toolbar {
+      display: flex;
+      flex-wrap: wrap;
+      gap: 0.4em;
+      align-items: center;
+      margin-bottom: 0.4em;
+      font-size: 0.85em;
+    }
+
+    .toolbar input,
+    .toolbar select,
+    .toolbar button {
+      font: inherit;
+      color: var(--_fg);
+      background: var(--_bg);
+      border: 1px solid var(--_border);
+      border-radius: 4px;
+      padding: 0.15em 0.5em;
+    }
+
+    .toolbar .filter {
+      flex: 1 1 8em;
+      min-width: 6em;
+    }
+
+    .toolbar button {
+      cursor: pointer;
+    }
+
+    .toolbar :focus-visible {
+      outline: 2px solid var(--_accent);
+      outline-offset: 1px;
+    }
+
+    .toolbar .pause[aria-pressed='true'] {
+      border-color: var(--_accent);
+    }
+
+    .new-events {
+      font-weight: 600;
+    }
+
+    .columns {
+      flex: none;
+      color: var(--_muted);
+      font-family: var(--rt-event-log-font);
+      font-size: 0.8em;
+      font-weight: 600;
+    }
+
+    .cell {
+      overflow: hidden;
+      text-overflow: ellipsis;
+    }
+
+    .announce {
+      position: absolute;
+      width: 1px;
+      height: 1px;
+      overflow: hidden;
+      clip-path: inset(50%);
+      white-space: nowrap;
     }
 
     .row {

@@ -1,18 +1,23 @@
-import { html, nothing, type PropertyValues } from 'lit';
+import { html, nothing, svg, type PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
+import type { Message } from '../../protocol/index.js';
+import { describeAge, parseDuration } from '../duration.js';
+import { compileFieldPath, fieldPathProblem, readNumber } from '../field-path.js';
 import { RtElement } from '../rt-element.js';
 import { TopicController } from '../topic-controller.js';
-import { renderProblem } from '../problem-view.js';
-import { renderHeader } from '../widget-header.js';
 import { WidgetError, WidgetErrorCode } from '../widget-error.js';
+import type { MetricExtras } from './metric-extras.js';
 import styles from './rt-metric.styles.js';
 
-/** Shown before the first value arrives (and for messages without a numeric value). */
+/** Shown before the first value arrives (and for messages without the number). */
 const NO_VALUE = '—';
+/** Most samples asked for to fill the trend and sparkline window (the history keeps 512). */
+const HISTORY_SNAPSHOT = 512;
 
 /**
  * @summary Shows the latest value of one topic, formatted for the reader's
- * locale, with a label, a unit and a dot that tells whether it is live.
+ * locale, with a label, a unit, thresholds said in colour and words, a trend
+ * and an optional sparkline.
  *
  * @event rt-status - The connection state changed; `event.detail.status`.
  * @event rt-error - The attributes are invalid or the gateway refused the topic; `event.detail.code` and `.message`.
@@ -21,13 +26,18 @@ const NO_VALUE = '—';
  * @csspart label - The label text.
  * @csspart status - The connection-status dot.
  * @csspart age - How old the data is, shown while stale ("no data for 4 min").
+ * @csspart state - The state in words (connecting, no data yet, reconnecting); also `state-<name>`.
  * @csspart value - The formatted value.
  * @csspart unit - The unit text.
+ * @csspart level - The threshold passed, in words ("critical: at or above 95").
+ * @csspart trend - The change against the `trend` interval ago, with an arrow.
+ * @csspart sparkline - The SVG line of the recent window.
  * @csspart error - The error message shown instead of the value.
  *
  * @cssproperty --rt-metric-value-size - Font size of the value.
  * @cssproperty --rt-metric-value-weight - Font weight of the value.
  * @cssproperty --rt-metric-stale-opacity - Opacity of the value while the connection is not live or the data is stale.
+ * @cssproperty --rt-metric-sparkline-height - Height of the sparkline.
  * @cssproperty --rt-bg - Background (also --rt-fg, --rt-muted, --rt-border, --rt-ok, --rt-warn, --rt-error, --rt-font, --rt-radius, --rt-padding, --rt-frame-border).
  */
 export default class RtMetric extends RtElement {
@@ -36,60 +46,182 @@ export default class RtMetric extends RtElement {
   /** Topic to show, e.g. `orders.per_sec`. */
   @property() topic = '';
 
-  /** Caption above the value; defaults to the topic. */
-  @property() label = '';
-
   /** Unit shown after the value, e.g. `req/s`. */
   @property() unit = '';
+
+  /** Path into the message's `data` holding the number (`cpu.user`); unset uses the message's `value`. */
+  @property() field = '';
 
   /** Fraction digits to show (0–20); unset shows up to 2. */
   @property({ type: Number }) decimals?: number;
 
-  private readonly data = new TopicController(this, {
+  /** `compact` (1.2K), `percent` (a fraction: 0.25 → 25 %), `bytes` (kB, MB…), `duration` (milliseconds → ms, s, min, h, d); unset: plain number. */
+  @property() format = '';
+
+  /** BCP 47 locale for numbers (`de-DE`); unset uses the reader's. */
+  @property() locale = '';
+
+  /** Value at or past which the reading is a warning. */
+  @property() warn = '';
+
+  /** Value at or past which the reading is critical. */
+  @property() crit = '';
+
+  /** `above` (default: higher is worse) or `below` (lower is worse). */
+  @property() direction = '';
+
+  /** Show the change against this long ago (`1m`, `1h`), with an arrow. */
+  @property() trend = '';
+
+  /** Draw a sparkline of this recent window (`5m`). */
+  @property() sparkline = '';
+
+  protected readonly data = new TopicController(this, {
     topics: () => (this.topic ? [this.topic] : []),
     gateway: () => this.gateway,
-    validate: () => this.staleAfterProblem() ?? this.decimalsProblem(),
-    snapshot: () => 1,
-    // Only the newest value is ever shown, so nothing older needs queueing.
-    maxBuffered: () => 1,
-    onMessages: (messages) => this.freshness.record(messages),
-    onReset: () => this.freshness.reset(),
+    validate: () => this.problem(),
+    // Formats and thresholds are judged by the extras' code: wait for it (it takes a moment, once per page).
+    ready: () => !this.needsExtras() || this.extras !== null || this.extrasFailed,
+    // The window's worth for the trend and sparkline.
+    snapshot: () => (this.historyMs() > 0 ? HISTORY_SNAPSHOT : 1),
+    snapshotMs: () => (this.historyMs() > 0 ? this.historyMs() : undefined),
+    maxBuffered: () => (this.historyMs() > 0 ? HISTORY_SNAPSHOT : 1),
+    onMessages: (messages) => this.take(messages),
+    onReset: () => {
+      this.freshness.reset();
+      this.extras?.history.clear();
+      this.value = undefined;
+      this.valueTs = 0;
+    },
   });
 
-  private format = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
+  /** Formats, thresholds, trend and sparkline: loaded on first use. */
+  private extras: MetricExtras | null = null;
+  private extrasLoading = false;
+  private extrasFailed = false;
+  private fieldKeys: readonly string[] = [];
+  private format0 = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
+  private value: number | undefined;
+  private valueTs = 0;
+
+  protected hasData(): boolean {
+    return this.value !== undefined;
+  }
+
+  private ms(text: string): number {
+    const parsed = text ? parseDuration(text) : 0;
+    return typeof parsed === 'number' ? parsed : 0;
+  }
+
+  private needsExtras(): boolean {
+    return !!(this.format || this.locale || this.warn || this.crit || this.direction || this.trend || this.sparkline);
+  }
+
+  private historyMs(): number {
+    return Math.max(this.ms(this.trend), this.ms(this.sparkline));
+  }
+
+  private problem(): WidgetError | null {
+    const bad = (message: string) => new WidgetError(WidgetErrorCode.BadAttribute, message);
+    const stale = this.staleAfterProblem();
+    if (stale) return stale;
+    const fieldProblem = this.field ? fieldPathProblem(this.field) : null;
+    if (fieldProblem) return bad(`field must be ${fieldProblem}, got "${this.field}"`);
+    const d = this.decimals;
+    if (d !== undefined && d !== null && !(Number.isInteger(d) && d >= 0 && d <= 20)) return bad(`decimals must be an integer from 0 to 20, got "${this.getAttribute('decimals') ?? d}"`);
+    for (const name of ['trend', 'sparkline'] as const) {
+      const parsed = this[name] ? parseDuration(this[name]) : 0;
+      if (typeof parsed === 'string') return bad(`${name} must be ${parsed}, got "${this[name]}"`);
+    }
+    const extras = this.extras?.problem(this);
+    return extras ? bad(extras) : null;
+  }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
-    if (changed.has('decimals') && !this.decimalsProblem()) {
-      const digits = this.decimals;
-      this.format = new Intl.NumberFormat(
-        undefined,
-        digits === undefined || digits === null ? { maximumFractionDigits: 2 } : { minimumFractionDigits: digits, maximumFractionDigits: digits },
-      );
+    if (!this.extras && !this.extrasLoading && this.needsExtras()) this.loadExtras();
+    if (this.problem()) return;
+    if (changed.has('field')) this.fieldKeys = compileFieldPath(this.field);
+    if (changed.has('decimals')) {
+      const d = this.decimals;
+      this.format0 = new Intl.NumberFormat(undefined, d === undefined || d === null ? { maximumFractionDigits: 2 } : { minimumFractionDigits: d, maximumFractionDigits: d });
+    }
+    const extras = this.extras;
+    if (!extras) return;
+    if (['decimals', 'format', 'locale', 'warn', 'crit', 'direction'].some((name) => changed.has(name as keyof RtMetric))) {
+      extras.apply(this);
+      extras.updateLevel(this.value, this.label || this.topic, this.unit);
     }
   }
 
-  private decimalsProblem(): WidgetError | null {
-    const digits = this.decimals;
-    if (digits === undefined || digits === null) return null;
-    if (Number.isInteger(digits) && digits >= 0 && digits <= 20) return null;
-    return new WidgetError(WidgetErrorCode.BadAttribute, `decimals must be an integer from 0 to 20, got "${this.getAttribute('decimals') ?? digits}"`);
+  private loadExtras(): void {
+    this.extrasLoading = true;
+    import('./metric-extras.js').then(
+      ({ MetricExtras }) => {
+        const extras = new MetricExtras(this);
+        // Checked by the controller's validate (now that it can) before being applied.
+        if (!extras.problem(this)) extras.apply(this);
+        this.extras = extras;
+        this.requestUpdate();
+      },
+      (error: Error) => {
+        // Plain numbers still work without it.
+        this.extrasFailed = true;
+        this.requestUpdate();
+        console.error(`rt: could not load the code of <rt-metric>'s formats and thresholds (chunk_failed): ${error?.message}`);
+      },
+    );
+  }
+
+  private take(messages: readonly Message[]): void {
+    this.freshness.record(messages);
+    const history = this.historyMs() > 0 ? (this.extras?.history ?? null) : null;
+    for (const message of messages) {
+      const value = readNumber(message, this.fieldKeys);
+      if (value === undefined) continue;
+      history?.add(message.ts, value);
+      if (message.ts >= this.valueTs) {
+        this.value = value;
+        this.valueTs = message.ts;
+      }
+    }
+    history?.prune(this.valueTs - this.historyMs());
+    this.extras?.updateLevel(this.value, this.label || this.topic, this.unit);
+  }
+
+  private renderExtras(extras: MetricExtras, value: number | undefined) {
+    const level = value === undefined ? '' : extras.levelText();
+    const trendMs = this.ms(this.trend);
+    const sparkMs = this.ms(this.sparkline);
+    let trend = null;
+    if (trendMs > 0 && value !== undefined) {
+      const t = extras.trend(trendMs, value, this.valueTs);
+      trend = t
+        ? html`<span part="trend" class="trend" data-trend=${t.words}><span aria-hidden="true">${t.arrow}</span> ${t.words}${t.amount} in ${describeAge(trendMs)}</span>`
+        : html`<span part="trend" class="trend">no value ${describeAge(trendMs)} ago yet</span>`;
+    }
+    return html`${level ? html`<div part="level" class="level" data-level=${extras.level}>${level}</div>` : nothing}${trend ?? nothing}
+      ${sparkMs > 0
+        ? html`<svg part="sparkline" class="sparkline" viewBox="0 0 100 24" preserveAspectRatio="none" aria-hidden="true">
+            ${svg`<polyline points=${extras.sparkline(sparkMs, this.valueTs)} fill="none" stroke="currentColor" stroke-width="1.5" vector-effect="non-scaling-stroke"></polyline>`}
+          </svg>`
+        : nothing}
+      <div class="announce" role="status" aria-live="polite">${extras.announcement}</div>`;
   }
 
   protected override render() {
-    const { problem, status, latest } = this.data;
-    const value = latest?.value;
-    const text = typeof value === 'number' ? this.format.format(value) : NO_VALUE;
-    return html`
-      <div part="base" class="base">
-        ${renderHeader(this.label || this.topic, status, problem !== null, this.freshness.ageText)}
-        ${problem
-          ? renderProblem(problem)
-          : html`<div class="reading" ?data-stale=${status !== 'open' || this.freshness.stale} title=${latest ? new Date(latest.ts).toLocaleString() : nothing}>
-              <span part="value" class="value">${text}</span>
-              ${this.unit ? html`<span part="unit" class="unit">${this.unit}</span>` : nothing}
-            </div>`}
-      </div>
-    `;
+    const { value, extras } = this;
+    const text = value === undefined ? NO_VALUE : extras ? extras.format(value) : this.format0.format(value);
+    const stale = this.data.status !== 'open' || this.freshness.stale;
+    return this.renderFrame(
+      this.topic,
+      () => html`
+        <div class="reading" ?data-stale=${stale} data-level=${extras?.level ?? 'ok'} title=${this.valueTs ? new Date(this.valueTs).toLocaleString() : nothing}>
+          <span part="value" class="value">${text}</span>
+          ${this.unit ? html`<span part="unit" class="unit">${this.unit}</span>` : nothing}
+        </div>
+        ${extras ? this.renderExtras(extras, value) : nothing}
+      `,
+    );
   }
 }

@@ -1,4 +1,5 @@
 import { css } from 'lit';
+import { stateStyles } from '../element-state.js';
 import { problemStyles } from '../problem-view.js';
 import { headerStyles } from '../widget-header.js';
 import { themeStyles } from '../theme.js';
@@ -6,6 +7,7 @@ import { themeStyles } from '../theme.js';
 export default [
   themeStyles,
   problemStyles,
+  stateStyles,
   ...headerStyles,
   css`
     :host {
@@ -21,8 +23,6 @@ export default [
     .header {
       margin-bottom: 0;
     }
-
-
 
     .reading {
       display: flex;
@@ -45,6 +45,12 @@ export default [
 
     .unit {
       color: var(--_muted);
+    }
+
+    @media (prefers-reduced-motion: reduce) {
+      .reading {
+        transition: none;
+      }
     }
   `,
 ];
