@@ -5,6 +5,7 @@
  */
 import type { LitElement } from 'lit';
 import type { RtChart } from './chart/rt-chart.js';
+import type { RtSeries } from './chart/rt-series.js';
 import type { RtEventLog } from './event-log/rt-event-log.js';
 import type { RtErrorEvent, RtStatusEvent } from './events.js';
 import type { RtMetric } from './metric/rt-metric.js';
@@ -20,6 +21,8 @@ export interface RtElements {
   'rt-metric': RtMetric;
   'rt-chart': RtChart;
   'rt-event-log': RtEventLog;
+  /** A named, styled series inside `<rt-chart>`. */
+  'rt-series': RtSeries;
 }
 
 /** The events every rt element dispatches, by name. */

@@ -40,8 +40,10 @@ test('the custom elements manifest describes the three elements with their attri
     modules: { declarations?: { tagName?: string; attributes?: { name: string }[]; events?: { name: string }[]; cssParts?: unknown[] }[] }[];
   };
   const elements = new Map(manifest.modules.flatMap((m) => m.declarations ?? []).filter((d) => d.tagName).map((d) => [d.tagName!, d]));
-  assert.deepEqual([...elements.keys()].sort(), ['rt-chart', 'rt-event-log', 'rt-metric']);
-  for (const [tag, d] of elements) {
+  // The three widgets, and <rt-series>, the chart's child element that names and styles a series.
+  assert.deepEqual([...elements.keys()].sort(), ['rt-chart', 'rt-event-log', 'rt-metric', 'rt-series']);
+  for (const tag of ['rt-chart', 'rt-event-log', 'rt-metric']) {
+    const d = elements.get(tag)!;
     const attributes = (d.attributes ?? []).map((a) => a.name);
     for (const name of ['gateway', 'theme', 'stale-after', 'label']) assert.ok(attributes.includes(name), `${tag} documents ${name}`);
     assert.deepEqual((d.events ?? []).map((e) => e.name).sort(), ['rt-error', 'rt-status'], `${tag} events`);

@@ -22,6 +22,7 @@ declare module 'react' {
       'rt-metric': RtJsxProps<RtElements['rt-metric']>;
       'rt-chart': RtJsxProps<RtElements['rt-chart']>;
       'rt-event-log': RtJsxProps<RtElements['rt-event-log']>;
+      'rt-series': RtJsxProps<RtElements['rt-series']>;
     }
   }
 }

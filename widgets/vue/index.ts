@@ -25,5 +25,6 @@ declare module 'vue' {
     'rt-metric': RtVueElement<RtElements['rt-metric']>;
     'rt-chart': RtVueElement<RtElements['rt-chart']>;
     'rt-event-log': RtVueElement<RtElements['rt-event-log']>;
+    'rt-series': RtVueElement<RtElements['rt-series']>;
   }
 }
