@@ -81,7 +81,7 @@ async function render(path: string, scheme: 'light' | 'dark', size: { width: num
   await page.waitForFunction((skip) => {
     const metricsDrawn = [...document.querySelectorAll('rt-metric')].filter((m) => m.getAttribute('topic') !== skip)
       .every((m) => /\d/.test(m.shadowRoot?.querySelector('[part~="value"]')?.textContent ?? ''));
-    const chartsDrawn = [...document.querySelectorAll('rt-chart')].every((c) => c.shadowRoot?.querySelector('canvas'));
+    const chartsDrawn = [...document.querySelectorAll('rt-chart')].every((c) => c.shadowRoot?.querySelector('canvas') && !/no data yet/.test(c.shadowRoot.textContent ?? ''));
     const log = document.querySelector('rt-event-log');
     const logDrawn = !log || (log.shadowRoot?.querySelectorAll('[part~="row"]').length ?? 0) >= 6;
     return metricsDrawn && chartsDrawn && logDrawn;
