@@ -28,6 +28,25 @@ function loadAxe(): Promise<void> {
   });
 }
 
+/**
+ * Resolves once no CSS transition runs in `root`'s elements' shadow trees.
+ * axe reads computed colours and opacities at one instant: a reading that is
+ * still fading in from its dimmed, not-yet-live look (`.reading` transitions
+ * opacity 0.5 → 1 over 0.3 s once the connection opens) is measured
+ * half-transparent, and its crit colour then fails contrast although the
+ * settled page passes. Checked after a frame so a style change made just
+ * before has started its transition.
+ */
+async function transitionsSettled(root: Element): Promise<void> {
+  for (;;) {
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    const running = [...root.querySelectorAll('*')].flatMap((element) => element.shadowRoot?.getAnimations() ?? []).filter((animation) => animation instanceof CSSTransition && animation.playState === 'running');
+    if (running.length === 0) return;
+    // A transition cancelled by a newer style change rejects `finished`; either way it is over.
+    await Promise.all(running.map((animation) => animation.finished.catch(() => undefined)));
+  }
+}
+
 async function violations(root: Element): Promise<string[]> {
   const result = await window.axe!.run(root, { resultTypes: ['violations'] });
   return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => JSON.stringify(n.target) + ' ' + (n.failureSummary ?? '')).join('; ')}`);
@@ -63,6 +82,7 @@ describe('accessibility (axe-core)', () => {
         ]);
         await waitFor(() => container.querySelector('rt-event-log')!.shadowRoot!.querySelectorAll('[part~="row"]').length === 3, 'the rows');
         await waitFor(() => container.querySelector('rt-metric')!.shadowRoot!.querySelector('[part~="level"]'), 'the level');
+        await transitionsSettled(container);
         const found = await violations(container);
         ok(found.length === 0, `axe found:\n${found.join('\n')}`);
       } finally {
