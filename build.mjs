@@ -2,69 +2,135 @@
 //   1. type-checks protocol/ alone (no Node, no DOM) and widgets/ (DOM, no Node),
 //   2. compiles the Node services and tests with tsc into dist/ (and type-checks
 //      the k6 scripts in bench/k6/ on their own: they import k6's modules),
-//   3. bundles the widgets into minified ES modules: the entry dist/rt.js (a
+//   3. writes the widgets' declarations to dist/types/ (with the React and Vue
+//      typings, checked against the demo's framework pages) and the custom
+//      elements manifest dist/custom-elements.json from the elements' JSDoc,
+//   4. bundles the widgets into minified ES modules: the entry dist/rt.js (a
 //      stable name, the one script URL pages use) and content-hashed chunks in
 //      dist/rt/ (code shared by the elements, and the <rt-chart> and
 //      <rt-event-log> code loaded when first used), each with Brotli and gzip
-//      variants the gateway serves to clients that take them.
-// The type checks and compiles run as child processes while the bundle is
-// built and compressed, so the whole build takes about as long as tsc.
+//      variants the gateway serves to clients that take them; and the demo's
+//      React and Vue pages into dist/pages/, and the React hook into dist/react.js.
+//
+//   node build.mjs            incremental: nothing to do when no input is newer
+//                             than the last build; tsc --incremental otherwise;
+//                             fast compression levels
+//   node build.mjs --release  everything from scratch, Brotli 11 and Zopfli
+//                             (what `npm pack` / `npm publish` ship)
+//   node build.mjs --force    rebuild even when nothing changed
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliCompress, constants, gzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import { gzipAsync as zopfli } from '@gfx/zopfli';
 import { build } from 'esbuild';
 
-const tsc = (project) =>
+const release = process.argv.includes('--release');
+const force = release || process.argv.includes('--force');
+const STAMP = 'dist/.build-stamp';
+const INPUTS = ['custom-elements-manifest.config.mjs', 'protocol', 'bus', 'ingest', 'processor', 'gateway', 'bin', 'demo', 'widgets', 'test', 'bench', 'schema', 'tsconfig.json', 'package.json', 'package-lock.json', 'build.mjs'];
+
+/** Newest modification time under `path` (files and directories, recursively). */
+function newest(path) {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let latest = stat.mtimeMs;
+  for (const entry of readdirSync(path)) latest = Math.max(latest, newest(join(path, entry)));
+  return latest;
+}
+
+const started = Date.now();
+// Skipping is safe only when the last build finished (the stamp is written last) after every input changed.
+if (!force && existsSync(STAMP) && Math.max(...INPUTS.map(newest)) < statSync(STAMP).mtimeMs) {
+  console.log(`build: up to date (no input newer than the last build; checked in ${Date.now() - started} ms)`);
+  process.exit(0);
+}
+rmSync(STAMP, { force: true });
+if (release) {
+  // A release starts clean: no incremental state, no outputs of deleted sources.
+  rmSync('dist', { recursive: true, force: true });
+}
+mkdirSync('dist', { recursive: true });
+
+const run = (args, what) =>
   new Promise((resolve, reject) => {
-    execFile(process.execPath, ['node_modules/typescript/bin/tsc', '-p', project], (error, stdout, stderr) => {
+    execFile(process.execPath, args, { maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       process.stdout.write(stdout);
       process.stderr.write(stderr);
-      if (error) reject(new Error(`tsc -p ${project} failed`));
+      if (error) reject(new Error(`${what} failed`));
       else resolve();
     });
   });
+const tsc = (project) => {
+  const info = `dist/.tsbuildinfo/${project.replace(/[/.]/g, '_')}`;
+  return run(['node_modules/typescript/bin/tsc', '-p', project, '--incremental', '--tsBuildInfoFile', info], `tsc -p ${project}`);
+};
 
-const started = Date.now();
-const checks = Promise.all(['protocol/tsconfig.json', 'widgets/tsconfig.json', 'tsconfig.json', 'bench/k6/tsconfig.json'].map(tsc));
+const checks = Promise.all([
+  ...['protocol/tsconfig.json', 'widgets/tsconfig.json', 'tsconfig.json', 'bench/k6/tsconfig.json', 'widgets/tsconfig.types.json'].map(tsc),
+  // The manifest tools (Storybook, IDEs, framework wrappers) read: tags, attributes, properties, events, parts.
+  run(['node_modules/@custom-elements-manifest/analyzer/cem.js', 'analyze', '--quiet'], 'custom-elements-manifest'),
+]);
 checks.catch(() => {});
 // Chunks are named by their content: drop those of earlier builds.
 rmSync('dist/rt', { recursive: true, force: true });
-const { metafile } = await build({
-  entryPoints: [{ in: 'widgets/index.ts', out: 'rt' }],
-  outdir: 'dist',
-  chunkNames: 'rt/[name]-[hash]',
+rmSync('dist/pages', { recursive: true, force: true });
+const common = {
   bundle: true,
   splitting: true,
   format: 'esm',
   minify: true,
-  sourcemap: true,
   target: 'es2021',
   platform: 'browser',
   tsconfig: 'widgets/tsconfig.json',
   loader: { '.css': 'text' },
   legalComments: 'none',
   logLevel: 'warning',
-  metafile: true,
-});
+};
+const [{ metafile }] = await Promise.all([
+  build({
+    ...common,
+    entryPoints: [{ in: 'widgets/index.ts', out: 'rt' }],
+    outdir: 'dist',
+    chunkNames: 'rt/[name]-[hash]',
+    sourcemap: true,
+    metafile: true,
+  }),
+  // rt-dashboard/react: the hook, for a product's own bundler (React stays the product's
+  // copy). Its connection code finds the elements' sockets through a global registry.
+  build({ ...common, splitting: false, entryPoints: [{ in: 'widgets/react/index.ts', out: 'react' }], outdir: 'dist', external: ['react'], minify: false }),
+  // The demo's framework pages: what a product team's own esbuild setup does.
+  build({
+    ...common,
+    entryPoints: [
+      { in: 'demo/frameworks/react-app.tsx', out: 'react' },
+      { in: 'demo/frameworks/vue-app.ts', out: 'vue' },
+    ],
+    outdir: 'dist/pages',
+    chunkNames: 'chunks/[name]-[hash]',
+    jsx: 'automatic',
+    // Vue's full build compiles the page's template in the browser.
+    alias: { vue: 'vue/dist/vue.esm-bundler.js' },
+    define: { 'process.env.NODE_ENV': '"production"', __VUE_OPTIONS_API__: 'true', __VUE_PROD_DEVTOOLS__: 'false', __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'false' },
+  }),
+]);
 // Compressed once here rather than per request: the bundle is what every
-// embedding page downloads. gzip by Zopfli: a standard gzip stream about 3 %
-// smaller than zlib's best, worth its second of build time for every
-// download over plain http or from clients without Brotli. Source maps are
-// for developers: faster levels.
+// embedding page downloads. Release builds spend seconds on the smallest
+// files (Brotli 11; gzip by Zopfli, a standard gzip stream about 3 % smaller
+// than zlib's best); everyday builds use fast levels so `npm start` is quick.
 const outputs = ['dist/rt.js', 'dist/rt.js.map', ...readdirSync('dist/rt').map((f) => join('dist/rt', f))];
 const brotli = promisify(brotliCompress);
 const gz = promisify(gzip);
+const zopfli = release ? (await import('@gfx/zopfli')).gzipAsync : null;
 const sizes = new Map();
 await Promise.all(
   outputs.map(async (file) => {
     const raw = readFileSync(file);
-    const map = file.endsWith('.map');
+    const best = release && !file.endsWith('.map');
     const [br, gzipped] = await Promise.all([
-      brotli(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: map ? 5 : 11, [constants.BROTLI_PARAM_SIZE_HINT]: raw.length } }),
-      map ? gz(raw, { level: 6 }) : zopfli(raw, { numiterations: 15 }),
+      brotli(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: best ? 11 : 5, [constants.BROTLI_PARAM_SIZE_HINT]: raw.length } }),
+      best ? zopfli(raw, { numiterations: 15 }) : gz(raw, { level: 9 }),
     ]);
     writeFileSync(`${file}.br`, br);
     writeFileSync(`${file}.gz`, gzipped);
@@ -77,10 +143,11 @@ try {
   console.error(`build: ${error.message}`);
   process.exit(1);
 }
+writeFileSync(STAMP, `${new Date().toISOString()}${release ? ' release' : ''}\n`);
 const kib = (n) => (n / 1024).toFixed(1);
 const line = (file) => {
   const s = sizes.get(file);
   return `${file.slice('dist/'.length)} ${kib(s.raw)} KiB, ${kib(s.gzip)} gzip, ${kib(s.br)} br`;
 };
 const chunks = Object.keys(metafile.outputs).filter((f) => f.startsWith('dist/rt/') && f.endsWith('.js'));
-console.log(`build: done in ${Date.now() - started} ms; ${[line('dist/rt.js'), ...chunks.map(line)].join('; ')}`);
+console.log(`build${release ? ' (release)' : ''}: done in ${Date.now() - started} ms; ${[line('dist/rt.js'), ...chunks.map(line)].join('; ')}`);

@@ -137,7 +137,7 @@ export async function startServices(options: StartOptions): Promise<RunningApp> 
       });
       const g = gateway;
       app.use(createAdminRouter({ prefix: () => g.system.prefix, tokenRequired: () => policy !== null, partitions: bus.ingest.partitions }));
-      app.use(createStaticRouter({ demo: config.demo }));
+      app.use(createStaticRouter({ demo: config.demo, ingest: roles.includes('ingest') ? 'same-origin' : config.ingestUrl, generator: options.generator ?? false }));
     }
     const gw = gateway;
     const metrics = createMetrics({ bus, gateway: gw ? () => gw.stats() : undefined, gatewayHistograms: gw?.histograms, ingest: ingestStats ?? undefined, processor: processor?.stats });

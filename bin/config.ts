@@ -30,13 +30,14 @@ export interface Config {
   /** Reconnect spread window named in 1001/1012 closes, in ms. */
   reconnectSpreadMs: number;
   demo: boolean;
+  ingestUrl: string | null;
   logLevel: string;
   processorName: string | null;
   leaseTtlMs: number;
   configFile: string | null;
 }
 
-type Kind = 'port' | 'int' | 'string' | 'url' | 'list' | 'bool' | 'level' | 'retention';
+type Kind = 'port' | 'int' | 'string' | 'url' | 'http-url' | 'list' | 'bool' | 'level' | 'retention';
 
 interface KeySpec {
   key: keyof Config;
@@ -70,6 +71,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { key: 'webSocket', env: 'RT_WEBSOCKET', flag: 'websocket', kind: 'bool', doc: 'accept WebSockets on /ws; false leaves only the SSE fallback transport (/sse), to try it as clients behind a WebSocket-blocking proxy would' },
   { key: 'reconnectSpreadMs', env: 'RT_RECONNECT_SPREAD_MS', flag: 'reconnect-spread-ms', kind: 'int', min: 0, doc: 'window named in 1001/1012 closes within which clients reconnect at a random time' },
   { key: 'demo', env: 'RT_DEMO', flag: 'demo', kind: 'bool', doc: 'serve the demo pages (and, in rt start, run the data generator)' },
+  { key: 'ingestUrl', env: 'RT_INGEST_URL', flag: 'ingest-url', kind: 'http-url', doc: 'public URL of the ingest API, shown by the demo page\'s "send your own event" command when this process does not run ingest' },
   { key: 'logLevel', env: 'LOG_LEVEL', flag: 'log-level', kind: 'level', doc: 'trace, debug, info, warn, error, fatal or silent' },
   { key: 'processorName', env: 'RT_PROCESSOR_NAME', flag: 'name', kind: 'string', doc: 'consumer name of a processor (default: host-pid-random); a restart under the same name resumes at once' },
   { key: 'leaseTtlMs', env: 'RT_LEASE_TTL_MS', flag: 'lease-ttl-ms', kind: 'int', min: 100, doc: 'partition lease lifetime; a dead processor\'s partitions move after this' },
@@ -97,6 +99,7 @@ export const DEFAULTS: Config = {
   webSocket: true,
   reconnectSpreadMs: 3_000,
   demo: true,
+  ingestUrl: null,
   logLevel: 'info',
   processorName: null,
   leaseTtlMs: 10_000,
@@ -140,6 +143,16 @@ function convert(spec: KeySpec, raw: string, source: string): Config[keyof Confi
       }
       if (url && url.protocol !== 'redis:' && url.protocol !== 'rediss:') bad('must use redis:// or rediss://');
       return raw;
+    }
+    case 'http-url': {
+      let url: URL | null = null;
+      try {
+        url = new URL(raw);
+      } catch {
+        bad('must be a URL like https://ingest.example.com');
+      }
+      if (url && url.protocol !== 'http:' && url.protocol !== 'https:') bad('must use http:// or https://');
+      return raw.replace(/\/+$/, '');
     }
     case 'list': {
       const items = raw.split(',').map((s) => s.trim()).filter(Boolean);

@@ -4,7 +4,7 @@
  * `rt processor` and `rt gateway` run one service each against Redis.
  */
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { redactUrl } from '../bus/index.js';
 import { startServices, type Role, type RunningApp } from './app.js';
 import { CONFIG_KEYS, ConfigError, DEFAULTS, loadConfig, type Config } from './config.js';
@@ -35,11 +35,23 @@ function usage(): string {
       const shown = def === null ? '' : ` [default: ${Array.isArray(def) ? def.join(',') : def}]`;
       return `  ${flag.padEnd(30)} ${k.env.padEnd(22)} ${k.doc}${shown}`;
     }),
+    `  ${'--pretty / --json'.padEnd(30)} ${''.padEnd(22)} log lines readable by people / JSON lines [default: --pretty on a terminal, JSON otherwise]`,
     `  ${'-h, --help'.padEnd(30)} ${''.padEnd(22)} show this help`,
     '',
     'Docs: docs/configuration.md, docs/operations.md',
   ];
   return lines.join('\n');
+}
+
+/**
+ * JSON lines for machines (log shippers, `docker logs | jq`); pino-pretty's
+ * coloured lines when a person watches the terminal. `--json` / `--pretty` decide
+ * when the TTY guess is wrong.
+ */
+function createLogger(level: string, flags: Record<string, string | boolean | undefined>): Logger {
+  const pretty = flags.pretty === true || (flags.json !== true && process.stdout.isTTY === true);
+  if (!pretty) return pino({ level });
+  return pino({ level, transport: { target: 'pino-pretty', options: { colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true } } });
 }
 
 function fail(message: string): never {
@@ -48,7 +60,7 @@ function fail(message: string): never {
 }
 
 function parse(argv: string[]): { command: string | null; flags: Record<string, string | boolean | undefined>; help: boolean } {
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } };
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' }, pretty: { type: 'boolean' }, json: { type: 'boolean' } };
   for (const k of CONFIG_KEYS) {
     options[k.flag] = { type: k.kind === 'bool' ? 'boolean' : 'string' };
     if (k.kind === 'bool') options[`no-${k.flag}`] = { type: 'boolean' };
@@ -76,7 +88,9 @@ function parse(argv: string[]): { command: string | null; flags: Record<string, 
 async function main(): Promise<void> {
   if (process.argv[2] === 'loadgen') {
     // The load generator lives with the benchmarks; loaded only when asked for.
-    const { loadgenMain } = await import('../bench/loadgen/main.js');
+    const { loadgenMain } = await import('../bench/loadgen/main.js').catch(() =>
+      fail('rt loadgen is not part of the installed package: run it from a checkout of rt (npm ci && npm run build)'),
+    );
     process.exit(await loadgenMain(process.argv.slice(3)));
   }
   // Tools that start no service have options of their own.
@@ -116,7 +130,7 @@ async function main(): Promise<void> {
     fail(`rt ${command} runs as a separate process and needs Redis: set REDIS_URL (or --redis). To run everything in one process without Redis, use "rt start".`);
   }
 
-  const log = pino({ level: config.logLevel });
+  const log = createLogger(config.logLevel, flags);
   let app: RunningApp;
   try {
     // A processor has nothing to serve but health and metrics: it listens only when given a port.
@@ -132,7 +146,7 @@ async function main(): Promise<void> {
   const where = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${app.port}`;
   const bus = config.redisUrl ? `Redis at ${redactUrl(config.redisUrl)}` : 'the in-memory bus';
   const lines = [`rt ${command} running on ${bus}`];
-  if (spec.roles.includes('gateway') && config.demo) lines.push(`  dashboard   ${where}/`);
+  if (spec.roles.includes('gateway') && config.demo) lines.push(`  dashboard   ${where}/`, `  examples    ${where}/embed.html  ${where}/react.html  ${where}/vue.html`);
   if (spec.roles.includes('gateway')) lines.push(`  widgets     ${where}/rt.js`, `  websocket   ${where.replace('http', 'ws')}/ws`);
   if (spec.roles.includes('ingest')) lines.push(`  ingest      POST ${where}/v1/events`);
   if (app.port !== null) lines.push(`  health      ${where}/healthz`);

@@ -27,7 +27,20 @@ export const CHUNK_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 /** A chunk file name as the build writes it: no path, no dots but the extension's. */
 const CHUNK_NAME = /^[A-Za-z0-9_-]+\.js(\.map)?$/;
 
-export function createStaticRouter(options: { demo: boolean }): Router {
+/** Options of {@link createStaticRouter}. */
+export interface StaticRouterOptions {
+  /** Serve the demo pages. */
+  demo: boolean;
+  /**
+   * Where the demo's "send your own event" command posts: `same-origin` when
+   * this process runs ingest, a public URL, or null when unknown.
+   */
+  ingest?: 'same-origin' | string | null;
+  /** Whether this process runs the demo data generator. */
+  generator?: boolean;
+}
+
+export function createStaticRouter(options: StaticRouterOptions): Router {
   const router = express.Router();
   router.get(['/rt.js', '/rt.js.map'], (req, res, next) => {
     sendBuilt(req, res, next, req.path.slice(1), ENTRY_CACHE_CONTROL, 'rt.js is not built; run `npm run build`\n');
@@ -43,7 +56,14 @@ export function createStaticRouter(options: { demo: boolean }): Router {
   });
   if (options.demo) {
     router.get('/', (_req, res) => res.sendFile(join(demoDir, 'index.html')));
-    router.get('/embed.html', (_req, res) => res.sendFile(join(demoDir, 'embed.html')));
+    // What the demo page cannot know by itself: where ingest is, and whether anything produces data.
+    router.get('/demo.json', (_req, res) => {
+      res.setHeader('Cache-Control', 'no-store');
+      res.json({ ingest: options.ingest ?? null, generator: options.generator ?? false });
+    });
+    router.get(['/embed.html', '/react.html', '/vue.html'], (req, res) => res.sendFile(join(demoDir, req.path.slice(1))));
+    // The framework pages' bundles (built by build.mjs from demo/frameworks/).
+    router.use('/pages', express.static(join(bundleDir, 'pages'), { index: false, fallthrough: false }));
   }
   return router;
 }

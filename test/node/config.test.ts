@@ -289,3 +289,11 @@ describe('REDIS_URL forms not supported yet', () => {
     assert.match(error.message, /^environment variable REDIS_URL: several seed nodes \(a Redis Cluster\) are not supported yet/);
   });
 });
+
+test('RT_INGEST_URL must be an http(s) URL; the error names the variable', () => {
+  assert.equal(loadConfig({ RT_INGEST_URL: 'https://ingest.example.com/' }, {}).ingestUrl, 'https://ingest.example.com');
+  for (const bad of ['ftp://ingest.example.com', 'ingest.example.com', 'redis://x:6379']) {
+    assert.throws(() => loadConfig({ RT_INGEST_URL: bad }, {}), (error: Error) => error instanceof ConfigError && error.message.includes('RT_INGEST_URL'));
+  }
+  assert.throws(() => loadConfig({}, { 'ingest-url': 'nope' }), /--ingest-url/);
+});
