@@ -211,7 +211,7 @@ export class Connection {
     }
     // Connecting tells every listener, this one included, the new status.
     if (this.socket === null && this.retryTimer === undefined && !this.obtaining && this.statusValue !== 'unauthorized') this.connect();
-    else this.notifyStatus(queue, this.statusValue);
+    else this.notifyStatus(queue, this.statusFor(state));
 
     let done = false;
     const owner = state;
@@ -422,6 +422,8 @@ export class Connection {
           // Ids that follow belong to this epoch; a `reset` follows if ours was stale.
           const epoch = frame.epochs?.[i];
           if (epoch) state.epoch = epoch;
+          // Only now is the topic live for its listeners (see statusFor).
+          for (const queue of state.queues) this.notifyStatus(queue, this.statusFor(state));
         });
         break;
       case 'reset': {
@@ -597,11 +599,30 @@ export class Connection {
     if (status === this.statusValue) return;
     this.statusValue = status;
     for (const state of this.topics.values()) {
-      for (const queue of state.queues) this.notifyStatus(queue, status);
+      for (const queue of state.queues) this.notifyStatus(queue, this.statusFor(state));
     }
   }
 
+  /**
+   * The status a listener of `state` is told. `open` promises that what is
+   * published from now on reaches the listener, which holds only once the
+   * gateway acknowledged the topic's `sub`: until then a socket that said
+   * hello is still `connecting` for that topic (or `reconnecting`, when the
+   * listener was told so). Telling `open` at hello, or at once to a listener
+   * joining an open socket, let events published in between miss the
+   * listener: neither live (no subscription yet) nor in its snapshot when it
+   * asks for a time window their `ts` falls outside of.
+   */
+  private statusFor(state: TopicState): ConnectionStatus {
+    if (this.statusValue !== 'open' || state.wire === 'live') return this.statusValue;
+    return 'connecting';
+  }
+
   private notifyStatus(queue: ListenerQueue, status: ConnectionStatus): void {
+    // A pending topic keeps the listener's `reconnecting` rather than stepping back to `connecting`.
+    if (status === 'connecting' && queue.toldStatus === 'reconnecting') return;
+    if (status === queue.toldStatus) return;
+    queue.toldStatus = status;
     if (!queue.listener.onStatus) return;
     try {
       queue.listener.onStatus(status);

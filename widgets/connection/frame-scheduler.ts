@@ -4,7 +4,7 @@
  * one render, not one per frame received.
  */
 import { ID_ZERO, type GapFrame, type Message, type ResetFrame } from '../../protocol/index.js';
-import type { TopicListener } from './listener.js';
+import type { ConnectionStatus, TopicListener } from './listener.js';
 import { RingBuffer } from './ring-buffer.js';
 
 /** Default bound of a listener's queue when it does not set `maxBuffered`. */
@@ -21,6 +21,8 @@ export class ListenerQueue {
   closed = false;
   /** Entries dropped because the queue was full (for diagnostics). */
   dropped = 0;
+  /** The connection status the listener was last told (the connection tells each change once). */
+  toldStatus: ConnectionStatus | null = null;
   private readonly entries: RingBuffer<Entry>;
   /** Messages were dropped since the last delivery: the listener must hear of it. */
   private lost = false;

@@ -9,7 +9,9 @@ import type { TokenSource } from './token-source.js';
  * State of the shared socket to one gateway.
  *
  * - `connecting`: first attempt, nothing received yet.
- * - `open`: the gateway said hello; subscriptions are live.
+ * - `open`: the gateway said hello; subscriptions are live. A listener is told
+ *   `open` only once the gateway acknowledged its topic (`subscribed`), so what
+ *   is published after it heard `open` reaches it; until then it hears `connecting`.
  * - `reconnecting`: the socket dropped (or never opened) and a retry is scheduled or under way.
  * - `closed`: no subscriptions left, so the socket was closed on purpose.
  * - `unauthorized`: the gateway refused the token (4401) and the token source gave the same one again;
