@@ -499,20 +499,27 @@ export class Session implements SubscriptionHolder, AccessHost {
       return subscription;
     });
     const positions = await Promise.all(requests.map((request) => this.context.broker.position(request.topic).catch((error: Error) => error)));
+    // Live messages flow (into each subscription's backlog) before `subscribed`
+    // goes out: a client takes `subscribed` as "anything published from now on
+    // reaches me", so the bus subscription must already be active.
+    const joins = await Promise.all(
+      subscriptions.map((subscription, i) =>
+        positions[i] instanceof Error ? (positions[i] as Error) : this.context.registry.join(subscription).then(() => null, (error: Error) => error),
+      ),
+    );
     if (this.closed) return;
     const epochs = positions.map((position) => (position instanceof Error ? '' : position.epoch));
     this.sendControl(encodeSubscribed(requests.map((request) => request.topic), ref, epochs));
-    requests.forEach((request, i) => void this.subscribe(request, subscriptions[i], positions[i], ref));
+    requests.forEach((request, i) => void this.subscribe(request, subscriptions[i], joins[i] ?? positions[i], ref));
   }
 
+  /** Catches a joined subscription up (snapshot, replay or reset), then lets it go live; `position` is the error if it could not join. */
   private async subscribe(request: SubscribeTopic, subscription: Subscription, position: TopicPosition | Error, ref: number | undefined): Promise<void> {
     const { topic } = request;
     const current = (): boolean => !this.closed && this.topics.get(topic) === subscription;
     if (!current()) return;
     try {
       if (position instanceof Error) throw position;
-      await this.context.registry.join(subscription);
-      if (!current()) return;
       if (request.since !== undefined && this.historyLost(request, position)) {
         // The client's ids belong to a history that is gone: say so, then
         // start it over with a snapshot of the current one.
