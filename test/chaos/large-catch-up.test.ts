@@ -4,9 +4,9 @@
  * both far over the 8 MiB slow-consumer bound when queued at once; they must
  * arrive whole, in order, without the connection being closed.
  *
- * Today both fail (issue 8, defect 1: the gateway queues a whole history page
- * and closes the client with 4008, forever); paced catch-up on branch
- * w1-delivery fixes it, so each is reported as a TODO until it lands.
+ * Both failed before catch-up was paced by the socket (issue 8, defect 1:
+ * the gateway queued a whole history page and closed the client with 4008,
+ * forever); now they are strict checks.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -14,7 +14,7 @@ import { createClient } from 'redis';
 import { keyNames } from '../../bus/index.js';
 import { ChaosClient } from './support/chaos-client.js';
 import { Publisher } from './support/publisher.js';
-import { knownDefect, recorded, sleep } from './support/scenario.js';
+import { recorded, sleep } from './support/scenario.js';
 import { Stack } from './support/stack.js';
 
 let stack: Stack;
@@ -75,14 +75,14 @@ async function catchUp(name: string, topic: string, publisher: Publisher, first:
   }
 }
 
-test('a replay of 500 messages of 60 KB arrives whole, in order, without a 4008', async (t) => {
+test('a replay of 500 messages of 60 KB arrives whole, in order, without a 4008', async () => {
   const topic = 'chaos.catchup.big';
   const publisher = await fill(topic, 500, 60_000);
-  await knownDefect(t, 'needs paced catch-up (w1-delivery)', () => catchUp('catch-up-500x60KB', topic, publisher, { since: '0-0' }));
+  await catchUp('catch-up-500x60KB', topic, publisher, { since: '0-0' });
 });
 
-test('a snapshot of 5000 messages of 2 KB arrives whole, in order, without a 4008', async (t) => {
+test('a snapshot of 5000 messages of 2 KB arrives whole, in order, without a 4008', async () => {
   const topic = 'chaos.catchup.many';
   const publisher = await fill(topic, 5000, 2000);
-  await knownDefect(t, 'needs paced catch-up (w1-delivery)', () => catchUp('snapshot-5000x2KB', topic, publisher, { snapshot: 5000 }));
+  await catchUp('snapshot-5000x2KB', topic, publisher, { snapshot: 5000 });
 });
