@@ -69,7 +69,12 @@ before(async () => {
 });
 
 after(async () => {
-  if (nginx?.pid !== undefined && nginx.exitCode === null) nginx.kill('SIGKILL');
+  // SIGTERM, not SIGKILL: a killed master leaves its worker processes running, still listening.
+  if (nginx?.pid !== undefined && nginx.exitCode === null && nginx.signalCode === null) {
+    const exited = new Promise((resolve) => nginx!.once('exit', resolve));
+    nginx.kill('SIGTERM');
+    await exited;
+  }
   await Promise.all(running.map((p) => p.kill('SIGKILL')));
   await redis?.stop();
 });
