@@ -4,18 +4,7 @@
  * 1/k^s), from a seeded generator so that every worker and every run of the
  * same options agree.
  */
-
-/** mulberry32: small, fast, good enough to spread clients over topics. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../demo/generator.js';
 
 /** Topic name of index `i` in a run. */
 export function topicName(run: string, i: number): string {
@@ -27,7 +16,7 @@ export function topicName(run: string, i: number): string {
  * @returns one array per client
  */
 export function assignTopics(clients: number, topics: number, subs: number, distribution: 'uniform' | 'zipf', exponent: number, seed: number): number[][] {
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   let pick: () => number;
   if (distribution === 'uniform') {
     pick = () => Math.floor(random() * topics);
