@@ -67,7 +67,7 @@ export interface ProcessorStats {
   deadLetters: number;
   /** Events left out of a window that had already closed. */
   lateEvents: number;
-  /** Aggregation windows open now. */
+  /** Aggregation windows open now, counting closed ones until their outputs are published. */
   windowsOpen: number;
   owned: number[];
 }
@@ -317,11 +317,13 @@ export class Processor {
     this.stats.lateEvents += batch.late;
     let open = 0;
     for (const w of this.windows.values()) open += w.size;
-    this.stats.windowsOpen = open;
     // This batch was folded while the previous one's messages were on their
     // way; its own go out only once those have all been accepted.
     await this.sending;
-    this.sending = this.send(batch);
+    // A window counts as open until its outputs are published: 0 means every closed window is in history.
+    this.sending = this.send(batch).then(() => {
+      this.stats.windowsOpen = open;
+    });
     // Awaited by the next batch (or stop); until then a failure must not count as unhandled.
     this.sending.catch(() => {});
   }
