@@ -1,9 +1,9 @@
 /**
  * The broker on Redis: each topic has a history stream and a Pub/Sub
  * channel, and publishing is one Lua script per topic and batch (append +
- * publish, atomic, in order, with the hard cap as MAXLEN ~). Retention by
- * count and age is applied by a trimmer every second to the topics published
- * to. Commands issued in the same tick are pipelined by node-redis.
+ * publish, atomic, in order; one channel message per call). The hard cap
+ * and retention by count and age are applied by a trimmer every second to
+ * the topics published to. Commands issued in the same tick are pipelined by node-redis.
  * Subscriptions share one subscriber connection of their own.
  */
 import { encodeBody, ID_ZERO } from '../protocol/index.js';
@@ -15,7 +15,7 @@ import { POSITION, PUBLISH_BATCH, runScript, TRIM_HISTORY } from './redis-script
 import { RetentionPolicy } from './retention.js';
 
 export interface RedisBrokerOptions {
-  /** Hard cap of entries per topic history (approximate), applied on every publish. */
+  /** Hard cap of entries per topic history (approximate), applied every second with retention. */
   historyMaxLen: number;
   /** Per-topic retention (default: 10 000 messages or 10 minutes, whichever keeps more). */
   retention?: RetentionPolicy;
@@ -62,9 +62,11 @@ export class RedisBroker implements Broker {
       else byTopic.set(request.topic, [i]);
     });
     const ids: (string | null)[] = new Array(requests.length).fill(null);
+    // The epoch a topic gets if its history is new; topics are apart, so one candidate serves the call.
+    const epoch = newEpoch();
     await Promise.all(
       [...byTopic].map(async ([topic, indexes]) => {
-        const args = [this.keys.channel(topic), this.historyMaxLen, newEpoch()];
+        const args = [this.keys.channel(topic), epoch];
         for (const i of indexes) {
           const { body, source } = requests[i];
           args.push(encodeBody(body), source ? String(source.partition) : '', source ? source.id : '');
@@ -79,9 +81,16 @@ export class RedisBroker implements Broker {
   async subscribe(topic: string, listener: TopicListener): Promise<() => Promise<void>> {
     const subscriber = await this.subscriberConnection();
     const channel = this.keys.channel(topic);
+    // One channel message carries a publish call's messages as `<id> <body>` lines.
     const onMessage = (message: string): void => {
-      const space = message.indexOf(' ');
-      listener(message.slice(0, space), message.slice(space + 1));
+      let start = 0;
+      for (;;) {
+        const end = message.indexOf('\n', start);
+        const space = message.indexOf(' ', start);
+        listener(message.slice(start, space), message.slice(space + 1, end === -1 ? message.length : end));
+        if (end === -1) return;
+        start = end + 1;
+      }
     };
     await subscriber.subscribe(channel, onMessage);
     return async () => {
@@ -100,11 +109,19 @@ export class RedisBroker implements Broker {
 
   async history(topic: string, since: string, limit: number): Promise<HistoryRange> {
     const reply = (await this.client.sendCommand(['XRANGE', this.keys.history(topic), `(${since}`, '+', 'COUNT', String(limit)])) as StreamEntryReply[];
-    // Redis 7.0 does not track ids removed by MAXLEN trimming, so each entry
-    // carries its predecessor: when the first entry after `since` does not
-    // follow `since` directly, retention removed what was in between.
+    // Redis 7.0 does not track ids removed by trimming, so the first entry of
+    // each publish call carries its predecessor ("p"): when the first entry
+    // after `since` does not follow `since` directly, retention removed what
+    // was in between. An entry without "p" was appended in the same call as
+    // the entry before it; trimming cuts from the front, so that predecessor
+    // is `since` exactly when `since` is still in the stream.
     const first = reply[0];
-    const gap = first !== undefined && (field(first[1], 'p') || ID_ZERO) !== since;
+    let gap = false;
+    if (first !== undefined) {
+      const previous = field(first[1], 'p');
+      if (previous !== undefined) gap = (previous || ID_ZERO) !== since;
+      else gap = since === ID_ZERO || ((await this.client.sendCommand(['XRANGE', this.keys.history(topic), since, since])) as unknown[]).length === 0;
+    }
     return { entries: reply.map(toHistoryEntry), gap };
   }
 
@@ -132,7 +149,7 @@ export class RedisBroker implements Broker {
     this.published.clear();
     for (const topic of topics) {
       const { messages, ageMs } = this.retention.of(topic);
-      runScript(this.client, TRIM_HISTORY, [this.keys.history(topic)], [String(messages), String(ageMs)]).catch((error: Error) => {
+      runScript(this.client, TRIM_HISTORY, [this.keys.history(topic)], [String(messages), String(ageMs), this.historyMaxLen]).catch((error: Error) => {
         // Retention only bounds memory; the next publish schedules another try.
         this.log.warn({ topic, error: error.message }, 'trimming a topic history failed; will retry after its next publish');
       });

@@ -175,17 +175,24 @@ return {len, math.max(0, now - oldest)}
 /**
  * Trims a topic history to its retention: only entries older than the age
  * cutoff (Redis server clock), and never so many that fewer than `messages`
- * remain. Approximate (`~`): whole stream nodes only, so a few more stay.
- *   KEYS: history stream   ARGV: messages, age ms   returns entries removed
+ * remain; and, whatever their age, to the hard cap of `cap` entries.
+ * Approximate (`~`): whole stream nodes only, so a few more stay.
+ *   KEYS: history stream   ARGV: messages, age ms, cap   returns entries removed
  */
 export const TRIM_HISTORY = script(`
 local length = redis.call('XLEN', KEYS[1])
+local removed = 0
+local cap = tonumber(ARGV[3])
+if length > cap then
+  removed = redis.call('XTRIM', KEYS[1], 'MAXLEN', '~', cap)
+  length = length - removed
+end
 local keep = tonumber(ARGV[1])
-if length <= keep then return 0 end
+if length <= keep then return removed end
 local t = redis.call('TIME')
 local cutoff = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - tonumber(ARGV[2])
-if cutoff <= 0 then return 0 end
-return redis.call('XTRIM', KEYS[1], 'MINID', '~', string.format('%.0f', cutoff), 'LIMIT', length - keep)
+if cutoff <= 0 then return removed end
+return removed + redis.call('XTRIM', KEYS[1], 'MINID', '~', string.format('%.0f', cutoff), 'LIMIT', length - keep)
 `);
 
 /** EVALSHA, falling back to EVAL once when the script cache is empty (fresh or failed-over Redis). */
@@ -199,15 +206,26 @@ export async function runScript(client: { sendCommand(args: string[]): Promise<u
 }
 
 /**
- * Publishes several messages of one topic in one call: for each, the same
- * steps as PUBLISH (duplicate check against the source mark, XADD with the
- * predecessor's id, PUBLISH `<id> <body>`), in order. The processor sends a
- * topic's messages of one read batch through one call instead of one per
- * message. Returns each new id, or '' where a message was skipped as a
- * duplicate of its source. A history without an epoch (new, or lost) gets
- * the candidate epoch in the same step.
+ * Publishes several messages of one topic in one call: each is checked
+ * against the topic's source mark (skipped when its source entry is not newer
+ * than the last one published: a redo after a crash) and appended to the
+ * history, the first of the call with its predecessor's id (field "p"; the
+ * others' predecessor is the entry before them in the same call, see
+ * RedisBroker.history); then everything appended goes out in
+ * ONE channel message of `<id> <body>` lines (JSON bodies hold no raw
+ * newline). The processor sends a topic's messages of one read batch through
+ * one call instead of one per message.
+ *
+ * Messages of one source must come in that source's order (the processor
+ * sends them in read order): once one message of a source passed the check,
+ * the later ones of that source in the call are newer by construction and
+ * are not parsed and compared again. The hard length cap is applied by
+ * TRIM_HISTORY, off this path.
+ *
+ * Returns each new id, or '' where a message was skipped. A history without
+ * an epoch (new, or lost) gets the candidate epoch in the same step.
  *   KEYS: history stream, source mark, epoch
- *   ARGV: channel, maxlen, candidate epoch, then per message: body, source partition ('' = none), source id
+ *   ARGV: channel, candidate epoch, then per message: body, source partition ('' = none), source id
  */
 export const PUBLISH_BATCH = script(`${NEWER}
 local last = redis.call('GET', KEYS[2])
@@ -216,31 +234,41 @@ if last then
   local slash = string.find(last, '/', 1, true)
   lastp, lastid = string.sub(last, 1, slash - 1), string.sub(last, slash + 1)
 end
-if redis.call('EXISTS', KEYS[3]) == 0 then redis.call('SET', KEYS[3], ARGV[3]) end
+if redis.call('EXISTS', KEYS[3]) == 0 then redis.call('SET', KEYS[3], ARGV[2]) end
 local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
 local prev = ''
 if newest[1] then prev = newest[1][1] end
 local out = {}
+local lines = {}
 local marked = false
-for i = 4, #ARGV, 3 do
+local passed = nil
+for i = 3, #ARGV, 3 do
   local body, sp, sid = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local skip = false
   if sp ~= '' then
-    if lastp == sp and not newer(sid, lastid) then
-      skip = true
-    else
-      lastp, lastid, marked = sp, sid, true
+    if sp ~= passed then
+      if lastp == sp and not newer(sid, lastid) then
+        skip = true
+      else
+        passed = sp
+      end
     end
+    if not skip then lastp, lastid, marked = sp, sid, true end
   end
   if skip then
     out[#out + 1] = ''
   else
-    prev = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'b', body, 'p', prev)
-    redis.call('PUBLISH', ARGV[1], prev .. ' ' .. body)
+    if #lines == 0 then
+      prev = redis.call('XADD', KEYS[1], '*', 'b', body, 'p', prev)
+    else
+      prev = redis.call('XADD', KEYS[1], '*', 'b', body)
+    end
     out[#out + 1] = prev
+    lines[#lines + 1] = prev .. ' ' .. body
   end
 end
 if marked then redis.call('SET', KEYS[2], lastp .. '/' .. lastid) end
+if #lines > 0 then redis.call('PUBLISH', ARGV[1], table.concat(lines, '\\n')) end
 return out
 `);
 

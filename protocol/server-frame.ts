@@ -19,6 +19,11 @@ export function encodeMessage(topic: string, id: string, bodyJson: string): stri
 
 /** Serializes a message body for storage in a history stream. */
 export function encodeBody(body: MessageBody): string {
+  // The common shape, a number and no data, without an intermediate object:
+  // a finite number's String() is its JSON.
+  if (body.data === undefined && typeof body.value === 'number' && Number.isFinite(body.value) && Number.isFinite(body.ts)) {
+    return '{"ts":' + body.ts + ',"value":' + body.value + '}';
+  }
   const out: MessageBody = { ts: body.ts };
   if (body.value !== undefined) out.value = body.value;
   if (body.data !== undefined) out.data = body.data;

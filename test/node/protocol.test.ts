@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import {
+  encodeBody,
+  type MessageBody,
   ErrorCode,
   MAX_REF,
   MAX_SNAPSHOT,
@@ -585,4 +587,15 @@ describe('sub accepts a delivery mode and a maximum rate', () => {
       ),
     );
   });
+});
+
+test('encodeBody writes exactly the JSON of ts, value and data, for any numbers', () => {
+  fc.assert(
+    fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.option(fc.double({ noNaN: true, noDefaultInfinity: true }), { nil: undefined }), fc.option(fc.jsonValue(), { nil: undefined }), (ts, value, data) => {
+      const expected: Record<string, unknown> = { ts };
+      if (value !== undefined) expected.value = value;
+      if (data !== undefined) expected.data = data;
+      assert.equal(encodeBody({ ts, value, data } as MessageBody), JSON.stringify(expected));
+    }),
+  );
 });
