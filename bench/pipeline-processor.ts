@@ -90,6 +90,8 @@ interface ProcessorRun {
   eventsPerSecond: number;
   /** CPU seconds of the processor processes per million events. */
   cpuSecondsPerMillion: number;
+  /** CPU seconds of redis-server per million events. */
+  redisCpuSecondsPerMillion: number;
   /** eventsPerSecond ÷ the publish-script reference of the same run. */
   ratioToPublishScript?: number;
 }
@@ -133,6 +135,7 @@ async function processorRun(redis: TestRedis, queued: IngestEvent[], processes: 
     multi.addCommand(['RENAME', keyNames(`${prefix}:load`).ingest(p), keys.ingest(p)]);
   }
   await multi.exec();
+  const redisPid = Number(/process_id:(\d+)/.exec(String(await raw.sendCommand(['INFO', 'server'])))![1]);
   await raw.destroy();
   await loader.close();
   const processed = async (): Promise<number> => {
@@ -141,6 +144,7 @@ async function processorRun(redis: TestRedis, queued: IngestEvent[], processes: 
     return n;
   };
   const cpuBefore = await Promise.all(procs.map((p) => cpuSeconds(p.child.pid!)));
+  const redisBefore = await cpuSeconds(redisPid);
   let first: { t: number; n: number } | null = null;
   let last = { t: performance.now(), n: 0 };
   const deadline = Date.now() + 120_000;
@@ -153,6 +157,7 @@ async function processorRun(redis: TestRedis, queued: IngestEvent[], processes: 
     await sleep(20);
   }
   const cpuAfter = await Promise.all(procs.map((p) => cpuSeconds(p.child.pid!)));
+  const redisCpu = (await cpuSeconds(redisPid)) - redisBefore;
   for (const p of procs) await p.kill('SIGKILL');
   if (last.n < queued.length) throw new Error(`processors handled only ${last.n} of ${queued.length} events`);
   const cpu = cpuAfter.reduce((a, b) => a + b, 0) - cpuBefore.reduce((a, b) => a + b, 0);
@@ -163,6 +168,7 @@ async function processorRun(redis: TestRedis, queued: IngestEvent[], processes: 
     aggregate,
     eventsPerSecond: (last.n - first!.n) / ((last.t - first!.t) / 1000),
     cpuSecondsPerMillion: (cpu / queued.length) * 1e6,
+    redisCpuSecondsPerMillion: (redisCpu / queued.length) * 1e6,
   };
 }
 
@@ -299,11 +305,11 @@ async function main(): Promise<void> {
 
     if (proc.length > 0) {
       console.log(`\nProcessor, ${EVENTS} queued events over ${TOPICS} topics, median of ${RUNS} runs; ratios are medians of per-run ratios (reference: rt's publish script pipelined ${Math.round(ref)}/s; redis-benchmark SET -P 32 ${Math.round(median(reference.redisBenchmarkSet))}/s)`);
-      console.log('processes  partitions  work                         events/s   × publish script   CPU s per 1M events');
+      console.log('processes  partitions  work                         events/s   × publish script   CPU s per 1M events   Redis CPU s per 1M');
       for (const [n, p, agg] of shapes) {
         const rs = proc.filter((r) => r.processes === n && r.partitions === p && r.aggregate === agg);
         const eps = median(rs.map((r) => r.eventsPerSecond));
-        console.log(`${String(n).padStart(9)}  ${String(p).padStart(10)}  ${(agg ? 'count,avg,max,p95 × 1s,10s' : 'pass-through').padEnd(26)} ${Math.round(eps).toString().padStart(9)}   ${median(rs.map((r) => r.ratioToPublishScript!)).toFixed(2).padStart(16)}   ${median(rs.map((r) => r.cpuSecondsPerMillion)).toFixed(1).padStart(19)}`);
+        console.log(`${String(n).padStart(9)}  ${String(p).padStart(10)}  ${(agg ? 'count,avg,max,p95 × 1s,10s' : 'pass-through').padEnd(26)} ${Math.round(eps).toString().padStart(9)}   ${median(rs.map((r) => r.ratioToPublishScript!)).toFixed(2).padStart(16)}   ${median(rs.map((r) => r.cpuSecondsPerMillion)).toFixed(1).padStart(19)}   ${median(rs.map((r) => r.redisCpuSecondsPerMillion)).toFixed(1).padStart(18)}`);
       }
     }
     if (e2e.length > 0) {
