@@ -101,12 +101,14 @@ export interface IngestLog {
   ack(group: string, entries: readonly Pick<IngestEntry, 'partition' | 'id'>[]): Promise<void>;
 
   /**
-   * `read`, fenced by partition leases: a partition whose lease another
-   * processor than `owner` holds is not read and is listed in `refused`. A
-   * processor that paused past its lease thus never takes entries its
-   * successor has moved on from (they would stay pending with it, unseen).
+   * `read`, fenced by partition leases: `leases` maps each partition to read
+   * to the lease token its reader holds, and a partition whose lease that
+   * token does not hold now (another owner's, or expired) is not read and is
+   * listed in `refused`. A processor that paused past its lease thus never
+   * takes entries its successor has moved on from (they would stay pending
+   * with it, unseen).
    */
-  readFenced(owner: string, group: string, consumer: string, partitions: readonly number[], options: ReadOptions): Promise<FencedRead>;
+  readFenced(leases: ReadonlyMap<number, string>, group: string, consumer: string, options: ReadOptions): Promise<FencedRead>;
 
   /**
    * Removes, on every partition, the entries that every consumer group has

@@ -9,11 +9,19 @@ export class MemoryCoordination implements Coordination {
   /** Live processors and when their presence expires. */
   private readonly members = new Map<string, number>();
 
-  async lease(partition: number, owner: string, ttlMs: number): Promise<boolean> {
+  async lease(partition: number, owner: string, ttlMs: number, takeOverFrom?: string): Promise<boolean> {
     const now = Date.now();
     const held = this.leases.get(partition);
-    if (held && held.expires > now && held.owner !== owner) return false;
+    if (held && held.expires > now && held.owner !== owner && !(takeOverFrom && held.owner.startsWith(takeOverFrom))) return false;
     this.leases.set(partition, { owner, expires: now + ttlMs });
+    return true;
+  }
+
+  async renewLease(partition: number, owner: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    const held = this.leases.get(partition);
+    if (!held || held.expires <= now || held.owner !== owner) return false;
+    held.expires = now + ttlMs;
     return true;
   }
 

@@ -160,8 +160,8 @@ export class MemoryIngestLog implements IngestLog {
   }
 
   /** In one process no lease is lost to a pause, so nothing is ever refused. */
-  async readFenced(_owner: string, group: string, consumer: string, partitions: readonly number[], options: ReadOptions): Promise<FencedRead> {
-    return { entries: await this.read(group, consumer, partitions, options), refused: [] };
+  async readFenced(leases: ReadonlyMap<number, string>, group: string, consumer: string, options: ReadOptions): Promise<FencedRead> {
+    return { entries: await this.read(group, consumer, [...leases.keys()], options), refused: [] };
   }
 
   /** Ends blocked reads (they resolve empty); later calls fail. */

@@ -34,8 +34,8 @@ export interface ProcessorState {
    * Acknowledges `ids` on a partition and, when `checkpoint` is not null,
    * stores it as the partition's window checkpoint — both or neither, so a
    * checkpoint always covers exactly the acknowledged entries. Fenced by the
-   * partition lease: resolves false, having done nothing, when a processor
-   * other than `owner` holds it.
+   * partition lease: resolves false, having done nothing, unless `owner`
+   * holds it now (another owner's, or expired).
    */
   commit(owner: string, group: string, partition: number, ids: readonly string[], checkpoint: string | null): Promise<boolean>;
 

@@ -6,7 +6,7 @@
 import type { Coordination } from './coordination.js';
 import type { KeyNames } from './keys.js';
 import type { RedisClient } from './redis-connection.js';
-import { LEASE, PRESENCE, RELEASE, runScript } from './redis-scripts.js';
+import { LEASE, PRESENCE, RELEASE, RENEW, runScript } from './redis-scripts.js';
 
 export class RedisCoordination implements Coordination {
   constructor(
@@ -14,8 +14,12 @@ export class RedisCoordination implements Coordination {
     private readonly keys: KeyNames,
   ) {}
 
-  async lease(partition: number, owner: string, ttlMs: number): Promise<boolean> {
-    return (await runScript(this.client, LEASE, [this.keys.lease(partition)], [owner, String(ttlMs)])) === 1;
+  async lease(partition: number, owner: string, ttlMs: number, takeOverFrom?: string): Promise<boolean> {
+    return (await runScript(this.client, LEASE, [this.keys.lease(partition)], [owner, String(ttlMs), takeOverFrom ?? ''])) === 1;
+  }
+
+  async renewLease(partition: number, owner: string, ttlMs: number): Promise<boolean> {
+    return (await runScript(this.client, RENEW, [this.keys.lease(partition)], [owner, String(ttlMs)])) === 1;
   }
 
   async releaseLease(partition: number, owner: string): Promise<void> {

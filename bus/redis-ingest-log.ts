@@ -279,12 +279,13 @@ export class RedisIngestLog implements IngestLog {
     );
   }
 
-  async readFenced(owner: string, group: string, consumer: string, partitions: readonly number[], options: ReadOptions): Promise<FencedRead> {
+  async readFenced(leases: ReadonlyMap<number, string>, group: string, consumer: string, options: ReadOptions): Promise<FencedRead> {
+    const partitions = [...leases.keys()];
     // Scripts cannot block, so each partition is read by one fenced script
     // (pipelined), and only when all came back empty does the reader wait,
     // with XREAD BLOCK after each stream's newest id, for something to arrive.
     const replies = await Promise.all(
-      partitions.map((p) => runScript(this.client, FENCED_READ, [this.keys.ingest(p), this.keys.lease(p)], [owner, group, consumer, String(options.count), options.pending ? '0' : '>'])),
+      partitions.map((p) => runScript(this.client, FENCED_READ, [this.keys.ingest(p), this.keys.lease(p)], [leases.get(p)!, group, consumer, String(options.count), options.pending ? '0' : '>'])),
     );
     const now = Date.now();
     const entries: IngestEntry[] = [];

@@ -53,12 +53,14 @@ return id
 `);
 
 /**
- * Takes or renews a partition lease.
- *   KEYS: lease key   ARGV: owner, ttl ms   returns 1 when owner holds it
+ * Takes or renews a partition lease: when free, held by `owner`, or held by
+ * an owner starting with the take-over prefix (a restarted processor's
+ * earlier tokens).
+ *   KEYS: lease key   ARGV: owner, ttl ms, take-over prefix ('' = none)   returns 1 when owner holds it
  */
 export const LEASE = script(`
 local holder = redis.call('GET', KEYS[1])
-if holder == false or holder == ARGV[1] then
+if holder == false or holder == ARGV[1] or (ARGV[3] ~= '' and string.sub(holder, 1, #ARGV[3]) == ARGV[3]) then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
   return 1
 end
@@ -66,6 +68,19 @@ return 0
 `);
 
 /** Deletes a lease only if `owner` holds it.  KEYS: lease key  ARGV: owner */
+/**
+ * Renews a lease only while `owner` holds it (an expired lease is not
+ * taken again here: see Coordination.renewLease).
+ *   KEYS: lease key   ARGV: owner, ttl ms   returns 1 when renewed
+ */
+export const RENEW = script(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+`);
+
 export const RELEASE = script(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 1
@@ -275,15 +290,15 @@ return out
 /**
  * Acknowledges entries of an ingest partition and stores the partition's
  * window checkpoint in one step (the keys share the partition's hash tag),
- * unless another processor holds the partition's lease: then nothing is
- * done and 0 is returned, so a processor that lost a partition cannot
- * overwrite its new owner's checkpoint.
+ * only while `owner` holds the partition's lease: otherwise (another owner,
+ * or an expired lease) nothing is done and 0 is returned, so a processor
+ * that lost a partition cannot overwrite its new owner's checkpoint, nor
+ * commit from state an owner in between may have moved past.
  *   KEYS: ingest stream, checkpoint key, lease key
  *   ARGV: owner, group, checkpoint ('' = leave it), then the entry ids
  */
 export const COMMIT = script(`
-local holder = redis.call('GET', KEYS[3])
-if holder and holder ~= ARGV[1] then return 0 end
+if redis.call('GET', KEYS[3]) ~= ARGV[1] then return 0 end
 if #ARGV > 3 then redis.call('XACK', KEYS[1], ARGV[2], unpack(ARGV, 4)) end
 if ARGV[3] ~= '' then redis.call('SET', KEYS[2], ARGV[3]) end
 return 1
@@ -291,7 +306,7 @@ return 1
 
 /**
  * A consumer-group read of one partition fenced by its lease: refused (-1)
- * when another processor holds the lease, so a processor that lost a
+ * unless `owner` holds the lease now, so a processor that lost a
  * partition (a pause longer than the lease) cannot take entries the new
  * owner has already moved on from. Otherwise returns the entries, or, when
  * there are none, the id of the stream's newest entry (for a blocking wait
@@ -300,8 +315,7 @@ return 1
  *   ARGV: owner, group, consumer, count, '>' (new) or '0' (own pending)
  */
 export const FENCED_READ = script(`
-local holder = redis.call('GET', KEYS[2])
-if holder and holder ~= ARGV[1] then return -1 end
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return -1 end
 local r = redis.call('XREADGROUP', 'GROUP', ARGV[2], ARGV[3], 'COUNT', ARGV[4], 'STREAMS', KEYS[1], ARGV[5])
 if r and #r[1][2] > 0 then return r[1][2] end
 local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)

@@ -93,6 +93,13 @@ export class Processor {
   private committing: Promise<void> = Promise.resolve();
   /** Partitions this processor holds the lease of. */
   private readonly owned = new Set<number>();
+  /**
+   * The lease token of each owned partition: new at every acquisition, so a
+   * read, fold or commit made under an earlier ownership of the same
+   * partition is recognised and dropped (see Coordination.renewLease).
+   */
+  private readonly tokens = new Map<number, string>();
+  private acquisitions = 0;
   /** Owned partitions whose pending entries still have to be redone. */
   private readonly catchingUp = new Set<number>();
   /** Owned partitions to give up at the next pause between batches. */
@@ -144,9 +151,10 @@ export class Processor {
     await this.sending.catch(() => {});
     await this.committing.catch(() => {});
     await this.leaseWork;
-    await Promise.all([...this.owned].map((p) => this.coordination.releaseLease(p, this.name).catch(() => {})));
+    await Promise.all([...this.owned].map((p) => this.coordination.releaseLease(p, this.tokens.get(p)!).catch(() => {})));
     await this.coordination.leavePresence(this.name).catch(() => {});
     this.owned.clear();
+    this.tokens.clear();
     this.releasing.clear();
     this.windows.clear();
     this.stats.owned = [];
@@ -162,7 +170,7 @@ export class Processor {
     const share = Math.ceil(this.ingest.partitions / Math.max(1, live));
     for (const p of [...this.owned]) {
       if (!this.running) return;
-      if (await this.coordination.lease(p, this.name, this.leaseTtlMs)) continue;
+      if (await this.coordination.renewLease(p, this.tokens.get(p)!, this.leaseTtlMs)) continue;
       this.lost([p]);
     }
     // Released by the consume loop between batches, never under a batch in flight.
@@ -170,9 +178,22 @@ export class Processor {
     for (const p of keep.slice(share)) this.releasing.add(p);
     for (let p = 0; p < this.ingest.partitions && this.owned.size - this.releasing.size < share; p++) {
       if (!this.running) return;
-      if (this.owned.has(p) || !(await this.coordination.lease(p, this.name, this.leaseTtlMs))) continue;
-      const moved = await this.ingest.takeOverPending(this.group, this.name, p);
+      if (this.owned.has(p)) continue;
+      const token = `${this.name}#${++this.acquisitions}`;
+      // An earlier run under this name (a restart) holds its leases as `<name>#<n>`: they are taken at once.
+      if (!(await this.coordination.lease(p, token, this.leaseTtlMs, `${this.name}#`))) continue;
+      let moved: number;
+      try {
+        moved = await this.ingest.takeOverPending(this.group, this.name, p);
+      } catch (error) {
+        // Not taken after all: free the lease for the next try (or another processor).
+        await this.coordination.releaseLease(p, token).catch(() => {});
+        // Redis lost its data (restart without persistence): the group is gone too.
+        if ((error as Error).message.includes('NOGROUP')) await this.ingest.ensureGroup(this.group);
+        throw error;
+      }
       this.owned.add(p);
+      this.tokens.set(p, token);
       this.catchingUp.add(p);
       this.log.info({ partition: p, processor: this.name, pendingTakenOver: moved, live }, `processor owns partition ${p}`);
       this.wakeIdle?.();
@@ -193,7 +214,9 @@ export class Processor {
       this.owned.delete(p);
       this.catchingUp.delete(p);
       this.windows.delete(p);
-      await this.coordination.releaseLease(p, this.name);
+      const token = this.tokens.get(p)!;
+      this.tokens.delete(p);
+      await this.coordination.releaseLease(p, token);
       this.log.info({ partition: p, processor: this.name }, `processor hands partition ${p} over to balance the load`);
     }
     this.stats.owned = [...this.owned].sort((a, b) => a - b);
@@ -201,7 +224,7 @@ export class Processor {
 
   private async consume(): Promise<void> {
     /** The next fresh read, issued before the current batch is handled. */
-    let ahead: { partitions: number[]; entries: Promise<FencedRead> } | null = null;
+    let ahead: { leases: Map<number, string>; entries: Promise<FencedRead> } | null = null;
     while (this.running) {
       try {
         if (!ahead) {
@@ -213,13 +236,13 @@ export class Processor {
           if (this.catchingUp.size > 0) {
             // A pending read must see the acknowledgements of what is in flight, or it would redo it.
             await this.settle();
-            const partitions = [...this.catchingUp];
-            const { entries, refused } = await this.ingest.readFenced(this.name, this.group, this.name, partitions, { pending: true, count: this.batchSize, blockMs: 0 });
-            this.lost(refused);
-            for (const p of partitions) {
-              if (!entries.some((e) => e.partition === p)) this.catchingUp.delete(p);
+            const leases = this.leases([...this.catchingUp]);
+            const { entries, refused } = await this.ingest.readFenced(leases, this.group, this.name, { pending: true, count: this.batchSize, blockMs: 0 });
+            this.lost(refused, leases);
+            for (const p of leases.keys()) {
+              if (!entries.some((e) => e.partition === p) && this.tokens.get(p) === leases.get(p)) this.catchingUp.delete(p);
             }
-            await this.handle(entries, []);
+            await this.handle(entries, [], leases);
             continue;
           }
           if (this.owned.size === 0) {
@@ -228,14 +251,14 @@ export class Processor {
           }
           ahead = this.readFresh();
         }
-        const { partitions } = ahead;
+        const { leases } = ahead;
         const { entries, refused } = await ahead.entries;
         ahead = null;
-        this.lost(refused);
+        this.lost(refused, leases);
         // Read the next batch while this one is folded, published and committed.
         if (this.running && this.releasing.size === 0 && this.catchingUp.size === 0 && this.owned.size > 0) ahead = this.readFresh();
-        const idle = partitions.filter((p) => !refused.includes(p) && !entries.some((e) => e.partition === p));
-        await this.handle(entries, idle);
+        const idle = [...leases.keys()].filter((p) => !refused.includes(p) && !entries.some((e) => e.partition === p));
+        await this.handle(entries, idle, leases);
       } catch (error) {
         if (!this.running) break;
         const message = (error as Error).message;
@@ -260,19 +283,31 @@ export class Processor {
     await this.settle().catch(() => {});
   }
 
-  private readFresh(): { partitions: number[]; entries: Promise<FencedRead> } {
-    const partitions = [...this.owned];
-    const entries = this.ingest.readFenced(this.name, this.group, this.name, partitions, { pending: false, count: this.batchSize, blockMs: this.blockMs });
+  private readFresh(): { leases: Map<number, string>; entries: Promise<FencedRead> } {
+    const leases = this.leases([...this.owned]);
+    const entries = this.ingest.readFenced(leases, this.group, this.name, { pending: false, count: this.batchSize, blockMs: this.blockMs });
     // Handled when awaited; this keeps a failure meanwhile from being reported as unhandled.
     entries.catch(() => {});
-    return { partitions, entries };
+    return { leases, entries };
   }
 
-  /** Drops partitions another processor took over (seen by a fenced read or commit). */
-  private lost(partitions: readonly number[]): void {
+  /** The current lease token of each of `partitions`. */
+  private leases(partitions: readonly number[]): Map<number, string> {
+    return new Map(partitions.map((p) => [p, this.tokens.get(p)!]));
+  }
+
+  /**
+   * Drops partitions whose lease is gone (seen by a fenced read or commit, or
+   * a failed renewal). With `under`, only where the lease that failed is
+   * still the current one: a partition lost and taken again meanwhile keeps
+   * its new ownership.
+   */
+  private lost(partitions: readonly number[], under?: ReadonlyMap<number, string>): void {
     for (const p of partitions) {
       if (!this.owned.has(p)) continue;
+      if (under && under.get(p) !== this.tokens.get(p)) continue;
       this.owned.delete(p);
+      this.tokens.delete(p);
       this.catchingUp.delete(p);
       this.releasing.delete(p);
       this.windows.delete(p);
@@ -305,14 +340,16 @@ export class Processor {
     }
   }
 
-  private async handle(entries: IngestEntry[], idle: number[]): Promise<void> {
+  /** Folds and sends what was read under `leases`; partitions whose lease changed since are left out. */
+  private async handle(entries: IngestEntry[], idle: number[], leases: ReadonlyMap<number, string>): Promise<void> {
     if (entries.length === 0 && idle.length === 0) return;
-    await this.loadWindows(new Set([...entries.map((e) => e.partition), ...idle]));
+    const current = (p: number): boolean => this.owned.has(p) && this.tokens.get(p) === leases.get(p);
+    await this.loadWindows(new Set([...entries.map((e) => e.partition), ...idle].filter(current)));
     const batch = planBatch(entries, idle, Date.now(), {
       rules: this.rules,
       partitionOf: (topic) => this.ingest.partitionOf(topic),
       windows: (p) => this.windows.get(p)!,
-      owns: (p) => this.owned.has(p),
+      owns: current,
     });
     this.stats.lateEvents += batch.late;
     let open = 0;
@@ -321,14 +358,14 @@ export class Processor {
     // way; its own go out only once those have all been accepted.
     await this.sending;
     // A window counts as open until its outputs are published: 0 means every closed window is in history.
-    this.sending = this.send(batch).then(() => {
+    this.sending = this.send(batch, leases).then(() => {
       this.stats.windowsOpen = open;
     });
     // Awaited by the next batch (or stop); until then a failure must not count as unhandled.
     this.sending.catch(() => {});
   }
 
-  private async send(batch: Batch): Promise<void> {
+  private async send(batch: Batch, leases: ReadonlyMap<number, string>): Promise<void> {
     if (batch.letters.length > 0) {
       this.stats.deadLetters += batch.letters.length;
       const first = batch.letters[0];
@@ -345,7 +382,7 @@ export class Processor {
     }
     // The previous commit has been on its way meanwhile; its failure stops this batch here.
     await this.committing;
-    this.committing = this.commit(batch.commits);
+    this.committing = this.commit(batch.commits, leases);
     this.committing.catch(() => {});
   }
 
@@ -355,10 +392,10 @@ export class Processor {
     await this.committing;
   }
 
-  private async commit(commits: PartitionCommit[]): Promise<void> {
-    const done = await Promise.all(commits.map((c) => this.state.commit(this.name, this.group, c.partition, c.ids, c.checkpoint)));
+  private async commit(commits: PartitionCommit[], leases: ReadonlyMap<number, string>): Promise<void> {
+    const done = await Promise.all(commits.map((c) => this.state.commit(leases.get(c.partition)!, this.group, c.partition, c.ids, c.checkpoint)));
     // A refused commit changed nothing: the new owner redoes those entries from its own checkpoint.
-    this.lost(commits.filter((_, i) => !done[i]).map((c) => c.partition));
+    this.lost(commits.filter((_, i) => !done[i]).map((c) => c.partition), leases);
     for (const [i, c] of commits.entries()) if (done[i]) this.stats.processed += c.ids.length;
   }
 

@@ -26,6 +26,30 @@ forEachEngine('coordination', ({ make }) => {
     assert.equal(await coordination.lease(0, 'p2', 10_000), true);
   });
 
+  test('renewLease extends only a lease its owner holds now; an expired one is not taken again by renewing', async () => {
+    const coordination = (await make({ partitions: 1 })).coordination;
+    assert.equal(await coordination.renewLease(0, 'p1', 10_000), false, 'nothing to renew');
+    assert.equal(await coordination.lease(0, 'p1', 60), true);
+    assert.equal(await coordination.renewLease(0, 'p1', 60), true);
+    assert.equal(await coordination.renewLease(0, 'p2', 10_000), false, 'not the owner');
+    await new Promise((r) => setTimeout(r, 40));
+    assert.equal(await coordination.renewLease(0, 'p1', 60), true, 'renewed in time');
+    await new Promise((r) => setTimeout(r, 40));
+    assert.equal(await coordination.lease(0, 'p2', 10_000), false, 'the renewal kept it');
+    await new Promise((r) => setTimeout(r, 60));
+    assert.equal(await coordination.renewLease(0, 'p1', 10_000), false, 'expired: lost, even though nobody took it');
+    assert.equal(await coordination.lease(0, 'p2', 10_000), true);
+  });
+
+  test('a lease held under an earlier token of the same name is taken at once (a restart); others are not', async () => {
+    const coordination = (await make({ partitions: 1 })).coordination;
+    assert.equal(await coordination.lease(0, 'proc-a#3', 10_000), true);
+    assert.equal(await coordination.lease(0, 'proc-b#1', 10_000, 'proc-b#'), false);
+    assert.equal(await coordination.lease(0, 'proc-a#1', 10_000), false, 'without the prefix, not taken');
+    assert.equal(await coordination.lease(0, 'proc-a#1', 10_000, 'proc-a#'), true);
+    assert.equal(await coordination.renewLease(0, 'proc-a#3', 10_000), false, 'the earlier token is out');
+  });
+
   test('presence counts live processors; expired and departed ones drop out', async () => {
     const coordination = (await make()).coordination;
     assert.equal(await coordination.presence('a', 10_000), 1);
