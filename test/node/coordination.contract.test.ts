@@ -27,18 +27,17 @@ forEachEngine('coordination', ({ make }) => {
   });
 
   test('renewLease extends only a lease its owner holds now; an expired one is not taken again by renewing', async () => {
-    const coordination = (await make({ partitions: 1 })).coordination;
+    const coordination = (await make({ partitions: 2 })).coordination;
     assert.equal(await coordination.renewLease(0, 'p1', 10_000), false, 'nothing to renew');
-    assert.equal(await coordination.lease(0, 'p1', 60), true);
-    assert.equal(await coordination.renewLease(0, 'p1', 60), true);
+    assert.equal(await coordination.lease(0, 'p1', 1000), true);
     assert.equal(await coordination.renewLease(0, 'p2', 10_000), false, 'not the owner');
-    await new Promise((r) => setTimeout(r, 40));
-    assert.equal(await coordination.renewLease(0, 'p1', 60), true, 'renewed in time');
-    await new Promise((r) => setTimeout(r, 40));
-    assert.equal(await coordination.lease(0, 'p2', 10_000), false, 'the renewal kept it');
-    await new Promise((r) => setTimeout(r, 60));
-    assert.equal(await coordination.renewLease(0, 'p1', 10_000), false, 'expired: lost, even though nobody took it');
-    assert.equal(await coordination.lease(0, 'p2', 10_000), true);
+    assert.equal(await coordination.renewLease(0, 'p1', 10_000), true);
+    await new Promise((r) => setTimeout(r, 1100));
+    assert.equal(await coordination.lease(0, 'p2', 10_000), false, 'the renewal extended it past its first TTL');
+    assert.equal(await coordination.lease(1, 'p1', 30), true);
+    await new Promise((r) => setTimeout(r, 80));
+    assert.equal(await coordination.renewLease(1, 'p1', 10_000), false, 'expired: lost, even though nobody took it');
+    assert.equal(await coordination.lease(1, 'p2', 10_000), true);
   });
 
   test('a lease held under an earlier token of the same name is taken at once (a restart); others are not', async () => {
