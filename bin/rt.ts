@@ -24,7 +24,7 @@ function usage(): string {
     '',
     'Commands:',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`),
-    `  ${'loadgen'.padEnd(10)} load and smoke test a gateway with many clients (rt loadgen --help; needs the dev dependencies of a checkout)`,
+    `  ${'loadgen'.padEnd(10)} load and smoke test a gateway with many clients (rt loadgen --help)`,
     `  ${'token'.padEnd(10)} --config FILE --tenant ID --topics "acme.orders.*,acme.cpu.**" [--ttl 10m] [--kid K]: print a signed token (HS256 keys)`,
     `  ${'key'.padEnd(10)} --config FILE --tenant ID (or --admin): print a new ingest key (or admin token) and the hash line for the config`,
     '',
@@ -87,9 +87,9 @@ function parse(argv: string[]): { command: string | null; flags: Record<string, 
 
 async function main(): Promise<void> {
   if (process.argv[2] === 'loadgen') {
-    // The load generator lives with the benchmarks; loaded only when asked for.
-    const { loadgenMain } = await import('../bench/loadgen/main.js').catch(() =>
-      fail('rt loadgen is not part of the installed package: run it from a checkout of rt (npm ci && npm run build)'),
+    // The load generator lives with the benchmarks (and ships in the package); loaded only when asked for.
+    const { loadgenMain } = await import('../bench/loadgen/main.js').catch((error: Error) =>
+      fail(`rt loadgen could not be loaded (${error.message}); reinstall rt-dashboard, or in a checkout run npm ci && npm run build`),
     );
     process.exit(await loadgenMain(process.argv.slice(3)));
   }

@@ -193,7 +193,7 @@ const FLAGS: Flag[] = [
 /** The flag list, for --help. */
 export function loadUsage(): string {
   return [
-    'Usage: npm run loadgen -- [options]',
+    'Usage: rt loadgen [options]   (in a checkout: npm run loadgen -- [options])',
     '',
     'Opens protocol-speaking WebSocket clients over several worker processes, subscribes them',
     'to topics, publishes numbered, timestamped messages, and reports delivery latency and exact',

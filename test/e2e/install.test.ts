@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -79,6 +79,14 @@ test('npx rt-dashboard start in a fresh directory answers /healthz and serves rt
   for (const page of ['/', '/embed.html', '/react.html', '/vue.html', '/pages/react.js']) {
     assert.equal((await fetch(base + page)).status, 200, page);
   }
+  // The load generator ships too: a user's smoke test of their own deployment.
+  const report = join(dir, 'loadgen.json');
+  await exec('npx', ['--no-install', 'rt-dashboard', 'loadgen', '--url', `${base.replace('http', 'ws')}/ws`, '--clients', '20', '--topics', '4', '--rate', '200', '--duration', '2', '--settle', '0.5', '--drain', '3', '--json', report], { cwd: app, timeout: 60_000 });
+  const load = JSON.parse(readFileSync(report, 'utf8')) as { connected: number; expected: number; delivered: number; lost: number; duplicates: number };
+  assert.equal(load.connected, 20);
+  assert.ok(load.expected > 0 && load.delivered === load.expected, `delivered ${load.delivered} of ${load.expected}`);
+  assert.equal(load.lost, 0);
+  assert.equal(load.duplicates, 0);
   // rt shuts down in order on SIGTERM.
   const exited = new Promise((resolve) => server!.once('exit', resolve));
   stopServer('SIGTERM');
