@@ -1,5 +1,6 @@
 // A page with only <rt-metric>, on another origin than the gateway that
-// serves rt.js: it must not download the code of <rt-chart> or <rt-event-log>.
+// serves rt.js: it must not download the code of <rt-chart> or <rt-event-log>,
+// nor the SSE transport while its WebSocket works.
 import { equal, ok } from './support/assert.js';
 import { fetchedChunks, importBundle } from './support/bundle.js';
 import { mount, part, unmountAll, whenLive } from './support/fixture.js';
@@ -9,7 +10,7 @@ import { sleep, waitFor } from './support/wait.js';
 describe('a page with only <rt-metric>', () => {
   afterEach(unmountAll);
 
-  it('requests no chart or log code, and the metric works', async () => {
+  it('requests no chart, log or SSE transport code, and the metric works', async () => {
     await importBundle();
     const topic = uniqueTopic('metric-only');
     const container = mount(`<rt-metric gateway="${gatewayUrl()}" topic="${topic}"></rt-metric><div><span>other content</span></div>`);
@@ -23,7 +24,7 @@ describe('a page with only <rt-metric>', () => {
     await sleep(100);
     const chunks = fetchedChunks();
     ok(chunks.length > 0, 'the shared chunk rt.js imports was fetched from the gateway');
-    equal(chunks.filter((url) => /\/(rt-chart|rt-event-log|flow)-/.test(url)).join(' '), '', 'chart or log chunks fetched');
+    equal(chunks.filter((url) => /\/(rt-chart|rt-event-log|sse-socket)-/.test(url)).join(' '), '', 'chart, log or SSE transport chunks fetched');
     equal(customElements.get('rt-chart'), undefined, 'rt-chart not defined yet');
     equal(customElements.get('rt-event-log'), undefined, 'rt-event-log not defined yet');
   });

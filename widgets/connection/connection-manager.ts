@@ -7,7 +7,7 @@
 import { MAX_SNAPSHOT, MAX_SNAPSHOT_MS, topicProblem } from '../../protocol/index.js';
 import { WidgetError, WidgetErrorCode } from '../widget-error.js';
 import { Connection } from './connection.js';
-import { TRANSPORTS, type TransportChoice } from './sse-socket.js';
+import { TRANSPORTS, type TransportChoice } from './transport.js';
 import { pageBaseUrl, resolveGatewayUrl, SCRIPT_URL } from './gateway-url.js';
 import type { ConnectionStatus, SubscribeOptions, TopicListener, Unsubscribe } from './listener.js';
 import { configure as configureToken, type RtConfiguration, type TokenSource } from './token-source.js';

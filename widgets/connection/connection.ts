@@ -27,7 +27,21 @@ import { CONNECT_TIMEOUT_MS, DEFAULT_HEARTBEAT_MS, Heartbeat } from './heartbeat
 import type { ConnectionStatus, TopicListener, Unsubscribe } from './listener.js';
 import { TokenKeeper, watchPageToken, type TokenSource } from './token-source.js';
 import { TopicState } from './topic-state.js';
-import { SseSocket, type TransportChoice, type TransportSocket } from './sse-socket.js';
+import type { TransportChoice, TransportSocket } from './transport.js';
+
+/** The SSE transport's code, fetched the first time a connection on the page falls back to it. */
+let sseSocket: Promise<typeof import('./sse-socket.js').SseSocket> | null = null;
+const loadSseSocket = (): Promise<typeof import('./sse-socket.js').SseSocket> =>
+  (sseSocket ??= import('./sse-socket.js').then(
+    (module) => module.SseSocket,
+    (error: unknown) => {
+      // A failed download (offline, deploy in progress) is tried again at the next fallback.
+      sseSocket = null;
+      throw error;
+    },
+  ));
+/** The SSE transport's class once loaded. */
+let SseSocketClass: typeof import('./sse-socket.js').SseSocket | null = null;
 
 /** Tuning and seams for tests; every field has a production default. */
 export interface ConnectionOptions {
@@ -104,7 +118,7 @@ export class Connection {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly tokens = new TokenKeeper((token) => this.send({ op: 'auth', token }));
-  /** A token is being fetched for the next socket. */
+  /** A token, or the fallback transport's code, is being fetched for the next socket. */
   private obtaining = false;
 
   constructor(
@@ -274,9 +288,26 @@ export class Connection {
   }
 
   private open(): void {
+    if (this.fallback && !this.options.createFallback && SseSocketClass === null) {
+      // The SSE code is not part of rt.js: fetch it now (once per page), then open.
+      this.obtaining = true;
+      loadSseSocket().then(
+        (loaded) => {
+          SseSocketClass = loaded;
+          this.obtaining = false;
+          if (this.socket === null && this.topics.size > 0) this.open();
+        },
+        (error: unknown) => {
+          this.obtaining = false;
+          console.warn('rt: could not load the SSE transport:', error);
+          this.scheduleRetry();
+        },
+      );
+      return;
+    }
     let socket: TransportSocket;
     try {
-      if (this.fallback) socket = this.options.createFallback ? this.options.createFallback(this.url) : new SseSocket(this.url);
+      if (this.fallback) socket = this.options.createFallback ? this.options.createFallback(this.url) : new SseSocketClass!(this.url);
       // Looked up per attempt so a page (or test) that wraps WebSocket is honoured.
       else socket = this.options.createSocket ? this.options.createSocket(this.url) : new globalThis.WebSocket(this.url);
     } catch (error) {

@@ -8,6 +8,7 @@ export * from './heartbeat.js';
 export * from './listener.js';
 export * from './ring-buffer.js';
 export * from './topic-state.js';
-export * from './sse-socket.js';
+export { SseSocket, sseUrlFor } from './sse-socket.js';
+export * from './transport.js';
 // token-source's own `configure` is wrapped by connection-manager's (token and transport).
 export { pageTokenSource, TokenKeeper, tokenExpiry, watchPageToken, type RtConfiguration, type TokenSource } from './token-source.js';

@@ -10,22 +10,12 @@
  * (the stream is closed at the first error) because a new stream is a new
  * session: the connection resubscribes every topic `since` its last id,
  * exactly as after a dropped WebSocket.
+ *
+ * Its own lazy chunk: the connection imports this module the first time it
+ * falls back, so a page whose WebSocket works never downloads it.
  */
 
-/** What the connection needs of a socket, whichever transport it is. */
-export interface TransportSocket {
-  readonly readyState: number;
-  onmessage: ((event: MessageEvent) => void) | null;
-  onclose: ((event: CloseEvent) => void) | null;
-  send(text: string): void;
-  close(code?: number): void;
-}
-
-/** Which transport a connection uses: `auto` tries WebSocket first and falls back to SSE. */
-export type TransportChoice = 'auto' | 'websocket' | 'sse';
-
-/** The transports `transport` accepts. */
-export const TRANSPORTS: readonly TransportChoice[] = ['auto', 'websocket', 'sse'];
+import type { TransportSocket } from './transport.js';
 
 const CONNECTING = 0;
 const OPEN = 1;
