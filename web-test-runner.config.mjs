@@ -98,10 +98,16 @@ function gatewayPlugin() {
         const other = await page.browserContext().newPage();
         try {
           await other.bringToFront();
-          const { gateway = 'main', events, ms = 500 } = payload;
-          const response = await fetch(`${base(gateway)}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) });
+          // `events` in one request, or `posts` (arrays of events) in one request each, `gapMs` apart.
+          const { gateway = 'main', events, posts = [events], gapMs = 100, ms = 500 } = payload;
+          let status = 0;
+          for (const [i, batch] of posts.entries()) {
+            if (i > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
+            const response = await fetch(`${base(gateway)}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(batch) });
+            status = response.status === 202 ? (status || 202) : response.status;
+          }
           await new Promise((resolve) => setTimeout(resolve, ms));
-          return { status: response.status };
+          return { status };
         } finally {
           await other.close().catch(() => {});
           await page.bringToFront().catch(() => {});

@@ -1,11 +1,16 @@
 // A background tab (hidden: the browser runs no animation frames) keeps its
 // connection and its place, and applies what arrived meanwhile as one batch
 // when it comes back. Another tab is brought to the front of the page's
-// window and closed again (puppeteer, through the test runner).
+// window and closed again (puppeteer, through the test runner). While
+// hidden, messages are only stored: no listener is called and no element
+// renders, however many socket frames arrive.
 import { executeServerCommand } from '@web/test-runner-commands';
+import '../../widgets/index.js';
+import type { RtMetric } from '../../widgets/index.js';
 import type { Message } from '../../protocol/index.js';
 import { subscribe } from '../../widgets/index.js';
 import { deepEqual, equal, ok } from './support/assert.js';
+import { mount, part, unmountAll } from './support/fixture.js';
 import { gatewayUrl, publish, uniqueTopic } from './support/gateway.js';
 import { spyOnWebSocket } from './support/socket-spy.js';
 import { sleep, waitFor } from './support/wait.js';
@@ -39,6 +44,52 @@ describe('background tab', () => {
       ok(!statuses.includes('reconnecting'), 'the connection never dropped');
     } finally {
       document.removeEventListener('visibilitychange', onVisibility);
+      stop();
+    }
+  });
+});
+
+describe('background tab, with a stream of messages while hidden', () => {
+  afterEach(unmountAll);
+
+  it('calls no listener and renders no element while hidden, then applies what arrived as one batch and one render', async () => {
+    const topic = uniqueTopic('hidden-stream');
+    const gateway = gatewayUrl();
+    const container = mount(`<rt-metric gateway="${gateway}" topic="${topic}"></rt-metric>`);
+    const metric = container.querySelector<RtMetric>('rt-metric')!;
+    const renders: DocumentVisibilityState[] = [];
+    const updated = (metric as unknown as { updated(changed: unknown): void }).updated.bind(metric);
+    (metric as unknown as { updated(changed: unknown): void }).updated = (changed) => {
+      renders.push(document.visibilityState);
+      updated(changed);
+    };
+    const batches: { size: number; visibility: DocumentVisibilityState }[] = [];
+    let open = false;
+    const stop = subscribe(topic, {
+      gateway,
+      onMessages: (msgs) => batches.push({ size: msgs.length, visibility: document.visibilityState }),
+      onStatus: (s) => (open ||= s === 'open'),
+    });
+    try {
+      await waitFor(() => open && metric.state === 'empty', 'the connection to open');
+      await publish({ topic, value: 0 });
+      await waitFor(() => part(metric, 'value')?.textContent === '0', 'the first value shown');
+      const before = { batches: batches.length, renders: renders.length };
+
+      // Six requests 150 ms apart: six socket frames reach the hidden page, far apart in time.
+      const posts = Array.from({ length: 6 }, (_, p) => Array.from({ length: 5 }, (_, i) => ({ topic, value: p * 5 + i + 1 })));
+      const { status } = await executeServerCommand<{ status: number }, unknown>('rt-background', { posts, gapMs: 150, ms: 300 });
+      equal(status, 202, 'the events were accepted while the tab was in the background');
+
+      await waitFor(() => part(metric, 'value')?.textContent === '30', 'the newest value once visible again');
+      await sleep(100);
+      const hiddenBatches = batches.slice(before.batches).filter((b) => b.visibility === 'hidden');
+      const hiddenRenders = renders.slice(before.renders).filter((v) => v === 'hidden');
+      equal(hiddenBatches.length, 0, 'listener calls while hidden');
+      equal(hiddenRenders.length, 0, 'renders while hidden');
+      deepEqual(batches.slice(before.batches).map((b) => b.size), [30], 'the 30 messages came as one batch once visible');
+      ok(renders.length - before.renders <= 2, `one render (or two, with the freshness line) for the catch-up, got ${renders.length - before.renders}`);
+    } finally {
       stop();
     }
   });
