@@ -151,3 +151,20 @@ const line = (file) => {
 };
 const chunks = Object.keys(metafile.outputs).filter((f) => f.startsWith('dist/rt/') && f.endsWith('.js'));
 console.log(`build${release ? ' (release)' : ''}: done in ${Date.now() - started} ms; ${[line('dist/rt.js'), ...chunks.map(line)].join('; ')}`);
+// What pages download (the budget of issue 6, see docs/benchmarks.md): rt.js with its static imports,
+// and with the chunks of <rt-chart> and <rt-event-log> and theirs.
+const closure = (file, into = new Set()) => {
+  if (into.has(file)) return into;
+  into.add(file);
+  for (const i of metafile.outputs[file].imports) if (i.kind === 'import-statement') closure(i.path, into);
+  return into;
+};
+const lazyChunk = (name) => metafile.outputs['dist/rt.js'].imports.find((i) => i.kind === 'dynamic-import' && i.path.startsWith(`dist/rt/${name}-`))?.path;
+const metricPage = closure('dist/rt.js');
+const allThree = new Set(metricPage);
+for (const name of ['rt-chart', 'rt-event-log']) if (lazyChunk(name)) closure(lazyChunk(name), allThree);
+const page = (files) => {
+  const sum = (key) => [...files].reduce((n, f) => n + sizes.get(f)[key], 0);
+  return `${kib(sum('gzip'))} KiB gzip, ${kib(sum('br'))} br in ${files.size} files`;
+};
+console.log(`build: a metric-only page downloads ${page(metricPage)}; a page with all three elements ${page(allThree)}`);
