@@ -18,23 +18,20 @@ import { css } from 'lit';
 /** The values an element's `theme` attribute accepts. */
 export type ThemeName = 'auto' | 'system' | 'light' | 'dark';
 
-/** Each token: the page's `--rt-*` value, else the light or dark default for the used colour scheme. */
+/**
+ * Each token: the page's `--rt-*` value, else the light or dark default for
+ * the used colour scheme. The chart's own tokens (grid, series colours) are
+ * in chart/rt-chart.styles.ts, so pages without a chart do not download them.
+ */
 const tokens = css`
   --_bg: var(--rt-bg, light-dark(#ffffff, #15191e));
   --_fg: var(--rt-fg, light-dark(#1b1f24, #e6e9ed));
   --_muted: var(--rt-muted, light-dark(#5f6b7a, #9aa5b1));
   --_border: var(--rt-border, light-dark(#d9dee4, #2c333b));
-  --_grid: var(--rt-grid, var(--rt-border, light-dark(#e8ebef, #242a31)));
   --_accent: var(--rt-accent, light-dark(#2f6fde, #6ea1ff));
   --_ok: var(--rt-ok, light-dark(#1f9d55, #48bb78));
   --_warn: var(--rt-warn, light-dark(#975a16, #ecc94b));
   --_error: var(--rt-error, light-dark(#c53030, #fc8181));
-  --_series-1: var(--rt-series-1, light-dark(#2f6fde, #6ea1ff));
-  --_series-2: var(--rt-series-2, light-dark(#e4572e, #ff8a65));
-  --_series-3: var(--rt-series-3, light-dark(#17a398, #4fd1c5));
-  --_series-4: var(--rt-series-4, light-dark(#8e44ad, #b794f4));
-  --_series-5: var(--rt-series-5, light-dark(#d4a017, #f6e05e));
-  --_series-6: var(--rt-series-6, light-dark(#6c7a89, #a0aec0));
 `;
 
 /** Theme tokens plus the frame every widget shares (card, font, spacing). */

@@ -14,6 +14,14 @@ export default [
   unsafeCSS(uplotCss),
   css`
     :host {
+      /* The chart's theme tokens, as in theme.ts. */
+      --_grid: var(--rt-grid, var(--rt-border, light-dark(#e8ebef, #242a31)));
+      --_series-1: var(--rt-series-1, light-dark(#2f6fde, #6ea1ff));
+      --_series-2: var(--rt-series-2, light-dark(#e4572e, #ff8a65));
+      --_series-3: var(--rt-series-3, light-dark(#17a398, #4fd1c5));
+      --_series-4: var(--rt-series-4, light-dark(#8e44ad, #b794f4));
+      --_series-5: var(--rt-series-5, light-dark(#d4a017, #f6e05e));
+      --_series-6: var(--rt-series-6, light-dark(#6c7a89, #a0aec0));
       /** Height of the plot area (the legend adds to it). */
       --rt-chart-height: 200px;
       /** Line width is set in JS; this is the legend swatch size. */
