@@ -3,11 +3,12 @@
  * formats and thresholds, their level in words and its announcement, the
  * trend and the sparkline's points — in a chunk of its own, loaded the first
  * time a metric uses one of `format`, `locale`, `warn`, `crit`, `direction`,
- * `trend` or `sparkline`. A page of plain metrics never downloads it. It
- * imports nothing of lit (the metric renders what it computes), so the code
- * every element shares stays in one chunk.
+ * `trend` or `sparkline`, with the part of the metric's template that shows
+ * them. A page of plain metrics never downloads it. It imports nothing of
+ * lit (the metric hands it lit's template tags), so lit stays in the one
+ * chunk every element shares rather than being split into a chunk of its own.
  */
-import type { ReactiveControllerHost } from 'lit';
+import type { html as Html, nothing as Nothing, ReactiveControllerHost, svg as Svg, TemplateResult } from 'lit';
 import { Announcer } from '../announcer.js';
 import { formatProblem, thresholdsProblem } from './metric-attributes.js';
 import { sparklinePoints } from './sparkline.js';
@@ -30,6 +31,13 @@ export interface Trend {
   arrow: string;
   words: 'up' | 'down' | 'unchanged';
   amount: string;
+}
+
+/** Lit's template tags, as the metric hands them over. */
+export interface TemplateTags {
+  html: typeof Html;
+  svg: typeof Svg;
+  nothing: typeof Nothing;
 }
 
 /** The extra state of one metric. */
@@ -97,6 +105,29 @@ export class MetricExtras {
       words: delta > 0 ? 'up' : delta < 0 ? 'down' : 'unchanged',
       amount: delta === 0 ? '' : ` ${this.format(Math.abs(delta))}`,
     };
+  }
+
+  /**
+   * The level in words, the trend over `trendMs` (`trendText` in words) and
+   * the sparkline over `sparkMs` (each only when set), and the live region,
+   * for the value shown (`value`, at `ts`).
+   */
+  render({ html, svg, nothing }: TemplateTags, value: number | undefined, ts: number, trendMs: number, trendText: string, sparkMs: number): TemplateResult {
+    const level = value === undefined ? '' : this.levelText();
+    let trend = null;
+    if (trendMs > 0 && value !== undefined) {
+      const t = this.trend(trendMs, value, ts);
+      trend = t
+        ? html`<span part="trend" class="trend" data-trend=${t.words}><span aria-hidden="true">${t.arrow}</span> ${t.words}${t.amount} in ${trendText}</span>`
+        : html`<span part="trend" class="trend">no value ${trendText} ago yet</span>`;
+    }
+    return html`${level ? html`<div part="level" class="level" data-level=${this.level}>${level}</div>` : nothing}${trend ?? nothing}
+      ${sparkMs > 0
+        ? html`<svg part="sparkline" class="sparkline" viewBox="0 0 100 24" preserveAspectRatio="none" aria-hidden="true">
+            ${svg`<polyline points=${this.sparkline(sparkMs, ts)} fill="none" stroke="currentColor" stroke-width="1.5" vector-effect="non-scaling-stroke"></polyline>`}
+          </svg>`
+        : nothing}
+      <div class="announce" role="status" aria-live="polite">${this.announcement}</div>`;
   }
 
   /** The sparkline's points for the `ms` up to `ts`. */

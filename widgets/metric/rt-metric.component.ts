@@ -7,11 +7,13 @@ import { RtElement } from '../rt-element.js';
 import { TopicController } from '../topic-controller.js';
 import { maxRateOf, maxRateProblem } from '../max-rate.js';
 import { WidgetError, WidgetErrorCode } from '../widget-error.js';
-import type { MetricExtras } from './metric-extras.js';
+import type { MetricExtras, TemplateTags } from './metric-extras.js';
 import styles from './rt-metric.styles.js';
 
 /** Shown before the first value arrives (and for messages without the number). */
 const NO_VALUE = '—';
+/** Lit's template tags for the extras chunk, which imports nothing of lit itself. */
+const TAGS: TemplateTags = { html, svg, nothing };
 /** Most samples asked for to fill the trend and sparkline window (the history keeps 512). */
 const HISTORY_SNAPSHOT = 512;
 
@@ -195,23 +197,8 @@ export default class RtMetric extends RtElement {
   }
 
   private renderExtras(extras: MetricExtras, value: number | undefined) {
-    const level = value === undefined ? '' : extras.levelText();
     const trendMs = this.ms(this.trend);
-    const sparkMs = this.ms(this.sparkline);
-    let trend = null;
-    if (trendMs > 0 && value !== undefined) {
-      const t = extras.trend(trendMs, value, this.valueTs);
-      trend = t
-        ? html`<span part="trend" class="trend" data-trend=${t.words}><span aria-hidden="true">${t.arrow}</span> ${t.words}${t.amount} in ${describeAge(trendMs)}</span>`
-        : html`<span part="trend" class="trend">no value ${describeAge(trendMs)} ago yet</span>`;
-    }
-    return html`${level ? html`<div part="level" class="level" data-level=${extras.level}>${level}</div>` : nothing}${trend ?? nothing}
-      ${sparkMs > 0
-        ? html`<svg part="sparkline" class="sparkline" viewBox="0 0 100 24" preserveAspectRatio="none" aria-hidden="true">
-            ${svg`<polyline points=${extras.sparkline(sparkMs, this.valueTs)} fill="none" stroke="currentColor" stroke-width="1.5" vector-effect="non-scaling-stroke"></polyline>`}
-          </svg>`
-        : nothing}
-      <div class="announce" role="status" aria-live="polite">${extras.announcement}</div>`;
+    return extras.render(TAGS, value, this.valueTs, trendMs, trendMs > 0 ? describeAge(trendMs) : '', this.ms(this.sparkline));
   }
 
   protected override render() {
