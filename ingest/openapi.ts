@@ -100,7 +100,6 @@ export function openApiDocument(limits: OpenApiLimits): object {
               },
             },
             '400': answer('The body or a header is malformed; nothing was appended.', ['empty_body', 'bad_json', 'no_events', 'invalid_events', 'bad_idempotency_key', 'bad_encoding']),
-            '408': answer('The body did not arrive within the tenant\'s request timeout; nothing was appended and the connection is closed.', ['request_timeout']),
             '413': answer('Too large; nothing was appended.', ['body_too_large', 'too_many_events']),
             '415': answer('Content-Type, charset or Content-Encoding not accepted.', ['unsupported_media_type', 'unsupported_encoding']),
             '503': {
