@@ -16,7 +16,7 @@ import { topicProblem } from '../protocol/index.js';
 import { parseDuration } from '../processor/duration.js';
 import { RuleSet, type RuleSpec } from '../processor/rules.js';
 import { patternProblem } from '../processor/topic-pattern.js';
-import { adminSection, authSection, crossTenantRoutes, limitsSection, tenantsSection, type AdminSettings, type LimitSettings, type TenantSpec } from './tenants-section.js';
+import { adminSection, authSection, crossTenantRoutes, limitsSection, tenantsSection, tenantTimeoutProblems, type AdminSettings, type LimitSettings, type TenantSpec } from './tenants-section.js';
 import type { AuthSettings } from '../gateway/tenants.js';
 
 /** The compiled config file. A section missing from the file is absent here. */
@@ -172,6 +172,7 @@ export function compileConfigFile(data: unknown, file: string): ConfigFile {
   }
   // Sections that only make sense together: no rule may carry one tenant's events into another's namespace.
   if (out.tenants && raw.rules) problems.push(...crossTenantRoutes(raw.rules as RuleSpec[], out.tenants));
+  if (out.tenants) problems.push(...tenantTimeoutProblems(out.tenants, out.limits));
   if (problems.length > 0) throw new ConfigFileError(file, problems.slice(0, 50));
   return out;
 }

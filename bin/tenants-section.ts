@@ -42,7 +42,7 @@ interface RawTenant {
   publicTopics?: string[];
   keys?: RawKey[];
   ingestKeys?: string[];
-  limits?: Partial<TenantLimits>;
+  limits?: Partial<Omit<TenantLimits, 'requestTimeoutMs'>> & { requestTimeout?: string };
 }
 
 /** Shortest HS256 secret: RFC 7518 asks for a key as long as the hash. */
@@ -145,12 +145,34 @@ export const tenantsSection: Section<TenantSpec[]> = {
         publicTopics,
         keys,
         ingestKeys: (t.ingestKeys ?? []).map((h) => Buffer.from(h.slice('sha256:'.length), 'hex')),
-        limits: t.limits ?? {},
+        limits: tenantLimitsOf(t.limits),
       });
     });
     return out;
   },
 };
+
+/** A tenant's `limits` as compiled: durations in ms. */
+function tenantLimitsOf(raw: RawTenant['limits']): Partial<TenantLimits> {
+  const { requestTimeout, ...rest } = raw ?? {};
+  return requestTimeout === undefined ? rest : { ...rest, requestTimeoutMs: parseDuration(requestTimeout)! };
+}
+
+/**
+ * A tenant's `requestTimeout` can only shorten the instance's: the server's
+ * own timer bounds every request before its ingest key names the tenant.
+ */
+export function tenantTimeoutProblems(tenants: readonly TenantSpec[], limits: LimitSettings | undefined): ConfigProblem[] {
+  const global = limits?.requestTimeoutMs ?? DEFAULT_LIMITS.requestTimeoutMs;
+  const problems: ConfigProblem[] = [];
+  tenants.forEach((t, i) => {
+    const own = t.limits.requestTimeoutMs;
+    if (own !== undefined && own !== null && own > global) {
+      problems.push({ path: `tenants[${i}].limits.requestTimeout`, message: `must not exceed the instance's limits.requestTimeout (${global} ms): that one bounds every request before its ingest key names the tenant` });
+    }
+  });
+  return problems;
+}
 
 export const limitsSection: Section<LimitSettings> = {
   compile(raw) {
@@ -202,6 +224,9 @@ export function accessPolicyOf(file: ConfigFile | undefined): AccessPolicy | nul
     subscriptions: defaults.subscriptions,
     ingestPerSecond: defaults.ingestPerSecond,
     ingestBurst: defaults.ingestBurst,
+    connectionsPerAddress: defaults.connectionsPerAddress,
+    // The instance's request timeout is the server's own; a tenant's is applied on top of it by ingest.
+    requestTimeoutMs: null,
   };
   const tenants: Tenant[] = file.tenants.map((t) => ({ ...t, limits: { ...base, ...t.limits } }));
   return { tenants, byId: new Map(tenants.map((t) => [t.id, t])), auth: file.auth ?? DEFAULT_AUTH, adminTokens: file.admin?.tokens ?? [] };

@@ -2,7 +2,8 @@
  * Who may open a WebSocket, decided at the HTTP upgrade before any
  * WebSocket exists: the origin check (per tenant with a config, the
  * RT_ALLOWED_ORIGINS list in development mode), then the connection limits
- * of the instance (503), the client address (429) and the tenant (429).
+ * of the instance (503), the client address (429; the tenant's own limit for
+ * a connection the upgrade binds to a tenant) and the tenant (429).
  * Also the ledger of open connections per tenant and of refusals by reason,
  * read by /metrics.
  */
@@ -22,9 +23,11 @@ export interface Ticket {
 
 export type AdmissionResult = { ok: true; ticket: Ticket } | { ok: false; status: 403 | 429 | 503; reason: RefusalReason; message: string };
 
-/** Per-tenant numbers for /metrics. */
+/** Per-tenant numbers for /metrics and the tenant's connection limits. */
 export interface TenantCounters {
   connections: number;
+  /** Connections bound to the tenant at the upgrade, per client address (its `connectionsPerAddress`). */
+  perAddress: Map<string, number>;
   /** Messages sent on the tenant's connections that have closed (open ones are added at scrape time). */
   messagesOutClosed: number;
   refusals: Map<RefusalReason, number>;
@@ -83,11 +86,14 @@ export class Admission implements TenantLedger {
     }
     if (this.total >= limits.instanceConnections) return this.refuse(503, 'instance_limit', 'this gateway is at its connection limit; try another instance or later');
     const address = this.addressOf(req);
-    const fromAddress = this.perAddress.get(address) ?? 0;
-    if (fromAddress >= limits.connectionsPerAddress) return this.refuse(429, 'address_limit', `at most ${limits.connectionsPerAddress} connections per client address`);
+    // A connection the upgrade binds to a tenant counts against that tenant's per-address limit, apart from the address' other connections.
+    const perAddress = bound ? this.countersOf(bound.id).perAddress : this.perAddress;
+    const addressLimit = bound ? bound.limits.connectionsPerAddress : limits.connectionsPerAddress;
+    const fromAddress = perAddress.get(address) ?? 0;
+    if (fromAddress >= addressLimit) return this.refuse(429, 'address_limit', `at most ${addressLimit} connections per client address${bound ? ` for tenant "${bound.id}"` : ''}`, bound ?? undefined);
     if (bound && !this.claim(bound)) return this.refuse(429, 'tenant_limit', `tenant "${bound.id}" is at its connection limit`, bound);
     this.total++;
-    this.perAddress.set(address, fromAddress + 1);
+    perAddress.set(address, fromAddress + 1);
     let released = false;
     return {
       ok: true,
@@ -99,9 +105,9 @@ export class Admission implements TenantLedger {
           if (released) return;
           released = true;
           this.total--;
-          const n = (this.perAddress.get(address) ?? 1) - 1;
-          if (n <= 0) this.perAddress.delete(address);
-          else this.perAddress.set(address, n);
+          const n = (perAddress.get(address) ?? 1) - 1;
+          if (n <= 0) perAddress.delete(address);
+          else perAddress.set(address, n);
         },
       },
     };
@@ -132,7 +138,7 @@ export class Admission implements TenantLedger {
 
   private countersOf(id: string): TenantCounters {
     let c = this.perTenant.get(id);
-    if (!c) this.perTenant.set(id, (c = { connections: 0, messagesOutClosed: 0, refusals: new Map() }));
+    if (!c) this.perTenant.set(id, (c = { connections: 0, perAddress: new Map(), messagesOutClosed: 0, refusals: new Map() }));
     return c;
   }
 

@@ -31,19 +31,29 @@ export interface TenantLimits {
   ingestPerSecond: number | null;
   /** Ingest requests one key may send at once. */
   ingestBurst: number;
+  /**
+   * Open WebSocket (and SSE) connections from one client address. A
+   * tenant's own value applies to connections the upgrade binds to it (by
+   * origin or `?tenant=`), counted apart from other connections of that address.
+   */
+  connectionsPerAddress: number;
+  /**
+   * HTTP: time to receive an ingest request's body once its key named the
+   * tenant, in ms; at most the instance's `requestTimeoutMs`, which bounds
+   * every request before its key is read (null = the instance's value only).
+   */
+  requestTimeoutMs: number | null;
 }
 
-/** Limits of the whole instance (global only). */
+/** Limits of the whole instance, and the defaults of every tenant. */
 export interface InstanceLimits extends TenantLimits {
-  /** Open WebSocket connections of this instance. */
+  /** Open WebSocket connections of this instance (global only). */
   instanceConnections: number;
-  /** Open WebSocket connections from one client address. */
-  connectionsPerAddress: number;
-  /** HTTP: time to receive a request's headers. */
+  /** HTTP: time to receive a request's headers (global only: no tenant is known before the headers). */
   headersTimeoutMs: number;
-  /** HTTP: time to receive a whole request. */
+  /** HTTP: time to receive a whole request; bounds every request, whatever its tenant. */
   requestTimeoutMs: number;
-  /** HTTP: how long an idle keep-alive connection stays open. */
+  /** HTTP: how long an idle keep-alive connection stays open (global only: one connection may carry requests of several tenants). */
   keepAliveTimeoutMs: number;
 }
 

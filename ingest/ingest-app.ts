@@ -127,6 +127,18 @@ export function createIngestRouter(options: IngestOptions): IngestService {
       if (keyProblem) return refuse(400, 'bad_idempotency_key', `Idempotency-Key ${keyProblem}`);
     }
 
+    // The tenant's own request timeout, on top of the server's (which bounds every request, keyed or not).
+    const timeoutMs = admission.tenant?.limits.requestTimeoutMs ?? null;
+    let timedOut = false;
+    const timer = timeoutMs === null ? null : setTimeout(() => {
+      timedOut = true;
+      stats.rejected++;
+      log.warn({ tenant: admission.tenant!.id, timeoutMs }, 'ingest request body not received within the tenant\'s request timeout');
+      res.setHeader('Connection', 'close');
+      problem(res, 408, 'request_timeout', `the request body did not arrive within ${timeoutMs} ms`);
+      // Stop reading a body that takes too long: the answer is flushed first, then the socket goes.
+      res.once('finish', () => req.socket.destroy());
+    }, timeoutMs);
     let parsed: ParsedBody;
     try {
       if (format === 'ndjson') {
@@ -142,13 +154,17 @@ export function createIngestRouter(options: IngestOptions): IngestService {
         parsed = parseJson(text);
       }
     } catch (error) {
+      if (timedOut) return;
       if (error instanceof BodyError) return refuse(error.problem.status, error.problem.error, error.problem.message);
       // The client went away or the socket failed mid-body: nobody to answer.
       stats.rejected++;
       log.warn({ error: (error as Error).message }, 'ingest request body could not be read');
       if (!res.headersSent) res.destroy();
       return;
+    } finally {
+      if (timer) clearTimeout(timer);
     }
+    if (timedOut) return;
     if (!parsed.ok) return refuse(parsed.status, parsed.error, parsed.message, parsed.line ? { line: parsed.line } : {});
     const { items } = parsed;
     if (items.length === 0) return refuse(400, 'no_events', 'the array holds no events');

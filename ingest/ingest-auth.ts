@@ -3,7 +3,8 @@
  * `Authorization: Bearer <ingest key>`. The key's SHA-256 is compared in
  * constant time with every configured hash (the config never holds a key in
  * clear); a key may publish only into its tenant's namespace, and only as
- * often as its tenant's `ingestPerSecond` allows (429 with Retry-After).
+ * often as its tenant's `ingestPerSecond` allows (429 with Retry-After);
+ * its body must arrive within its tenant's `requestTimeout` (ingest-app.ts).
  * Answers never tell whether a key exists for another tenant: an unknown
  * key is just unknown.
  */
@@ -18,7 +19,8 @@ export interface IngestTenant {
   topics: string;
   /** SHA-256 digests of the tenant's ingest keys. */
   ingestKeys: readonly Buffer[];
-  limits: { ingestPerSecond: number | null; ingestBurst: number };
+  /** `requestTimeoutMs`: time to receive a request's body once the key named the tenant (null or absent = the server's timeout only). */
+  limits: { ingestPerSecond: number | null; ingestBurst: number; requestTimeoutMs?: number | null };
 }
 
 /** Refusals by reason, for /metrics. */

@@ -237,11 +237,15 @@ const TOKEN_WATCHED = Symbol.for('rt.tokenWatched');
  * Gives the host a `token` property that asks for an update when set, so a
  * token assigned after the element was added (fetched, say) reaches its
  * connection. Defined on the instance, once, unless the class declares its own.
+ * A change of the `token` attribute asks for an update too: the next sync
+ * sends the new token on the shared connection, as for the property.
  */
 function watchToken(host: ReactiveControllerHost): void {
   const target = host as unknown as Record<string | symbol, unknown>;
-  if (target[TOKEN_WATCHED] || Object.getOwnPropertyDescriptor(Object.getPrototypeOf(host), 'token')) return;
+  if (target[TOKEN_WATCHED]) return;
   target[TOKEN_WATCHED] = true;
+  if (host instanceof Element) new MutationObserver(() => host.requestUpdate()).observe(host, { attributeFilter: ['token'] });
+  if (Object.getOwnPropertyDescriptor(Object.getPrototypeOf(host), 'token')) return;
   let value = target.token;
   Object.defineProperty(host, 'token', {
     configurable: true,

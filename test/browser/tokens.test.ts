@@ -88,6 +88,40 @@ describe('tokens', () => {
     equal(calls, 2, 'asked once more for a new token after 4401');
   });
 
+  it('a token attribute changed after the element subscribed is sent in a fresh auth frame on the same socket', async () => {
+    const t = topic('attr');
+    const gateway = freshGateway();
+    const first = await token(['web.**'], 60);
+    const container = mount(`<rt-metric gateway="${gateway}" topic="${t}" token="${first}"></rt-metric>`);
+    const metric = container.querySelector('rt-metric')!;
+    await waitFor(() => spy.openSocket(gateway)?.received.some((f) => f.op === 'subscribed') === true, 'subscribed with the first token');
+    const socket = spy.openSocket(gateway)!;
+    const second = await token(['web.**'], 120);
+    metric.setAttribute('token', second);
+    await waitFor(() => socket.sent.filter((f) => f.op === 'auth').length === 2, 'a second auth frame after the attribute changed');
+    const auths = socket.sent.filter((f) => f.op === 'auth');
+    equal(auths[0].token, first, 'the first auth carried the first attribute value');
+    equal(auths[1].token, second, 'the second auth carries the new attribute value');
+    await waitFor(() => socket.received.filter((f) => f.op === 'authed').length === 2, 'the gateway accepted the new token');
+    equal(spy.sockets.filter((s) => s.url === gateway).length, 1, 'no reconnect: the re-auth kept the socket');
+    await publish({ topic: t, value: 21 }, 'tenants');
+    await waitFor(() => shownValue(metric) === '21', 'data after the re-auth, on the subscription kept across it');
+  });
+
+  it('an element refused for a bad token attribute connects again once the attribute holds a good token', async () => {
+    const t = topic('attrfix');
+    const gateway = freshGateway();
+    const forged = await token(['web.**'], 60, true);
+    const container = mount(`<rt-metric gateway="${gateway}" topic="${t}" token="${forged}"></rt-metric>`);
+    const metric = container.querySelector('rt-metric')!;
+    await waitFor(() => part(metric, 'error')?.textContent?.includes('unauthorized') === true, 'the unauthorized state', 8000);
+    metric.setAttribute('token', await token(['web.**'], 60));
+    await waitFor(() => spy.openSocket(gateway)?.received.some((f) => f.op === 'subscribed') === true, 'subscribed with the new token', 8000);
+    await publish({ topic: t, value: 8 }, 'tenants');
+    await waitFor(() => shownValue(metric) === '8', 'data with the new token');
+    equal(part(metric, 'error'), null, 'the unauthorized state is gone');
+  });
+
   it('a forbidden topic shows its error in its own element only', async () => {
     const gateway = freshGateway();
     const ok1 = topic('granted');

@@ -44,6 +44,16 @@ describe('tenants in the config file', () => {
     assert.equal(policy.byId.get('globex')!.origins, '*');
   });
 
+  test('per-tenant connectionsPerAddress and requestTimeout: the tenant\'s value, else the global one', () => {
+    const file = compileConfigFile({ tenants: [{ ...acme(), limits: { connectionsPerAddress: 500, requestTimeout: '2s' } }, globex()], limits: { connectionsPerAddress: 50, requestTimeout: '20s' } }, 'rt.json');
+    const policy = accessPolicyOf(file)!;
+    assert.equal(policy.byId.get('acme')!.limits.connectionsPerAddress, 500);
+    assert.equal(policy.byId.get('acme')!.limits.requestTimeoutMs, 2000);
+    assert.equal(policy.byId.get('globex')!.limits.connectionsPerAddress, 50, 'the global value is the default of every tenant');
+    assert.equal(policy.byId.get('globex')!.limits.requestTimeoutMs, null, 'no own request timeout: only the server\'s applies');
+    assert.deepEqual(problemsOf({ tenants: [{ ...acme(), limits: { requestTimeout: '45s' } }], limits: { requestTimeout: '1m' } }), [], 'up to the global value');
+  });
+
   test('without a tenants section there is no policy (development mode)', () => {
     assert.equal(accessPolicyOf(compileConfigFile({ rules: [] }, 'rt.json')), null);
   });
@@ -60,7 +70,9 @@ describe('tenants in the config file', () => {
     ['a public pattern with ** inside', (t) => (t[0].publicTopics = ['acme.**.x']), { path: 'tenants[0].publicTopics[0]', message: 'pattern may use "**" only as its last segment' }],
     ['an ingest key in clear', (t) => (t[0].ingestKeys = ['rtk_secret']), { path: 'tenants[0].ingestKeys[0]', message: 'must be "sha256:" and 64 lowercase hex digits (rt key prints it)' }],
     ['a repeated id', (t) => (t[1].id = 'acme'), { path: 'tenants[1].id', message: 'repeats tenants[0].id "acme"' }],
-    ['an unknown limit', (t) => (t[0].limits = { conections: 5 }), { path: 'tenants[0].limits.conections', message: 'unknown key; allowed: connections, framesPerSecond, frameBurst, subscriptions, ingestPerSecond, ingestBurst' }],
+    ['an unknown limit', (t) => (t[0].limits = { conections: 5 }), { path: 'tenants[0].limits.conections', message: 'unknown key; allowed: connections, framesPerSecond, frameBurst, subscriptions, ingestPerSecond, ingestBurst, connectionsPerAddress, requestTimeout' }],
+    ['a tenant request timeout longer than the instance\'s', (t) => (t[0].limits = { requestTimeout: '31s' }), { path: 'tenants[0].limits.requestTimeout', message: 'must not exceed the instance\'s limits.requestTimeout (30000 ms): that one bounds every request before its ingest key names the tenant' }],
+    ['a tenant request timeout that is not a duration', (t) => (t[0].limits = { requestTimeout: 10 }), { path: 'tenants[0].limits.requestTimeout', message: 'must be a string' }],
     ['an HS256 key without a secret', (t) => (t[0].keys[0] = { kid: 'k1', alg: 'HS256' }), { path: 'tenants[0].keys[0]', message: 'an HS256 key needs "secret" (and no "publicKey" or "jwk")' }],
   ];
   for (const [name, mutate, expected] of cases) {
