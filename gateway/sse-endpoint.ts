@@ -210,7 +210,7 @@ export class SseEndpoint {
       }
       open.session.alive = true;
       // Over its rate, a frame is dropped before it is decoded, as on WebSocket.
-      if (open.session.guard.admit()) open.session.handleText(Buffer.concat(chunks, size).toString('utf8'));
+      if (open.session.admitFrame()) open.session.handleText(Buffer.concat(chunks, size).toString('utf8'));
       res.writeHead(204);
       res.end();
     });
