@@ -93,10 +93,6 @@ export interface SessionContext {
   guard?: FrameRateGuard;
 }
 
-/** What a session releases when it closes (its admission ticket). */
-export interface Releasable {
-  release(): void;
-}
 
 export interface SessionLogger {
   debug(obj: object, msg: string): void;
@@ -121,6 +117,13 @@ const DATA_KEY = Buffer.from('"data":');
 function intervalEnded(subscription: Subscription): void {
   (subscription.holder as Session).intervalEnd(subscription);
 }
+/** Bits of Session.flags. */
+const ALIVE = 1;
+const BACKED_UP = 2;
+const MARKED = 4;
+const CLOSED = 8;
+const DRAIN_LISTENING = 16;
+const PING_BEHIND_DATA = 32;
 /** Subscriptions a session holds before it indexes them by topic (below, a walk of the list is cheaper than a Map). */
 const INDEX_FROM = 16;
 
@@ -137,8 +140,8 @@ export class Session implements SubscriptionHolder, AccessHost {
   frameRate: FrameRate | null = null;
   /** Token-bucket state of the frame rate; null while the bucket is full (see FrameRateGuard). */
   frameBucket: FrameBucket | null = null;
-  /** Released when the session closes (the gateway's admission ticket for a WebSocket). */
-  ticket: Releasable | null = null;
+  /** Released when the session closes (a WebSocket's admission ticket). */
+  ticket: { release(): void } | null = null;
   /** The subscriptions, as a list (newest first) linked through Subscription.next. */
   private subscriptions: Subscription | null = null;
   private subscriptionTotal = 0;
@@ -147,20 +150,14 @@ export class Session implements SubscriptionHolder, AccessHost {
   /** Messages for this session's own next frame, UTF-8 encoded (null when none). */
   private queue: Buffer[] | null = null;
   private queuedBytes = 0;
-  private marked = false;
-  private closed = false;
+  /** The session's yes/no state, one bit each (see the accessors below): one field instead of six. */
+  private flags = ALIVE;
   tickMark = 0;
   tickTopics = 0;
-  /** Heard from since the last heartbeat (see Gateway). */
-  alive = true;
-  /** Unsent bytes passed the high-water mark: live messages are held until the socket drains. */
-  backedUp = false;
   /** Subscriptions holding messages until the socket drains (null when none). */
   private heldSubs: Set<Subscription> | null = null;
   /** Bytes held by `heldSubs`. */
   private heldBytes = 0;
-  /** A 'drain' listener is registered. */
-  private drainListening = false;
   /** Catch-ups waiting for the socket to drain. */
   private drainWaiters: (() => void)[] | null = null;
   /** Bytes the socket had accepted at the last look, and when that count last moved (see stalledFor). */
@@ -168,7 +165,51 @@ export class Session implements SubscriptionHolder, AccessHost {
   private progressAt = Date.now();
   /** Bytes written up to the last heartbeat ping, and whether data may stand in front of that ping. */
   private writtenAtPing = 0;
-  private pingBehindData = false;
+
+  /** Heard from since the last heartbeat (see Gateway). */
+  get alive(): boolean {
+    return (this.flags & ALIVE) !== 0;
+  }
+  set alive(value: boolean) {
+    this.flag(ALIVE, value);
+  }
+  /** Unsent bytes passed the high-water mark: live messages are held until the socket drains. */
+  get backedUp(): boolean {
+    return (this.flags & BACKED_UP) !== 0;
+  }
+  private set backedUp(value: boolean) {
+    this.flag(BACKED_UP, value);
+  }
+  /** Marked for the flush of this tick. */
+  private get marked(): boolean {
+    return (this.flags & MARKED) !== 0;
+  }
+  private set marked(value: boolean) {
+    this.flag(MARKED, value);
+  }
+  private get closed(): boolean {
+    return (this.flags & CLOSED) !== 0;
+  }
+  private set closed(value: boolean) {
+    this.flag(CLOSED, value);
+  }
+  /** A 'drain' listener is registered. */
+  private get drainListening(): boolean {
+    return (this.flags & DRAIN_LISTENING) !== 0;
+  }
+  private set drainListening(value: boolean) {
+    this.flag(DRAIN_LISTENING, value);
+  }
+  /** Data may stand in front of the last heartbeat ping. */
+  private get pingBehindData(): boolean {
+    return (this.flags & PING_BEHIND_DATA) !== 0;
+  }
+  private set pingBehindData(value: boolean) {
+    this.flag(PING_BEHIND_DATA, value);
+  }
+  private flag(bit: number, value: boolean): void {
+    this.flags = value ? this.flags | bit : this.flags & ~bit;
+  }
 
   /**
    * @param ws the connection, for control frames and closing (a `ws`
@@ -592,8 +633,9 @@ export class Session implements SubscriptionHolder, AccessHost {
   close(): void {
     this.closed = true;
     this.access?.dispose();
-    this.ticket?.release();
+    const ticket = this.ticket;
     this.ticket = null;
+    ticket?.release();
     for (let s = this.subscriptions; s !== null; ) {
       const next = s.next;
       s.next = null;
@@ -707,9 +749,19 @@ export class Session implements SubscriptionHolder, AccessHost {
     // tick's batch not yet flushed, each message once and only if newer than
     // what history gave; then live messages one by one until the first newer
     // one (see backlogged).
-    for (const { id, encoded } of backlog) this.catchUp(subscription, id, encoded);
+    let newer = false;
+    for (const { id, encoded } of backlog) if (this.catchUp(subscription, id, encoded)) newer = true;
     const entry = subscription.entry!;
-    for (let i = 0; i < entry.batch.length; i++) this.catchUp(subscription, entry.ids[i], entry.batch[i]);
+    for (let i = 0; i < entry.batch.length; i++) if (this.catchUp(subscription, entry.ids[i], entry.batch[i])) newer = true;
+    // Live already: a live message newer than history was queued (the feed
+    // is in order, so every later one is newer too), or history gave nothing
+    // (every live message is new). An idle topic's subscription then holds no
+    // catch-up state while it waits for its first message.
+    if (newer || catchUp.lastId === null) {
+      this.context.registry.goLive(subscription);
+      // Nothing was sent at all: a rate-limited subscription's first live message need not wait an interval.
+      if (!newer && subscription.held !== null) subscription.held.nextAt = 0;
+    }
   }
 
   /**
