@@ -44,8 +44,7 @@ export class CommandDeadlines {
   }
 
   /** Options to pass with a command issued now (`client.sendCommand(args, deadlines.next())`). */
-  next(): DeadlineOptions {
-    const now = Date.now();
+  next(now = Date.now()): DeadlineOptions {
     if (this.current === null || now >= this.slotEnd) {
       const controller = new AbortController();
       // Timers never fire early: by the time it aborts, this slot has ended and no later command gets its signal.

@@ -120,7 +120,10 @@ export class SseEndpoint {
 
   /** Closes with 4008 each stream whose client accepted no byte of its unsent data for `limitMs` (see Session.stalledFor). */
   sweepStalled(now: number, limitMs: number): void {
+    const guard = this.options.context.guard;
     for (const { session } of [...this.streams.values()]) {
+      // A stream idle long enough to refill its frame-rate bucket holds none.
+      guard?.refilled(session, now);
       const stalled = session.stalledFor(now);
       if (stalled >= limitMs) session.closeStalled(stalled);
     }

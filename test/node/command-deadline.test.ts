@@ -10,22 +10,26 @@ import { createClient } from 'redis';
 import { CommandDeadlines } from '../../bus/command-deadline.js';
 import { startRedis } from '../support/redis-server.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-test('commands of one slot share one signal; it aborts after the timeout, and later commands get a fresh one', async () => {
-  const deadlines = new CommandDeadlines(60, 30);
-  const first = deadlines.next();
+test('commands of one slot share one signal; a later slot gets a fresh one', () => {
+  const deadlines = new CommandDeadlines(60_000, 250);
+  const first = deadlines.next(1_000);
   assert.equal(first.timeout, 0, "no per-command timer of node-redis' own");
-  assert.equal(deadlines.next(), first, 'same slot, same options');
-  await sleep(40);
-  const second = deadlines.next();
+  assert.equal(deadlines.next(1_249), first, 'same slot, same options');
+  const second = deadlines.next(1_250);
   assert.notEqual(second, first, 'a new slot after slotMs');
   assert.equal(first.abortSignal.aborted, false, 'not before the timeout');
+});
+
+test("a slot's signal aborts after the timeout, and no aborted signal is handed out", async () => {
+  const deadlines = new CommandDeadlines(60, 30);
+  const first = deadlines.next();
+  const started = Date.now();
   // The deadline's timer is unref'd (it must not keep a process alive): this one does, meanwhile.
   const keep = setInterval(() => {}, 1000);
   await new Promise<void>((resolve) => first.abortSignal.addEventListener('abort', () => resolve(), { once: true }));
   clearInterval(keep);
-  assert.equal(deadlines.next().abortSignal.aborted, false, 'a signal handed out is never aborted yet');
+  assert.ok(Date.now() - started >= 55, `aborted after ${Date.now() - started} ms, before its timeout`);
+  assert.equal(deadlines.next().abortSignal.aborted, false);
 });
 
 test('bad settings are refused with a clear error', () => {
