@@ -16,6 +16,7 @@
  * slot instead of one per command. node-redis rejects such a command with its
  * AbortError ("The command was aborted") instead of a TimeoutError.
  */
+import { setMaxListeners } from 'node:events';
 
 /** node-redis' own default queue timeout (DEFAULT_COMMAND_TIMEOUT). */
 export const DEFAULT_QUEUE_TIMEOUT_MS = 5000;
@@ -47,6 +48,8 @@ export class CommandDeadlines {
   next(now = Date.now()): DeadlineOptions {
     if (this.current === null || now >= this.slotEnd) {
       const controller = new AbortController();
+      // Every command of the slot listens on it (node-redis removes each listener once the command is written).
+      setMaxListeners(0, controller.signal);
       // Timers never fire early: by the time it aborts, this slot has ended and no later command gets its signal.
       setTimeout(abort, this.timeoutMs + this.slotMs, controller).unref();
       this.current = { timeout: 0, abortSignal: controller.signal };

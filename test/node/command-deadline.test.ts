@@ -55,3 +55,17 @@ test('a command that cannot be written is rejected at its deadline; one that can
     await redis.stop();
   }
 });
+
+test('the many commands of one slot raise no MaxListenersExceededWarning', async () => {
+  const warnings: string[] = [];
+  const onWarning = (warning: Error): void => {
+    warnings.push(warning.name);
+  };
+  process.on('warning', onWarning);
+  const { abortSignal } = new CommandDeadlines(60_000, 250).next(0);
+  for (let i = 0; i < 50; i++) abortSignal.addEventListener('abort', () => {}, { once: true });
+  // Warnings are emitted on a later tick.
+  await new Promise((r) => setTimeout(r, 20));
+  process.off('warning', onWarning);
+  assert.deepEqual(warnings, []);
+});
