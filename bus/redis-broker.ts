@@ -8,6 +8,7 @@
  */
 import { encodeBody, ID_ZERO } from '../protocol/index.js';
 import type { Broker, HistoryEntry, HistoryRange, PublishRequest, TopicListener, TopicPosition } from './broker.js';
+import { CommandDeadlines, type DeadlineOptions } from './command-deadline.js';
 import { newEpoch } from './epoch.js';
 import type { KeyNames } from './keys.js';
 import { createRedisClient, type BusLogger, type RedisClient } from './redis-connection.js';
@@ -37,6 +38,9 @@ export class RedisBroker implements Broker {
   private subscriberReady: Promise<RedisClient> | null = null;
   private readonly interruptionCallbacks: (() => void)[] = [];
   private closed = false;
+  /** Queue timeouts of this broker's commands, one timer per slot rather than per command. */
+  private readonly deadlines = new CommandDeadlines();
+  private readonly deadline = (): DeadlineOptions => this.deadlines.next();
 
   constructor(
     private readonly client: RedisClient,
@@ -71,7 +75,7 @@ export class RedisBroker implements Broker {
           const { body, source } = requests[i];
           args.push(encodeBody(body), source ? String(source.partition) : '', source ? source.id : '');
         }
-        const reply = (await runScript(this.client, PUBLISH_BATCH, [this.keys.history(topic), this.keys.source(topic), this.keys.epoch(topic)], args)) as string[];
+        const reply = (await runScript(this.client, PUBLISH_BATCH, [this.keys.history(topic), this.keys.source(topic), this.keys.epoch(topic)], args, this.deadline)) as string[];
         indexes.forEach((i, k) => (ids[i] = reply[k] === '' ? null : reply[k]));
       }),
     );
@@ -103,12 +107,12 @@ export class RedisBroker implements Broker {
   }
 
   async position(topic: string): Promise<TopicPosition> {
-    const [epoch, top] = (await runScript(this.client, POSITION, [this.keys.history(topic), this.keys.epoch(topic)], [newEpoch()])) as [string, string];
+    const [epoch, top] = (await runScript(this.client, POSITION, [this.keys.history(topic), this.keys.epoch(topic)], [newEpoch()], this.deadline)) as [string, string];
     return { epoch, top };
   }
 
   async history(topic: string, since: string, limit: number): Promise<HistoryRange> {
-    const reply = (await this.client.sendCommand(['XRANGE', this.keys.history(topic), `(${since}`, '+', 'COUNT', String(limit)])) as StreamEntryReply[];
+    const reply = (await this.client.sendCommand(['XRANGE', this.keys.history(topic), `(${since}`, '+', 'COUNT', String(limit)], this.deadlines.next())) as StreamEntryReply[];
     // Redis 7.0 does not track ids removed by trimming, so the first entry of
     // each publish call carries its predecessor ("p"): when the first entry
     // after `since` does not follow `since` directly, retention removed what
@@ -120,14 +124,14 @@ export class RedisBroker implements Broker {
     if (first !== undefined) {
       const previous = field(first[1], 'p');
       if (previous !== undefined) gap = (previous || ID_ZERO) !== since;
-      else gap = since === ID_ZERO || ((await this.client.sendCommand(['XRANGE', this.keys.history(topic), since, since])) as unknown[]).length === 0;
+      else gap = since === ID_ZERO || ((await this.client.sendCommand(['XRANGE', this.keys.history(topic), since, since], this.deadlines.next())) as unknown[]).length === 0;
     }
     return { entries: reply.map(toHistoryEntry), gap };
   }
 
   async latest(topic: string, count: number, minId?: string): Promise<HistoryEntry[]> {
     if (count <= 0) return [];
-    const reply = (await this.client.sendCommand(['XREVRANGE', this.keys.history(topic), '+', minId ?? '-', 'COUNT', String(count)])) as StreamEntryReply[];
+    const reply = (await this.client.sendCommand(['XREVRANGE', this.keys.history(topic), '+', minId ?? '-', 'COUNT', String(count)], this.deadlines.next())) as StreamEntryReply[];
     return reply.map(toHistoryEntry).reverse();
   }
 
@@ -149,7 +153,7 @@ export class RedisBroker implements Broker {
     this.published.clear();
     for (const topic of topics) {
       const { messages, ageMs } = this.retention.of(topic);
-      runScript(this.client, TRIM_HISTORY, [this.keys.history(topic)], [String(messages), String(ageMs), this.historyMaxLen]).catch((error: Error) => {
+      runScript(this.client, TRIM_HISTORY, [this.keys.history(topic)], [String(messages), String(ageMs), this.historyMaxLen], this.deadline).catch((error: Error) => {
         // Retention only bounds memory; the next publish schedules another try.
         this.log.warn({ topic, error: error.message }, 'trimming a topic history failed; will retry after its next publish');
       });

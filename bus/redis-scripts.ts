@@ -211,12 +211,19 @@ return removed + redis.call('XTRIM', KEYS[1], 'MINID', '~', string.format('%.0f'
 `);
 
 /** EVALSHA, falling back to EVAL once when the script cache is empty (fresh or failed-over Redis). */
-export async function runScript(client: { sendCommand(args: string[]): Promise<unknown> }, script: Script, keys: string[], args: string[]): Promise<unknown> {
+export async function runScript<O>(
+  client: { sendCommand(args: string[], options?: O): Promise<unknown> },
+  script: Script,
+  keys: string[],
+  args: string[],
+  /** node-redis command options (see CommandDeadlines), for both calls. */
+  options?: () => O,
+): Promise<unknown> {
   try {
-    return await client.sendCommand(['EVALSHA', script.sha, String(keys.length), ...keys, ...args]);
+    return await client.sendCommand(['EVALSHA', script.sha, String(keys.length), ...keys, ...args], options?.());
   } catch (error) {
     if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
-    return client.sendCommand(['EVAL', script.source, String(keys.length), ...keys, ...args]);
+    return client.sendCommand(['EVAL', script.source, String(keys.length), ...keys, ...args], options?.());
   }
 }
 

@@ -77,8 +77,8 @@ export class ConnectionAccess {
     bound: Tenant | null,
     private readonly host: AccessHost,
     private readonly ledger: TenantLedger,
-    /** Called when an `auth` binds the connection to a tenant the upgrade did not name. */
-    private readonly onBound: (tenant: Tenant) => void = () => {},
+    /** Called when an `auth` binds the connection to a tenant the upgrade did not name (a shared function: no closure per connection). */
+    private readonly onBound: (tenant: Tenant, host: AccessHost) => void = () => {},
   ) {
     this.tenant = bound;
   }
@@ -194,7 +194,7 @@ export class ConnectionAccess {
         return;
       }
       this.tenant = grant.tenant;
-      this.onBound(grant.tenant);
+      this.onBound(grant.tenant, this.host);
     }
     this.grant = grant;
     if (this.deadline) clearTimeout(this.deadline);

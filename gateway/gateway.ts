@@ -21,12 +21,12 @@ import {
 } from '../protocol/index.js';
 import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
 import { Admission, type Ticket } from './admission.js';
-import { ConnectionAccess } from './connection-access.js';
+import { ConnectionAccess, type AccessHost } from './connection-access.js';
 import { FlushScheduler } from './flush-scheduler.js';
-import { FrameRateGuard, type FrameRateControl } from './frame-rate-guard.js';
+import { FrameRateGuard } from './frame-rate-guard.js';
 import { Histogram } from './histogram.js';
 import { SystemTopics, type BacklogProbe } from './system-topics.js';
-import { DEFAULT_LIMITS, type AccessPolicy, type InstanceLimits } from './tenants.js';
+import { DEFAULT_LIMITS, type AccessPolicy, type InstanceLimits, type Tenant } from './tenants.js';
 import { Registry } from './registry.js';
 import { SseEndpoint } from './sse-endpoint.js';
 import { Session, type DeliveryCounters, type SessionContext, type SessionLimits, type SessionLogger } from './session.js';
@@ -153,7 +153,7 @@ export class Gateway {
         if (!session) return;
         session.alive = true;
         // Over its rate, a frame is dropped before it is decoded: a flood costs as little as possible.
-        if (!session.guard.admit()) return;
+        if (!session.admitFrame()) return;
         if (isBinary) session.handleBinary();
         else session.handleText(data.toString());
       },
@@ -177,12 +177,13 @@ export class Gateway {
       log: options.log,
       flusher,
       counters: this.counters,
+      guard: new FrameRateGuard((session) => this.admission.refused('rate_limited', (session as Session).access?.tenant ?? undefined)),
     };
     this.spreadMs = options.reconnectSpreadMs ?? DEFAULT_RECONNECT_SPREAD_MS;
     this.sse = new SseEndpoint({
       context: this.context,
       admit: (req) => this.admission.admit(req),
-      equip: (session, stream, ticket) => this.equip(session, stream, ticket),
+      equip: (session, _stream, ticket) => this.equip(session, ticket),
       hello: () => this.hello(),
       log: options.log,
     });
@@ -258,9 +259,15 @@ export class Gateway {
       socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain\r\nConnection: close\r\n${status === 403 ? '' : 'Retry-After: 1\r\n'}\r\n${message}\n`);
       return;
     }
-    const { ticket } = admitted;
-    socket.once('close', () => ticket.release());
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, socket, ticket));
+    // The session releases the ticket when it closes; nothing per connection
+    // stays on the socket for it. ws completes an upgrade synchronously (no
+    // verifyClient here): if it did not call back, it refused the handshake.
+    let accepted = false;
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      accepted = true;
+      this.accept(ws, socket, admitted.ticket);
+    });
+    if (!accepted) admitted.ticket.release();
   }
 
   /** Applies a reloaded config file: new tenants, keys and limits; open connections stay. */
@@ -298,7 +305,8 @@ export class Gateway {
   private accept(ws: WebSocket, socket: Duplex, ticket: Ticket): void {
     // An HTTP upgrade's socket is a net.Socket (or a TLSSocket, which is one): it has bytesWritten.
     const session = new Session(ws, socket as Socket, this.context);
-    this.equip(session, ws, ticket);
+    session.ticket = ticket;
+    this.equip(session, ticket);
     this.sessions.set(ws, session);
     const { pong, message, error, close } = this.listeners;
     ws.on('pong', pong);
@@ -308,13 +316,12 @@ export class Gateway {
     ws.send(this.hello());
   }
 
-  /** Access (tenants, tokens) and the frame-rate guard of a new session, whatever its transport. */
-  private equip(session: Session, control: FrameRateControl, ticket: Ticket): void {
-    const rate = ticket.bound?.limits ?? this.instanceLimits;
-    const guard = new FrameRateGuard(rate.framesPerSecond, rate.frameBurst, session, control, () => this.admission.refused('rate_limited', session.access?.tenant ?? undefined));
-    session.guard = guard;
+  /** Access (tenants, tokens) and the frame rate of a new session, whatever its transport. */
+  private equip(session: Session, ticket: Ticket): void {
+    // Shared by every connection of the tenant (or of the instance): nothing per connection until it sends frames.
+    session.frameRate = ticket.bound?.limits ?? this.instanceLimits;
     // A connection whose tenant only its token names gets that tenant's frame rate from its `auth` on.
-    if (this.policy) session.access = new ConnectionAccess(this.policy, ticket.candidates, ticket.bound, session, this.admission, (tenant) => guard.setRate(tenant.limits.framesPerSecond, tenant.limits.frameBurst));
+    if (this.policy) session.access = new ConnectionAccess(this.policy, ticket.candidates, ticket.bound, session, this.admission, tenantFrameRate);
     else if (ticket.bound) this.admission.release(ticket.bound);
   }
 
@@ -373,7 +380,9 @@ export class Gateway {
   private sweepStalled(): void {
     const now = Date.now();
     const limit = this.limits.stallTimeoutMs;
+    const guard = this.context.guard!;
     for (const [ws, session] of this.sessions) {
+      guard.refilled(session, now);
       const stalled = session.stalledFor(now);
       if (stalled < limit) continue;
       this.sessions.delete(ws);
@@ -381,4 +390,9 @@ export class Gateway {
     }
     this.sse.sweepStalled(now, limit);
   }
+}
+
+/** A connection bound to a tenant by its token takes the tenant's frame rate. */
+function tenantFrameRate(tenant: Tenant, host: AccessHost): void {
+  (host as Session).setFrameRate(tenant.limits);
 }

@@ -26,14 +26,54 @@ export interface SubscriptionHolder extends FlushTarget {
   hold(subscription: Subscription, batch: readonly Buffer[], ids: readonly string[], from: number, previousId: string | null, now: number): void;
 }
 
-/** One session's hold on one topic. */
-export class Subscription {
-  /** Id of the last message queued by catch-up (null before any). */
-  lastId: string | null;
-  /** Live messages that arrived while history was read; null after. */
+/**
+ * A subscription's catch-up state: from joining until the first live message
+ * newer than what history gave (see Session). Dropped when it goes live.
+ */
+export class CatchUp {
+  /** Live messages that arrived while history was read; null once history is queued (at the seam). */
   backlog: { id: string; encoded: Buffer }[] | null = [];
+  /** Bytes in `backlog`, bounded like a connection's buffer. */
+  backlogBytes = 0;
   /** The backlog overflowed during catch-up: a gap must be reported. */
   overflowed = false;
+
+  /** @param lastId id of the last message queued by catch-up (null before any) */
+  constructor(public lastId: string | null) {}
+}
+
+/**
+ * What a live subscription holds back: made for a rate-limited one when it
+ * goes live, for another only once its connection backs up, and dropped
+ * again when that one has nothing left to hold (see Session.hold).
+ */
+export class Held {
+  /** Earliest time (ms) the next message may be sent, when rate limited. */
+  nextAt = 0;
+  /** `latest` mode: the newest message held back (conflated), or null. */
+  latest: Buffer | null = null;
+  /** `all` mode: the messages held back while the connection drains, and their ids. */
+  all: Buffer[] | null = null;
+  ids: string[] | null = null;
+  /** `all` mode: id of the last message sent before holding began (where a replay resumes). */
+  deliveredId: string | null = null;
+  /** Listed in its session's held set. */
+  listed = false;
+  /** Pending end-of-interval send, when rate limited. */
+  timer: NodeJS.Timeout | null = null;
+}
+
+/**
+ * One session's hold on one topic. Kept small: an idle connection's live
+ * subscriptions are most of what a gateway holds per connection, so the
+ * state of catch-up and of holding back lives in objects of its own that
+ * exist only while needed.
+ */
+export class Subscription {
+  /** Catch-up state while reading history and at the seam; null once live. */
+  catchUp: CatchUp | null;
+  /** Messages held back (rate limit, backed-up connection); null when there is nothing to hold. */
+  held: Held | null = null;
   /**
    * Sequence number (see TopicEntry.received) of the last message catch-up
    * took care of; the flush sends this subscription only later ones. An
@@ -42,25 +82,12 @@ export class Subscription {
   liveAfter = 0;
   /** Set by the registry while the subscription is joined. */
   entry: TopicEntry | null = null;
-  /** Bytes in `backlog`, bounded like a connection's buffer. */
-  backlogBytes = 0;
   /** Delivery mode when backed up; null until the first message held back decides it by the topic's kind. */
   mode: DeliveryMode | null;
   /** Least milliseconds between two messages sent (from `maxRate`); 0 = no rate limit. */
   readonly rateMs: number;
-  /** Earliest time (ms) the next message may be sent, when rate limited. */
-  nextAt = 0;
-  /** `latest` mode: the newest message held back (conflated), or null. */
-  held: Buffer | null = null;
-  /** `all` mode: the messages held back while the connection drains, and their ids. */
-  heldAll: Buffer[] | null = null;
-  heldIds: string[] | null = null;
-  /** `all` mode: id of the last message sent before holding began (where a replay resumes). */
-  deliveredId: string | null = null;
-  /** Listed in its session's held set. */
-  holding = false;
-  /** Pending end-of-interval send, when rate limited. */
-  timer: NodeJS.Timeout | null = null;
+  /** The next subscription of the same session (its list; see Session). */
+  next: Subscription | null = null;
 
   constructor(
     readonly holder: SubscriptionHolder,
@@ -68,7 +95,7 @@ export class Subscription {
     since: string | null,
     options: { mode?: DeliveryMode; maxRate?: number } = {},
   ) {
-    this.lastId = since;
+    this.catchUp = new CatchUp(since);
     this.rateMs = options.maxRate ? 1000 / options.maxRate : 0;
     this.mode = options.maxRate ? 'latest' : (options.mode ?? null);
   }
@@ -120,6 +147,15 @@ export class Registry {
   }
 
   /**
+   * The topic name this process already holds for `topic` (the same
+   * string, not a copy), else `topic`: a subscription keeps the shared
+   * name rather than the one parsed from its client's frame.
+   */
+  intern(topic: string): string {
+    return this.topics.get(topic)?.topic ?? topic;
+  }
+
+  /**
    * Adds a subscription in catch-up state; resolves once live messages of
    * the topic flow to its backlog, which is what makes "read history, then
    * live" gap-free.
@@ -163,11 +199,9 @@ export class Registry {
     if (!entry || !entry.catching.delete(subscription)) return;
     subscription.liveAfter = entry.received;
     // Catch-up just sent a message: a rate-limited subscription's next one waits an interval.
-    if (subscription.rateMs !== 0) subscription.nextAt = Date.now() + subscription.rateMs;
+    if (subscription.rateMs !== 0) (subscription.held ??= new Held()).nextAt = Date.now() + subscription.rateMs;
     // Catch-up state is not needed any more; an id may be a slice that keeps a whole bus message alive.
-    subscription.lastId = null;
-    subscription.backlog = null;
-    subscription.backlogBytes = 0;
+    subscription.catchUp = null;
     entry.live.add(subscription);
   }
 
@@ -179,10 +213,7 @@ export class Registry {
   rejoin(subscription: Subscription, lastId: string): void {
     const entry = subscription.entry;
     if (!entry || !entry.live.delete(subscription)) return;
-    subscription.lastId = lastId;
-    subscription.backlog = [];
-    subscription.backlogBytes = 0;
-    subscription.overflowed = false;
+    subscription.catchUp = new CatchUp(lastId);
     entry.catching.add(subscription);
   }
 

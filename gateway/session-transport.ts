@@ -17,6 +17,10 @@ export interface SessionControl {
   close(code?: number, reason?: string): void;
   /** A transport-level heartbeat (WebSocket ping); SSE streams have none and keep alive with comments. */
   ping?(): void;
+  /** Stops reading from the client (a flooder; see FrameRateGuard). */
+  pause(): void;
+  /** Drops the connection at once. */
+  terminate(): void;
 }
 
 /**

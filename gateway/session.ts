@@ -45,7 +45,8 @@ import {
 } from '../protocol/index.js';
 import type { AccessHost, ConnectionAccess } from './connection-access.js';
 import type { FlushScheduler } from './flush-scheduler.js';
-import { Subscription, type Registry, type SubscriptionHolder } from './registry.js';
+import type { FrameBucket, FrameRate, FrameRateGuard } from './frame-rate-guard.js';
+import { Held, Subscription, type CatchUp, type Registry, type SubscriptionHolder } from './registry.js';
 import { encodeMessagesFrameBytes } from './ws-frame.js';
 import { snapshotWindow } from './snapshot-window.js';
 // w3-transport: the session writes to a transport-agnostic pair (WebSocket or SSE).
@@ -88,7 +89,10 @@ export interface SessionContext {
   log: SessionLogger;
   flusher: FlushScheduler;
   counters: DeliveryCounters;
+  /** Admits client frames by each session's frame rate (absent: every frame is admitted). */
+  guard?: FrameRateGuard;
 }
+
 
 export interface SessionLogger {
   debug(obj: object, msg: string): void;
@@ -113,39 +117,99 @@ const DATA_KEY = Buffer.from('"data":');
 function intervalEnded(subscription: Subscription): void {
   (subscription.holder as Session).intervalEnd(subscription);
 }
-const ADMIT_ALL = { admit: (): boolean => true };
+/** Bits of Session.flags. */
+const ALIVE = 1;
+const BACKED_UP = 2;
+const MARKED = 4;
+const CLOSED = 8;
+const DRAIN_LISTENING = 16;
+const PING_BEHIND_DATA = 32;
+/** Subscriptions a session holds before it indexes them by topic (below, a walk of the list is cheaper than a Map). */
+const INDEX_FROM = 16;
 
+/**
+ * Per-connection state is kept lean (see docs/benchmarks.md, idle
+ * connections): what only some connections need (a topic index, queued
+ * messages, held subscriptions, drain waiters, a frame-rate bucket) is
+ * made when first needed, and nothing here keeps a closure per session.
+ */
 export class Session implements SubscriptionHolder, AccessHost {
   /** Who may read what on this connection; null in development mode (everything open). */
   access: ConnectionAccess | null = null;
-  /** Admits or drops each client frame by the connection's frame rate (set by the gateway). */
-  guard: { admit(): boolean } = ADMIT_ALL;
-  private readonly topics = new Map<string, Subscription>();
-  /** Messages for this session's own next frame, UTF-8 encoded. */
-  private queue: Buffer[] = [];
+  /** This connection's client frame rate (shared with others of its tenant or instance); null = unlimited. */
+  frameRate: FrameRate | null = null;
+  /** Token-bucket state of the frame rate; null while the bucket is full (see FrameRateGuard). */
+  frameBucket: FrameBucket | null = null;
+  /** Released when the session closes (a WebSocket's admission ticket). */
+  ticket: { release(): void } | null = null;
+  /** The subscriptions, as a list (newest first) linked through Subscription.next. */
+  private subscriptions: Subscription | null = null;
+  private subscriptionTotal = 0;
+  /** Topic → subscription, once the session holds more than INDEX_FROM. */
+  private index: Map<string, Subscription> | null = null;
+  /** Messages for this session's own next frame, UTF-8 encoded (null when none). */
+  private queue: Buffer[] | null = null;
   private queuedBytes = 0;
-  private marked = false;
-  private closed = false;
+  /** The session's yes/no state, one bit each (see the accessors below): one field instead of six. */
+  private flags = ALIVE;
   tickMark = 0;
   tickTopics = 0;
-  /** Heard from since the last heartbeat (see Gateway). */
-  alive = true;
-  /** Unsent bytes passed the high-water mark: live messages are held until the socket drains. */
-  backedUp = false;
-  /** Subscriptions holding messages until the socket drains. */
-  private readonly heldSubs = new Set<Subscription>();
+  /** Subscriptions holding messages until the socket drains (null when none). */
+  private heldSubs: Set<Subscription> | null = null;
   /** Bytes held by `heldSubs`. */
   private heldBytes = 0;
-  /** A 'drain' listener is registered. */
-  private drainListening = false;
   /** Catch-ups waiting for the socket to drain. */
-  private drainWaiters: (() => void)[] = [];
+  private drainWaiters: (() => void)[] | null = null;
   /** Bytes the socket had accepted at the last look, and when that count last moved (see stalledFor). */
   private sentMark = 0;
   private progressAt = Date.now();
   /** Bytes written up to the last heartbeat ping, and whether data may stand in front of that ping. */
   private writtenAtPing = 0;
-  private pingBehindData = false;
+
+  /** Heard from since the last heartbeat (see Gateway). */
+  get alive(): boolean {
+    return (this.flags & ALIVE) !== 0;
+  }
+  set alive(value: boolean) {
+    this.flag(ALIVE, value);
+  }
+  /** Unsent bytes passed the high-water mark: live messages are held until the socket drains. */
+  get backedUp(): boolean {
+    return (this.flags & BACKED_UP) !== 0;
+  }
+  private set backedUp(value: boolean) {
+    this.flag(BACKED_UP, value);
+  }
+  /** Marked for the flush of this tick. */
+  private get marked(): boolean {
+    return (this.flags & MARKED) !== 0;
+  }
+  private set marked(value: boolean) {
+    this.flag(MARKED, value);
+  }
+  private get closed(): boolean {
+    return (this.flags & CLOSED) !== 0;
+  }
+  private set closed(value: boolean) {
+    this.flag(CLOSED, value);
+  }
+  /** A 'drain' listener is registered. */
+  private get drainListening(): boolean {
+    return (this.flags & DRAIN_LISTENING) !== 0;
+  }
+  private set drainListening(value: boolean) {
+    this.flag(DRAIN_LISTENING, value);
+  }
+  /** Data may stand in front of the last heartbeat ping. */
+  private get pingBehindData(): boolean {
+    return (this.flags & PING_BEHIND_DATA) !== 0;
+  }
+  private set pingBehindData(value: boolean) {
+    this.flag(PING_BEHIND_DATA, value);
+  }
+  private flag(bit: number, value: boolean): void {
+    this.flags = value ? this.flags | bit : this.flags & ~bit;
+  }
 
   /**
    * @param ws the connection, for control frames and closing (a `ws`
@@ -190,11 +254,11 @@ export class Session implements SubscriptionHolder, AccessHost {
 
   /** Subscribes topics that passed authorization (all of them in development mode). */
   subscribeAuthorized(topics: SubscribeTopic[], ref: number | undefined): void {
-    const added = topics.filter((t) => !this.topics.has(t.topic)).length;
-    if (this.topics.size + added > this.context.limits.maxSubscriptions) {
+    const added = topics.filter((t) => this.find(t.topic) === null).length;
+    if (this.subscriptionTotal + added > this.context.limits.maxSubscriptions) {
       this.sendError({
         code: ErrorCode.TooManySubscriptions,
-        message: `this frame would hold ${this.topics.size + added} topics; at most ${this.context.limits.maxSubscriptions} per connection`,
+        message: `this frame would hold ${this.subscriptionTotal + added} topics; at most ${this.context.limits.maxSubscriptions} per connection`,
         ref,
       });
       return;
@@ -208,7 +272,77 @@ export class Session implements SubscriptionHolder, AccessHost {
   }
 
   heldTopics(): string[] {
-    return [...this.topics.keys()];
+    const topics: string[] = [];
+    for (let s = this.subscriptions; s !== null; s = s.next) topics.push(s.topic);
+    return topics;
+  }
+
+  /** True when a frame from the client may be handled (its frame rate permits; see FrameRateGuard). */
+  admitFrame(): boolean {
+    return this.frameRate === null || this.context.guard === undefined || this.context.guard.admit(this);
+  }
+
+  /** Switches to another frame rate (the tenant's, once `auth` named it); the bucket starts full. */
+  setFrameRate(rate: FrameRate): void {
+    if (this.frameRate !== null && rate.framesPerSecond === this.frameRate.framesPerSecond && rate.frameBurst === this.frameRate.frameBurst) return;
+    this.frameRate = rate;
+    // The frames that came before were counted against the old rate, which they kept.
+    const bucket = this.frameBucket;
+    if (bucket !== null) {
+      bucket.tokens = rate.frameBurst;
+      bucket.at = Date.now();
+    }
+  }
+
+  /** Pauses reading from the client (a flooder; see FrameRateGuard). */
+  pauseReading(): void {
+    this.ws.pause();
+  }
+
+  /** Drops the connection at once. */
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  /** The subscription of `topic`, or null. */
+  private find(topic: string): Subscription | null {
+    if (this.index !== null) return this.index.get(topic) ?? null;
+    for (let s = this.subscriptions; s !== null; s = s.next) if (s.topic === topic) return s;
+    return null;
+  }
+
+  private add(subscription: Subscription): void {
+    subscription.next = this.subscriptions;
+    this.subscriptions = subscription;
+    this.subscriptionTotal++;
+    if (this.index !== null) this.index.set(subscription.topic, subscription);
+    else if (this.subscriptionTotal > INDEX_FROM) {
+      this.index = new Map();
+      for (let s: Subscription | null = this.subscriptions; s !== null; s = s.next) this.index.set(s.topic, s);
+    }
+  }
+
+  private remove(subscription: Subscription): void {
+    let before: Subscription | null = null;
+    let s = this.subscriptions;
+    while (s !== null && s !== subscription) {
+      before = s;
+      s = s.next;
+    }
+    if (s === null) return;
+    if (before === null) this.subscriptions = s.next;
+    else before.next = s.next;
+    s.next = null;
+    this.subscriptionTotal--;
+    if (this.index !== null) {
+      this.index.delete(subscription.topic);
+      if (this.subscriptionTotal === 0) this.index = null;
+    }
+  }
+
+  /** True while `subscription` is this session's subscription of its topic. */
+  private holds(subscription: Subscription): boolean {
+    return !this.closed && this.find(subscription.topic) === subscription;
   }
 
   sendFrame(frame: string): void {
@@ -233,7 +367,7 @@ export class Session implements SubscriptionHolder, AccessHost {
 
   /** Number of topics this session holds. */
   get subscriptionCount(): number {
-    return this.topics.size;
+    return this.subscriptionTotal;
   }
 
   /**
@@ -244,13 +378,14 @@ export class Session implements SubscriptionHolder, AccessHost {
    * live, and from then on the flush sends it every message unexamined.
    */
   backlogged(subscription: Subscription, id: string, encoded: Buffer): void {
-    const backlog = subscription.backlog;
+    const catchUp = subscription.catchUp!;
+    const backlog = catchUp.backlog;
     if (backlog) {
       backlog.push({ id, encoded });
-      subscription.backlogBytes += encoded.length;
-      while (backlog.length > MAX_BACKLOG || (subscription.backlogBytes > this.context.limits.maxBufferedBytes && backlog.length > 1)) {
-        subscription.backlogBytes -= backlog.shift()!.encoded.length;
-        subscription.overflowed = true;
+      catchUp.backlogBytes += encoded.length;
+      while (backlog.length > MAX_BACKLOG || (catchUp.backlogBytes > this.context.limits.maxBufferedBytes && backlog.length > 1)) {
+        catchUp.backlogBytes -= backlog.shift()!.encoded.length;
+        catchUp.overflowed = true;
       }
       return;
     }
@@ -259,7 +394,7 @@ export class Session implements SubscriptionHolder, AccessHost {
 
   /** True when nothing is queued for this session's own frame. */
   get idle(): boolean {
-    return this.queue.length === 0;
+    return this.queue === null;
   }
 
   /** Writes a frame built once for many sessions (see FlushScheduler). */
@@ -292,7 +427,7 @@ export class Session implements SubscriptionHolder, AccessHost {
   private waitDrain(): Promise<void> {
     if (!this.socket.writableNeedDrain || this.closed) return Promise.resolve();
     this.listenDrain();
-    return new Promise((resolve) => this.drainWaiters.push(resolve));
+    return new Promise((resolve) => (this.drainWaiters ??= []).push(resolve));
   }
 
   /** The socket drained: held messages go out (rate permitting), waiting catch-ups read on. */
@@ -300,25 +435,30 @@ export class Session implements SubscriptionHolder, AccessHost {
     this.drainListening = false;
     if (this.backedUp) {
       this.backedUp = false;
-      const now = Date.now();
-      for (const subscription of this.heldSubs) {
-        subscription.holding = false;
-        if (subscription.held) this.pace(subscription, now);
-        else if (subscription.heldAll) {
-          const held = subscription.heldAll;
-          subscription.heldAll = subscription.heldIds = null;
-          subscription.deliveredId = null;
-          for (const encoded of held) {
-            this.heldBytes -= encoded.length;
-            this.enqueue(encoded);
+      const heldSubs = this.heldSubs;
+      this.heldSubs = null;
+      if (heldSubs !== null) {
+        const now = Date.now();
+        for (const subscription of heldSubs) {
+          const held = subscription.held!;
+          held.listed = false;
+          if (held.latest) this.pace(subscription, held, now);
+          else if (held.all) {
+            const all = held.all;
+            held.all = held.ids = null;
+            held.deliveredId = null;
+            for (const encoded of all) {
+              this.heldBytes -= encoded.length;
+              this.enqueue(encoded);
+            }
           }
+          this.settle(subscription);
         }
       }
-      this.heldSubs.clear();
     }
     const waiters = this.drainWaiters;
-    this.drainWaiters = [];
-    for (const resolve of waiters) resolve();
+    this.drainWaiters = null;
+    if (waiters !== null) for (const resolve of waiters) resolve();
   }
 
   /**
@@ -333,68 +473,84 @@ export class Session implements SubscriptionHolder, AccessHost {
     if (from >= batch.length || this.closed) return;
     const newest = batch[batch.length - 1];
     const mode = (subscription.mode ??= newest.includes(DATA_KEY) ? 'all' : 'latest');
+    const held = (subscription.held ??= new Held());
     if (mode === 'latest') {
-      if (subscription.held) this.heldBytes -= subscription.held.length;
-      subscription.held = newest;
+      if (held.latest) this.heldBytes -= held.latest.length;
+      held.latest = newest;
       this.heldBytes += newest.length;
-      if (this.backedUp) this.markHeld(subscription);
-      else this.pace(subscription, now);
+      if (this.backedUp) this.markHeld(subscription, held);
+      else {
+        this.pace(subscription, held, now);
+        this.settle(subscription);
+      }
       return;
     }
-    if (subscription.heldAll === null) {
-      subscription.heldAll = [];
-      subscription.heldIds = [];
-      subscription.deliveredId = before;
+    if (held.all === null) {
+      held.all = [];
+      held.ids = [];
+      held.deliveredId = before;
     }
     for (let i = from; i < batch.length; i++) {
-      subscription.heldAll.push(batch[i]);
-      subscription.heldIds!.push(ids[i]);
+      held.all.push(batch[i]);
+      held.ids!.push(ids[i]);
       this.heldBytes += batch[i].length;
     }
-    this.markHeld(subscription);
+    this.markHeld(subscription, held);
     if (this.heldBytes + this.socket.writableLength > this.context.limits.maxBufferedBytes) this.overflow();
   }
 
-  private markHeld(subscription: Subscription): void {
-    if (subscription.holding) return;
-    subscription.holding = true;
-    this.heldSubs.add(subscription);
+  private markHeld(subscription: Subscription, held: Held): void {
+    if (held.listed) return;
+    held.listed = true;
+    (this.heldSubs ??= new Set()).add(subscription);
+  }
+
+  /** Drops a subscription's hold state once it holds nothing and needs no pacing. */
+  private settle(subscription: Subscription): void {
+    const held = subscription.held;
+    if (held !== null && subscription.rateMs === 0 && held.latest === null && held.all === null && held.timer === null && !held.listed) subscription.held = null;
   }
 
   /** Sends a `latest` subscription's held message if its rate allows, else at its interval's end. */
-  private pace(subscription: Subscription, now: number): void {
-    const held = subscription.held;
-    if (held === null) return;
-    if (subscription.rateMs === 0 || now >= subscription.nextAt) {
-      subscription.held = null;
-      this.heldBytes -= held.length;
-      if (subscription.rateMs !== 0) subscription.nextAt = now + subscription.rateMs;
-      this.enqueue(held);
-    } else if (subscription.timer === null) {
-      subscription.timer = setTimeout(intervalEnded, subscription.nextAt - now, subscription);
+  private pace(subscription: Subscription, held: Held, now: number): void {
+    const latest = held.latest;
+    if (latest === null) return;
+    if (subscription.rateMs === 0 || now >= held.nextAt) {
+      held.latest = null;
+      this.heldBytes -= latest.length;
+      if (subscription.rateMs !== 0) held.nextAt = now + subscription.rateMs;
+      this.enqueue(latest);
+    } else if (held.timer === null) {
+      held.timer = setTimeout(intervalEnded, held.nextAt - now, subscription);
     }
   }
 
   /** A rate-limited subscription's interval ended: its newest held message goes out. */
   intervalEnd(subscription: Subscription): void {
-    subscription.timer = null;
-    if (this.closed || this.topics.get(subscription.topic) !== subscription || subscription.held === null) return;
-    if (this.backedUp) this.markHeld(subscription);
-    else this.pace(subscription, Date.now());
+    const held = subscription.held;
+    if (held === null) return;
+    held.timer = null;
+    if (!this.holds(subscription) || held.latest === null) return;
+    if (this.backedUp) this.markHeld(subscription, held);
+    else this.pace(subscription, held, Date.now());
   }
 
   /** The held `all` messages passed the bound: drop them, resume each such subscription from history. */
   private overflow(): void {
-    for (const subscription of this.heldSubs) {
-      const held = subscription.heldAll;
-      if (held === null) continue;
-      for (const encoded of held) this.heldBytes -= encoded.length;
-      const firstId = subscription.heldIds![0];
-      const delivered = subscription.deliveredId;
-      subscription.heldAll = subscription.heldIds = null;
-      subscription.deliveredId = null;
-      subscription.holding = false;
-      this.heldSubs.delete(subscription);
+    const heldSubs = this.heldSubs;
+    if (heldSubs === null) return;
+    for (const subscription of heldSubs) {
+      const held = subscription.held!;
+      const all = held.all;
+      if (all === null) continue;
+      for (const encoded of all) this.heldBytes -= encoded.length;
+      const firstId = held.ids![0];
+      const delivered = held.deliveredId;
+      held.all = held.ids = null;
+      held.deliveredId = null;
+      held.listed = false;
+      heldSubs.delete(subscription);
+      this.settle(subscription);
       this.context.counters.historyResumes++;
       this.context.registry.rejoin(subscription, delivered ?? previousId(firstId));
       void this.resume(subscription, delivered ?? previousId(firstId), delivered === null ? firstId : undefined);
@@ -403,14 +559,17 @@ export class Session implements SubscriptionHolder, AccessHost {
 
   /** Releases what a subscription holds. */
   private unhold(subscription: Subscription): void {
-    if (subscription.timer !== null) clearTimeout(subscription.timer);
-    subscription.timer = null;
-    if (subscription.held) this.heldBytes -= subscription.held.length;
-    if (subscription.heldAll) for (const encoded of subscription.heldAll) this.heldBytes -= encoded.length;
+    const held = subscription.held;
+    if (held === null) return;
     subscription.held = null;
-    subscription.heldAll = subscription.heldIds = null;
-    if (subscription.holding) this.heldSubs.delete(subscription);
-    subscription.holding = false;
+    if (held.timer !== null) clearTimeout(held.timer);
+    held.timer = null;
+    if (held.latest) this.heldBytes -= held.latest.length;
+    if (held.all) for (const encoded of held.all) this.heldBytes -= encoded.length;
+    held.latest = null;
+    held.all = held.ids = null;
+    if (held.listed) this.heldSubs?.delete(subscription);
+    held.listed = false;
   }
 
   /** Bytes this connection holds: unsent socket bytes, queued and held messages. */
@@ -474,12 +633,20 @@ export class Session implements SubscriptionHolder, AccessHost {
   close(): void {
     this.closed = true;
     this.access?.dispose();
-    for (const subscription of this.topics.values()) {
-      this.unhold(subscription);
-      this.context.registry.leave(subscription);
+    const ticket = this.ticket;
+    this.ticket = null;
+    ticket?.release();
+    for (let s = this.subscriptions; s !== null; ) {
+      const next = s.next;
+      s.next = null;
+      this.unhold(s);
+      this.context.registry.leave(s);
+      s = next;
     }
-    this.topics.clear();
-    this.queue = [];
+    this.subscriptions = null;
+    this.subscriptionTotal = 0;
+    this.index = null;
+    this.queue = null;
     this.queuedBytes = 0;
     this.heldBytes = 0;
     this.drained();
@@ -491,11 +658,12 @@ export class Session implements SubscriptionHolder, AccessHost {
    * carries the epochs, then each topic catches up on its own.
    */
   private async subscribeFrame(requests: readonly SubscribeTopic[], ref: number | undefined): Promise<void> {
+    const { registry } = this.context;
     const subscriptions = requests.map((request) => {
       // A repeated sub replaces the old state: the client wants a fresh catch-up.
-      if (this.topics.has(request.topic)) this.drop(request.topic);
-      const subscription = new Subscription(this, request.topic, request.since ?? null, request);
-      this.topics.set(request.topic, subscription);
+      this.drop(request.topic);
+      const subscription = new Subscription(this, registry.intern(request.topic), request.since ?? null, request);
+      this.add(subscription);
       return subscription;
     });
     const positions = await Promise.all(requests.map((request) => this.context.broker.position(request.topic).catch((error: Error) => error)));
@@ -516,7 +684,7 @@ export class Session implements SubscriptionHolder, AccessHost {
   /** Catches a joined subscription up (snapshot, replay or reset), then lets it go live; `position` is the error if it could not join. */
   private async subscribe(request: SubscribeTopic, subscription: Subscription, position: TopicPosition | Error, ref: number | undefined): Promise<void> {
     const { topic } = request;
-    const current = (): boolean => !this.closed && this.topics.get(topic) === subscription;
+    const current = (): boolean => this.holds(subscription);
     if (!current()) return;
     try {
       if (position instanceof Error) throw position;
@@ -524,7 +692,7 @@ export class Session implements SubscriptionHolder, AccessHost {
         // The client's ids belong to a history that is gone: say so, then
         // start it over with a snapshot of the current one.
         this.sendControl(encodeReset(topic, position.epoch, request.since));
-        subscription.lastId = null;
+        subscription.catchUp!.lastId = null;
         await this.snapshot(topic, request, subscription, current);
       } else if (request.since !== undefined) await this.replay(topic, request.since, subscription, current);
       else await this.snapshot(topic, request, subscription, current);
@@ -553,7 +721,7 @@ export class Session implements SubscriptionHolder, AccessHost {
    */
   private async resume(subscription: Subscription, after: string, first: string | undefined): Promise<void> {
     const { topic } = subscription;
-    const current = (): boolean => !this.closed && this.topics.get(topic) === subscription;
+    const current = (): boolean => this.holds(subscription);
     try {
       await this.waitDrain();
       if (!current()) return;
@@ -568,21 +736,32 @@ export class Session implements SubscriptionHolder, AccessHost {
   /** Ends a catch-up: the backlog, then the tick's batch, each message once and only if newer than what history gave. */
   private seam(subscription: Subscription): void {
     const { topic } = subscription;
-    const backlog = subscription.backlog!;
-    subscription.backlog = null;
-    subscription.backlogBytes = 0;
+    const catchUp = subscription.catchUp!;
+    const backlog = catchUp.backlog!;
+    catchUp.backlog = null;
+    catchUp.backlogBytes = 0;
     // The oldest live messages were dropped to bound the backlog. They are
     // missing only if they were newer than what history delivered.
-    if (subscription.overflowed && backlog.length > 0 && (subscription.lastId === null || compareIds(backlog[0].id, subscription.lastId) > 0)) {
-      this.sendControl(encodeGap(topic, subscription.lastId ?? ID_ZERO, backlog[0].id));
+    if (catchUp.overflowed && backlog.length > 0 && (catchUp.lastId === null || compareIds(backlog[0].id, catchUp.lastId) > 0)) {
+      this.sendControl(encodeGap(topic, catchUp.lastId ?? ID_ZERO, backlog[0].id));
     }
     // The seam, the only place ids are compared: the backlog, then this
     // tick's batch not yet flushed, each message once and only if newer than
     // what history gave; then live messages one by one until the first newer
     // one (see backlogged).
-    for (const { id, encoded } of backlog) this.catchUp(subscription, id, encoded);
+    let newer = false;
+    for (const { id, encoded } of backlog) if (this.catchUp(subscription, id, encoded)) newer = true;
     const entry = subscription.entry!;
-    for (let i = 0; i < entry.batch.length; i++) this.catchUp(subscription, entry.ids[i], entry.batch[i]);
+    for (let i = 0; i < entry.batch.length; i++) if (this.catchUp(subscription, entry.ids[i], entry.batch[i])) newer = true;
+    // Live already: a live message newer than history was queued (the feed
+    // is in order, so every later one is newer too), or history gave nothing
+    // (every live message is new). An idle topic's subscription then holds no
+    // catch-up state while it waits for its first message.
+    if (newer || catchUp.lastId === null) {
+      this.context.registry.goLive(subscription);
+      // Nothing was sent at all: a rate-limited subscription's first live message need not wait an interval.
+      if (!newer && subscription.held !== null) subscription.held.nextAt = 0;
+    }
   }
 
   /**
@@ -598,10 +777,17 @@ export class Session implements SubscriptionHolder, AccessHost {
 
   /** Queues a message if newer than the last one sent; true when it was. */
   private catchUp(subscription: Subscription, id: string, encoded: Buffer): boolean {
-    if (subscription.lastId !== null && compareIds(id, subscription.lastId) <= 0) return false;
-    subscription.lastId = id;
+    const catchUp = subscription.catchUp!;
+    if (catchUp.lastId !== null && compareIds(id, catchUp.lastId) <= 0) return false;
+    catchUp.lastId = id;
     this.enqueue(encoded);
     return true;
+  }
+
+  /** Notes the last message catch-up queued. */
+  private static caughtUpTo(subscription: Subscription, id: string): void {
+    const catchUp: CatchUp | null = subscription.catchUp;
+    if (catchUp !== null) catchUp.lastId = id;
   }
 
   /**
@@ -638,7 +824,7 @@ export class Session implements SubscriptionHolder, AccessHost {
       if (!(await this.sendPaced(topic, range.entries, current))) return;
       if (range.entries.length > 0) {
         after = range.entries[range.entries.length - 1].id;
-        state.lastId = after;
+        Session.caughtUpTo(state, after);
       }
       sent += range.entries.length;
       if (range.entries.length < pageSize) return;
@@ -658,7 +844,7 @@ export class Session implements SubscriptionHolder, AccessHost {
     if (!current()) return;
     if (next.gap || next.entries[0]?.id !== fresh[0].id) this.sendControl(encodeGap(topic, after, fresh[0].id));
     if (!(await this.sendPaced(topic, fresh, current))) return;
-    state.lastId = fresh[fresh.length - 1].id;
+    Session.caughtUpTo(state, fresh[fresh.length - 1].id);
   }
 
   /**
@@ -683,20 +869,20 @@ export class Session implements SubscriptionHolder, AccessHost {
     }
     if (!current()) return;
     if (!(await this.sendPaced(topic, entries, current))) return;
-    if (entries.length > 0) state.lastId = entries[entries.length - 1].id;
+    if (entries.length > 0) Session.caughtUpTo(state, entries[entries.length - 1].id);
   }
 
   private drop(topic: string): void {
-    const subscription = this.topics.get(topic);
-    if (!subscription) return;
-    this.topics.delete(topic);
+    const subscription = this.find(topic);
+    if (subscription === null) return;
+    this.remove(subscription);
     this.unhold(subscription);
     this.context.registry.leave(subscription);
   }
 
   private enqueue(encoded: Buffer): void {
     if (this.closed) return;
-    this.queue.push(encoded);
+    (this.queue ??= []).push(encoded);
     this.queuedBytes += encoded.length;
     if (!this.marked) {
       this.marked = true;
@@ -707,9 +893,9 @@ export class Session implements SubscriptionHolder, AccessHost {
   /** Sends the queued messages as few frames as possible. */
   flush(): void {
     this.marked = false;
-    if (this.queue.length === 0 || this.closed) return;
     const queue = this.queue;
-    this.queue = [];
+    if (queue === null || this.closed) return;
+    this.queue = null;
     this.queuedBytes = 0;
     if (this.ws.readyState !== OPEN) return;
     const { counters, flusher } = this.context;

@@ -120,7 +120,10 @@ export class SseEndpoint {
 
   /** Closes with 4008 each stream whose client accepted no byte of its unsent data for `limitMs` (see Session.stalledFor). */
   sweepStalled(now: number, limitMs: number): void {
+    const guard = this.options.context.guard;
     for (const { session } of [...this.streams.values()]) {
+      // A stream idle long enough to refill its frame-rate bucket holds none.
+      guard?.refilled(session, now);
       const stalled = session.stalledFor(now);
       if (stalled >= limitMs) session.closeStalled(stalled);
     }
@@ -210,7 +213,7 @@ export class SseEndpoint {
       }
       open.session.alive = true;
       // Over its rate, a frame is dropped before it is decoded, as on WebSocket.
-      if (open.session.guard.admit()) open.session.handleText(Buffer.concat(chunks, size).toString('utf8'));
+      if (open.session.admitFrame()) open.session.handleText(Buffer.concat(chunks, size).toString('utf8'));
       res.writeHead(204);
       res.end();
     });
