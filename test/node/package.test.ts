@@ -60,9 +60,10 @@ test('every export, the types entry, the manifest and the bin point at packed fi
   }
 });
 
-test('the package ships no tests, benchmarks, sources, build state or CI scripts', () => {
+test('the package ships no tests, benchmarks (the load generator aside: `rt loadgen`), sources, build state or CI scripts', () => {
+  assert.ok(files.has('dist/bench/loadgen/main.js'), 'rt loadgen is packed');
   const unwanted = [...files].filter((f) =>
-    /(^|\/)test(s)?\//.test(f) || /\.test\./.test(f) || f.startsWith('dist/bench/') || f.startsWith('bench/') || f.startsWith('.ci/') ||
+    /(^|\/)test(s)?\//.test(f) || /\.test\./.test(f) || (f.startsWith('dist/bench/') && !/^dist\/bench\/loadgen\/[\w-]+\.js$/.test(f)) || f.startsWith('bench/') || f.startsWith('.ci/') ||
     /\.tsbuildinfo|\.build-stamp/.test(f) || (/\.ts$/.test(f) && !f.endsWith('.d.ts')) || /\.map\.(br|gz)$/.test(f) || f.startsWith('node_modules/'),
   );
   assert.deepEqual(unwanted, []);
