@@ -10,7 +10,7 @@ import { encodeBody, ID_ZERO } from '../protocol/index.js';
 import type { Broker, HistoryEntry, HistoryRange, PublishRequest, TopicListener, TopicPosition } from './broker.js';
 import { newEpoch } from './epoch.js';
 import type { KeyNames } from './keys.js';
-import { createRedisClient, type BusLogger, type RedisClient } from './redis-connection.js';
+import { createRedisClient, type BusLogger, type RedisClient, type RedisLink } from './redis-connection.js';
 import { POSITION, PUBLISH_BATCH, runScript, TRIM_HISTORY } from './redis-scripts.js';
 import { RetentionPolicy } from './retention.js';
 
@@ -39,8 +39,7 @@ export class RedisBroker implements Broker {
   private closed = false;
 
   constructor(
-    private readonly client: RedisClient,
-    private readonly url: string,
+    private readonly link: RedisLink,
     private readonly keys: KeyNames,
     private readonly log: BusLogger,
     options: RedisBrokerOptions,
@@ -69,7 +68,7 @@ export class RedisBroker implements Broker {
           const { body, source } = requests[i];
           args.push(encodeBody(body), source ? String(source.partition) : '', source ? source.id : '');
         }
-        const reply = (await runScript(this.client, PUBLISH_BATCH, [this.keys.history(topic), this.keys.source(topic), this.keys.epoch(topic)], args)) as string[];
+        const reply = (await runScript(this.link.client, PUBLISH_BATCH, [this.keys.history(topic), this.keys.source(topic), this.keys.epoch(topic)], args)) as string[];
         indexes.forEach((i, k) => (ids[i] = reply[k] === '' ? null : reply[k]));
       }),
     );
@@ -94,12 +93,12 @@ export class RedisBroker implements Broker {
   }
 
   async position(topic: string): Promise<TopicPosition> {
-    const [epoch, top] = (await runScript(this.client, POSITION, [this.keys.history(topic), this.keys.epoch(topic)], [newEpoch()])) as [string, string];
+    const [epoch, top] = (await runScript(this.link.client, POSITION, [this.keys.history(topic), this.keys.epoch(topic)], [newEpoch()])) as [string, string];
     return { epoch, top };
   }
 
   async history(topic: string, since: string, limit: number): Promise<HistoryRange> {
-    const reply = (await this.client.sendCommand(['XRANGE', this.keys.history(topic), `(${since}`, '+', 'COUNT', String(limit)])) as StreamEntryReply[];
+    const reply = (await this.link.client.sendCommand(['XRANGE', this.keys.history(topic), `(${since}`, '+', 'COUNT', String(limit)])) as StreamEntryReply[];
     // Redis 7.0 does not track ids removed by MAXLEN trimming, so each entry
     // carries its predecessor: when the first entry after `since` does not
     // follow `since` directly, retention removed what was in between.
@@ -110,7 +109,7 @@ export class RedisBroker implements Broker {
 
   async latest(topic: string, count: number, minId?: string): Promise<HistoryEntry[]> {
     if (count <= 0) return [];
-    const reply = (await this.client.sendCommand(['XREVRANGE', this.keys.history(topic), '+', minId ?? '-', 'COUNT', String(count)])) as StreamEntryReply[];
+    const reply = (await this.link.client.sendCommand(['XREVRANGE', this.keys.history(topic), '+', minId ?? '-', 'COUNT', String(count)])) as StreamEntryReply[];
     return reply.map(toHistoryEntry).reverse();
   }
 
@@ -132,11 +131,27 @@ export class RedisBroker implements Broker {
     this.published.clear();
     for (const topic of topics) {
       const { messages, ageMs } = this.retention.of(topic);
-      runScript(this.client, TRIM_HISTORY, [this.keys.history(topic)], [String(messages), String(ageMs)]).catch((error: Error) => {
+      runScript(this.link.client, TRIM_HISTORY, [this.keys.history(topic)], [String(messages), String(ageMs)]).catch((error: Error) => {
         // Retention only bounds memory; the next publish schedules another try.
         this.log.warn({ topic, error: error.message }, 'trimming a topic history failed; will retry after its next publish');
       });
     }
+  }
+
+  /**
+   * The master changed (Sentinel): the subscriber connection listens to the
+   * old one, where nothing is published any more. It is dropped and every
+   * subscriber told (as for a lost connection), so they catch up from the
+   * new master's history; the next subscription opens a new connection.
+   */
+  async masterChanged(): Promise<void> {
+    const subscriber = this.subscriber;
+    this.subscriber = null;
+    this.subscriberReady = null;
+    if (subscriber?.isOpen) subscriber.destroy();
+    if (this.closed) return;
+    this.log.warn({ role: 'subscriber' }, 'Redis master changed; subscribers will resubscribe and catch up from history');
+    for (const callback of this.interruptionCallbacks) callback();
   }
 
   /** Closes the subscriber connection (no interruption is reported). */
@@ -152,7 +167,7 @@ export class RedisBroker implements Broker {
   }
 
   private async openSubscriber(): Promise<RedisClient> {
-    const subscriber = createRedisClient(this.url, this.log, 'subscriber');
+    const subscriber = createRedisClient(this.link.url, this.log, 'subscriber');
     this.subscriber = subscriber;
     let live = false;
     subscriber.once('ready', () => (live = true));
@@ -161,12 +176,14 @@ export class RedisBroker implements Broker {
     // instead the connection is dropped and subscribers are told to catch up
     // from history, which is what makes the gap visible and closable.
     subscriber.once('error', () => {
-      if (this.subscriber === subscriber) {
+      // Not ours any more (replaced after a master change): already reported.
+      const current = this.subscriber === subscriber;
+      if (current) {
         this.subscriber = null;
         this.subscriberReady = null;
       }
       void subscriber.destroy();
-      if (this.closed || !live) return;
+      if (this.closed || !live || !current) return;
       this.log.warn({ role: 'subscriber' }, 'Redis subscriber connection lost; subscribers will resubscribe and catch up from history');
       for (const callback of this.interruptionCallbacks) callback();
     });

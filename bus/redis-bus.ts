@@ -7,15 +7,25 @@
 import type { Bus } from './bus.js';
 import { keyNames } from './keys.js';
 import { RedisBroker } from './redis-broker.js';
-import { createRedisClient, redactUrl, type BusLogger, type RedisClient } from './redis-connection.js';
+import { parseRedisAddress, type RedisAddress } from './redis-address.js';
+import { createRedisClient, redactUrl, type BusLogger, type RedisClient, type RedisLink } from './redis-connection.js';
 import { RedisCoordination } from './redis-coordination.js';
 import { RedisIngestLog } from './redis-ingest-log.js';
 import { RedisProcessorState } from './redis-processor-state.js';
+import { SentinelWatcher } from './redis-sentinel.js';
 import type { RetentionPolicy } from './retention.js';
 
 export interface RedisBusOptions {
-  /** redis:// or rediss:// URL. */
+  /** redis:// or rediss:// URL, or redis+sentinel://host:port[,host:port…]/master-name (see bus/redis-address.ts). */
   url: string;
+  /**
+   * Replicas that must confirm each ingest append before it is acknowledged
+   * (`WAIT`): default 1 with Sentinel (a failover then loses nothing
+   * acknowledged), 0 otherwise.
+   */
+  waitReplicas?: number;
+  /** How long ingest waits for those replicas, in ms (default 1 000). */
+  waitTimeoutMs?: number;
   /** Ingest stream partitions (default 4). Every service must use the same number. */
   partitions?: number;
   /** Hard cap of entries per topic history, approximate, above any retention (default 1 000 000). */
@@ -44,43 +54,97 @@ export class RedisBus implements Bus {
   readonly coordination: RedisCoordination;
   readonly broker: RedisBroker;
   readonly state: RedisProcessorState;
-  private readonly client: RedisClient;
-  private readonly url: string;
+  /** The command connection and the URL of the Redis it talks to (the master, with Sentinel). */
+  private readonly link: RedisLink;
+  private readonly address: RedisAddress;
+  private readonly log: BusLogger;
+  private sentinel: SentinelWatcher | null = null;
+  /** Master changes are applied one after another, in order. */
+  private switching: Promise<void> = Promise.resolve();
   private closed = false;
 
   constructor(options: RedisBusOptions) {
     const keys = keyNames(options.keyPrefix);
     const log = options.log ?? silent;
-    this.url = options.url;
-    this.client = createRedisClient(options.url, log, 'commands');
-    this.ingest = new RedisIngestLog(this.client, options.url, keys, log, { partitions: options.partitions ?? 4 });
-    this.coordination = new RedisCoordination(this.client, keys);
-    this.broker = new RedisBroker(this.client, options.url, keys, log, { historyMaxLen: options.historyMaxLen ?? 1_000_000, retention: options.retention, retentionIntervalMs: options.retentionIntervalMs });
-    this.state = new RedisProcessorState(this.client, keys);
+    this.log = log;
+    this.address = parseRedisAddress(options.url);
+    // With Sentinel the master's address is known only once connect() asked;
+    // until then there is no command client.
+    this.link = { client: null as unknown as RedisClient, url: '' };
+    if (this.address.kind === 'single') {
+      this.link.url = this.address.url;
+      this.link.client = createRedisClient(this.address.url, log, 'commands');
+    }
+    const waitReplicas = options.waitReplicas ?? (this.address.kind === 'sentinel' ? 1 : 0);
+    this.ingest = new RedisIngestLog(this.link, keys, log, { partitions: options.partitions ?? 4, waitReplicas, waitTimeoutMs: options.waitTimeoutMs });
+    this.coordination = new RedisCoordination(this.link, keys);
+    this.broker = new RedisBroker(this.link, keys, log, { historyMaxLen: options.historyMaxLen ?? 1_000_000, retention: options.retention, retentionIntervalMs: options.retentionIntervalMs });
+    this.state = new RedisProcessorState(this.link, keys);
   }
 
   /**
    * Connects the command connection; retries (and logs) until Redis answers.
+   * With Sentinel, first asks the Sentinels for the master, then follows it.
    * Refuses a Redis Cluster node (`RedisClusterUnsupportedError`): the bus
    * reads several ingest partitions in one command and publishes with plain
    * Pub/Sub, which a cluster would answer with MOVED/CROSSSLOT errors at
    * random later on.
    */
   async connect(): Promise<void> {
-    await this.client.connect();
-    const info = String(await this.client.sendCommand(['INFO', 'cluster']));
+    const address = this.address;
+    if (address.kind === 'seeds') throw new RedisClusterUnsupportedError(redactUrl(address.urls[0]));
+    if (address.kind === 'sentinel') {
+      const sentinel = new SentinelWatcher(address, this.log, (url) => {
+        this.switching = this.switching.then(() => this.switchMaster(url));
+      });
+      this.sentinel = sentinel;
+      const url = await sentinel.resolve();
+      this.log.info({ masterName: address.masterName, master: redactUrl(url) }, `Sentinel names ${redactUrl(url)} as master "${address.masterName}"`);
+      this.link.url = url;
+      this.link.client = createRedisClient(url, this.log, 'commands');
+      await this.link.client.connect();
+      sentinel.start(url);
+      return;
+    }
+    await this.link.client.connect();
+    const info = String(await this.link.client.sendCommand(['INFO', 'cluster']));
     if (/^cluster_enabled:1\b/m.test(info)) {
-      await this.client.destroy();
-      throw new RedisClusterUnsupportedError(redactUrl(this.url));
+      await this.link.client.destroy();
+      throw new RedisClusterUnsupportedError(redactUrl(address.url));
     }
   }
 
+  /**
+   * Sentinel promoted another master: the command connection moves to it
+   * (commands in flight on the old one fail and are retried by their
+   * callers; ingest's WAIT made sure acknowledged appends reached a
+   * replica), the blocking reader and the subscriber are dropped, and the
+   * broker reports an interruption so gateways close their clients with 1012
+   * and those resume from the new master's history (with `reset` where it
+   * lacks what they had seen).
+   */
+  private async switchMaster(url: string): Promise<void> {
+    if (this.closed || url === this.link.url) return;
+    this.log.warn({ from: redactUrl(this.link.url), to: redactUrl(url) }, `Redis master changed from ${redactUrl(this.link.url)} to ${redactUrl(url)}; reconnecting`);
+    const old = this.link.client;
+    const fresh = createRedisClient(url, this.log, 'commands');
+    await fresh.connect();
+    if (this.closed) {
+      await fresh.destroy();
+      return;
+    }
+    this.link.client = fresh;
+    this.link.url = url;
+    if (old?.isOpen) await old.destroy();
+    await Promise.all([this.ingest.masterChanged(), this.broker.masterChanged()]);
+  }
+
   healthy(): boolean {
-    return !this.closed && this.client.isReady && this.broker.healthy();
+    return !this.closed && this.link.client !== null && this.link.client.isReady && this.broker.healthy();
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([this.ingest.close(), this.broker.close(), this.client.isOpen ? this.client.destroy() : undefined]);
+    await Promise.all([this.sentinel?.close(), this.ingest.close(), this.broker.close(), this.link.client?.isOpen ? this.link.client.destroy() : undefined]);
   }
 }

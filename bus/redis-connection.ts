@@ -24,6 +24,7 @@ export function reconnectDelay(retries: number): number {
 
 /** Describes a URL for logs without its password. */
 export function redactUrl(url: string): string {
+  if (/^rediss?\+sentinel:/i.test(url) || url.includes(',')) return url.replace(/^([a-z+]+:\/\/[^:@/]*:)[^@/]*@/i, '$1***@');
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
@@ -50,4 +51,14 @@ export function createRedisClient(url: string, log: BusLogger, role: string): Re
   client.on('error', () => {});
   client.on('ready', () => log.info({ redis: where, role }, `connected to Redis at ${where}`));
   return client;
+}
+
+/**
+ * The bus's connection to its current Redis: the command client and the URL
+ * further connections (blocking reads, Pub/Sub) are opened to. With Sentinel
+ * both change when the master does; the roles read them through this holder.
+ */
+export interface RedisLink {
+  client: RedisClient;
+  url: string;
 }

@@ -8,12 +8,26 @@ import { IDEMPOTENCY_WINDOW_MS, type AppendOptions, type FencedRead, type Ingest
 import { checkEvent } from './ingest-event.js';
 import type { KeyNames } from './keys.js';
 import { partitionOf } from './partition.js';
-import { createRedisClient, type BusLogger, type RedisClient } from './redis-connection.js';
+import { createRedisClient, type BusLogger, type RedisClient, type RedisLink } from './redis-connection.js';
 import { APPEND, FENCED_READ, runScript, TRIM_ACKED } from './redis-scripts.js';
 
 export interface RedisIngestLogOptions {
   /** Ingest stream partitions. Every service must use the same number. */
   partitions: number;
+  /**
+   * Replicas that must have every appended batch before its append resolves
+   * (`WAIT n timeoutMs` after the batch; 0 = don't wait). A batch that fewer
+   * replicas confirm in time fails with `ReplicaAckError` (ingest answers
+   * 503; a retry with the same keys cannot append twice).
+   */
+  waitReplicas?: number;
+  /** How long `WAIT` may take, in ms (default 1 000). */
+  waitTimeoutMs?: number;
+}
+
+/** Fewer replicas than required confirmed an append in time: it may be lost by a failover, so it is not acknowledged. */
+export class ReplicaAckError extends Error {
+  readonly code = 'redis_replica_ack_missing';
 }
 
 type Fields = string[];
@@ -70,6 +84,7 @@ function fieldsToEvent(fields: Fields | null, now: number): { event: IngestEvent
 
 export class RedisIngestLog implements IngestLog {
   readonly partitions: number;
+  private readonly waitArgs: string[] | null;
   private reader: RedisClient | null = null;
   /** Group commit: batches being filled this turn (one per partition) and full ones. */
   private readonly open = new Map<number, Batch>();
@@ -80,13 +95,14 @@ export class RedisIngestLog implements IngestLog {
   private closed = false;
 
   constructor(
-    private readonly client: RedisClient,
-    private readonly url: string,
+    private readonly link: RedisLink,
     private readonly keys: KeyNames,
     private readonly log: BusLogger,
     options: RedisIngestLogOptions,
   ) {
     this.partitions = options.partitions;
+    const replicas = options.waitReplicas ?? 0;
+    this.waitArgs = replicas > 0 ? ['WAIT', String(replicas), String(options.waitTimeoutMs ?? 1000)] : null;
   }
 
   partitionOf(topic: string): number {
@@ -172,8 +188,14 @@ export class RedisIngestLog implements IngestLog {
     const batches = [...this.full, ...this.open.values()];
     this.full = [];
     this.open.clear();
-    for (const batch of batches) {
-      runScript(this.client, APPEND, [this.keys.ingest(batch.partition), ...batch.keys], batch.argv).then(
+    const client = this.link.client;
+    const written = batches.map((batch) => runScript(client, APPEND, [this.keys.ingest(batch.partition), ...batch.keys], batch.argv));
+    // With replicas to wait for, the batches of this flush resolve only once
+    // WAIT (after all of them, on the same connection: it counts that
+    // connection's writes) says enough replicas have them.
+    const replicated = this.waitArgs === null ? null : this.replicated(client, written);
+    batches.forEach((batch, b) => {
+      (replicated === null ? written[b] : Promise.all([written[b], replicated]).then(([reply]) => reply)).then(
         (reply) => {
           const ids = reply as (string | null)[];
           for (let i = 0; i < batch.events; i++) {
@@ -191,6 +213,15 @@ export class RedisIngestLog implements IngestLog {
           }
         },
       );
+    });
+  }
+
+  private async replicated(client: RedisClient, written: Promise<unknown>[]): Promise<void> {
+    await Promise.allSettled(written);
+    const [, required, timeoutMs] = this.waitArgs!;
+    const count = Number(await client.sendCommand(this.waitArgs!));
+    if (count < Number(required)) {
+      throw new ReplicaAckError(`only ${count} of ${required} Redis replica(s) confirmed the append within ${timeoutMs} ms; it was not acknowledged (a retry with the same keys cannot append twice)`);
     }
   }
 
@@ -198,7 +229,7 @@ export class RedisIngestLog implements IngestLog {
     await Promise.all(
       Array.from({ length: this.partitions }, async (_, p) => {
         try {
-          await this.client.sendCommand(['XGROUP', 'CREATE', this.keys.ingest(p), group, '0', 'MKSTREAM']);
+          await this.link.client.sendCommand(['XGROUP', 'CREATE', this.keys.ingest(p), group, '0', 'MKSTREAM']);
         } catch (error) {
           if (!String((error as Error).message).startsWith('BUSYGROUP')) throw error;
         }
@@ -210,7 +241,7 @@ export class RedisIngestLog implements IngestLog {
     let cursor = '0-0';
     let moved = 0;
     do {
-      const reply = (await this.client.sendCommand(['XAUTOCLAIM', this.keys.ingest(partition), group, consumer, '0', cursor, 'COUNT', '1000', 'JUSTID'])) as [string, string[]];
+      const reply = (await this.link.client.sendCommand(['XAUTOCLAIM', this.keys.ingest(partition), group, consumer, '0', cursor, 'COUNT', '1000', 'JUSTID'])) as [string, string[]];
       cursor = reply[0];
       moved += reply[1].length;
     } while (cursor !== '0-0');
@@ -223,7 +254,7 @@ export class RedisIngestLog implements IngestLog {
     if (!options.pending) args.push('BLOCK', String(Math.max(1, options.blockMs)));
     args.push('STREAMS', ...partitions.map((p) => this.keys.ingest(p)), ...partitions.map(() => (options.pending ? '0' : '>')));
     // A blocking read holds its connection, so it gets one of its own.
-    const connection = options.pending ? this.client : await this.readerConnection();
+    const connection = options.pending ? this.link.client : await this.readerConnection();
     let reply: [string, StreamEntryReply[]][] | null;
     try {
       reply = (await connection.sendCommand(args)) as [string, StreamEntryReply[]][] | null;
@@ -256,7 +287,7 @@ export class RedisIngestLog implements IngestLog {
       ids.push(id);
       byPartition.set(partition, ids);
     }
-    await Promise.all([...byPartition].map(([p, ids]) => this.client.sendCommand(['XACK', this.keys.ingest(p), group, ...ids])));
+    await Promise.all([...byPartition].map(([p, ids]) => this.link.client.sendCommand(['XACK', this.keys.ingest(p), group, ...ids])));
     // Trim behind the acknowledgements too (at most once a second per
     // partition), so streams stay bounded when only direct producers write
     // and no ingest process runs its backlog guard.
@@ -264,7 +295,7 @@ export class RedisIngestLog implements IngestLog {
     for (const p of byPartition.keys()) {
       if (now - (this.lastTrim.get(p) ?? 0) < 1000) continue;
       this.lastTrim.set(p, now);
-      runScript(this.client, TRIM_ACKED, [this.keys.ingest(p)], []).catch(() => {
+      runScript(this.link.client, TRIM_ACKED, [this.keys.ingest(p)], []).catch(() => {
         // Trimming only bounds memory; the next acknowledgement tries again.
       });
     }
@@ -273,7 +304,7 @@ export class RedisIngestLog implements IngestLog {
   async trimAcknowledged(): Promise<PartitionBacklog[]> {
     return Promise.all(
       Array.from({ length: this.partitions }, async (_, partition) => {
-        const [entries, oldestAgeMs] = (await runScript(this.client, TRIM_ACKED, [this.keys.ingest(partition)], [])) as [number, number];
+        const [entries, oldestAgeMs] = (await runScript(this.link.client, TRIM_ACKED, [this.keys.ingest(partition)], [])) as [number, number];
         return { partition, entries, oldestAgeMs };
       }),
     );
@@ -284,7 +315,7 @@ export class RedisIngestLog implements IngestLog {
     // (pipelined), and only when all came back empty does the reader wait,
     // with XREAD BLOCK after each stream's newest id, for something to arrive.
     const replies = await Promise.all(
-      partitions.map((p) => runScript(this.client, FENCED_READ, [this.keys.ingest(p), this.keys.lease(p)], [owner, group, consumer, String(options.count), options.pending ? '0' : '>'])),
+      partitions.map((p) => runScript(this.link.client, FENCED_READ, [this.keys.ingest(p), this.keys.lease(p)], [owner, group, consumer, String(options.count), options.pending ? '0' : '>'])),
     );
     const now = Date.now();
     const entries: IngestEntry[] = [];
@@ -317,6 +348,17 @@ export class RedisIngestLog implements IngestLog {
     return entry;
   }
 
+  /**
+   * The master changed (Sentinel): the blocking-read connection still points
+   * at the old one, so it is dropped (a read in progress fails, and the
+   * processor retries) and reopened to the new master on the next read.
+   */
+  async masterChanged(): Promise<void> {
+    const reader = this.reader;
+    this.reader = null;
+    if (reader?.isOpen) await reader.destroy();
+  }
+
   /** Closes the blocking-read connection; a read in progress resolves empty. */
   async close(): Promise<void> {
     this.closed = true;
@@ -325,7 +367,7 @@ export class RedisIngestLog implements IngestLog {
 
   private async readerConnection(): Promise<RedisClient> {
     if (!this.reader) {
-      this.reader = createRedisClient(this.url, this.log, 'stream reader');
+      this.reader = createRedisClient(this.link.url, this.log, 'stream reader');
       await this.reader.connect();
     }
     return this.reader;
