@@ -35,7 +35,11 @@ export interface TestSentinel {
   masterPort(): Promise<number>;
   /** SENTINEL FAILOVER, then waits until the Sentinels name the other node. */
   failover(): Promise<number>;
-  /** SIGKILLs the current master and waits until the Sentinels name the replica. */
+  /**
+   * SIGKILLs the current master, waits until the Sentinels name the replica,
+   * then starts the killed node again on its port and data directory as a
+   * replica of the new master (as a supervisor restarting Redis would).
+   */
   killMaster(): Promise<number>;
   stop(): Promise<void>;
 }
@@ -139,8 +143,18 @@ export async function startSentinelGroup(options: SentinelOptions = {}): Promise
     },
     async killMaster() {
       const old = await masterPort();
-      await nodes.find((n) => n.port === old)!.kill();
-      return untilMasterIsNot(old);
+      const index = nodes.findIndex((n) => n.port === old);
+      await nodes[index].kill();
+      const promoted = await untilMasterIsNot(old);
+      // Back as a replica of the new master, as its supervisor's config (or a
+      // Sentinel-rewritten one) would start it, and in sync before going on.
+      nodes[index] = await startRedis({ ...persistence, port: old, dir: nodes[index].dir, args: ['--replicaof', '127.0.0.1', String(promoted)] });
+      for (const deadline = Date.now() + 30_000; ; await new Promise((r) => setTimeout(r, 100))) {
+        const info = String(await sentinelCommand(old, ['INFO', 'replication']));
+        if (info.includes(`master_port:${promoted}`) && /master_link_status:up/.test(info)) break;
+        if (Date.now() > deadline) throw new Error(`the restarted node ${old} did not become a replica of ${promoted} in 30 s`);
+      }
+      return promoted;
     },
     async stop() {
       for (const s of sentinels) {
