@@ -10,8 +10,8 @@ import { encodeBody, ID_ZERO } from '../protocol/index.js';
 import type { Broker, HistoryEntry, HistoryRange, PublishRequest, TopicListener, TopicPosition } from './broker.js';
 import { newEpoch } from './epoch.js';
 import type { KeyNames } from './keys.js';
-import { createRedisClient, type BusLogger, type RedisClient, type RedisLink } from './redis-connection.js';
-import { POSITION, PUBLISH_BATCH, runScript, TRIM_HISTORY } from './redis-scripts.js';
+import { createRedisClient, type BusLogger, type RedisClient, type RedisClusterClient, type RedisLink } from './redis-connection.js';
+import { POSITION, PUBLISH_BATCH, PUBLISH_BATCH_SHARDED, runScript, TRIM_HISTORY } from './redis-scripts.js';
 import { RetentionPolicy } from './retention.js';
 
 export interface RedisBrokerOptions {
@@ -35,6 +35,9 @@ export class RedisBroker implements Broker {
   private trimTimer: NodeJS.Timeout | null = null;
   private subscriber: RedisClient | null = null;
   private subscriberReady: Promise<RedisClient> | null = null;
+  /** Cluster only: the sharded Pub/Sub subscriber. */
+  private sharded: RedisClusterClient | null = null;
+  private shardedReady: Promise<RedisClusterClient> | null = null;
   private readonly interruptionCallbacks: (() => void)[] = [];
   private closed = false;
 
@@ -68,7 +71,7 @@ export class RedisBroker implements Broker {
           const { body, source } = requests[i];
           args.push(encodeBody(body), source ? String(source.partition) : '', source ? source.id : '');
         }
-        const reply = (await runScript(this.link.client, PUBLISH_BATCH, [this.keys.history(topic), this.keys.source(topic), this.keys.epoch(topic)], args)) as string[];
+        const reply = (await runScript(this.link.commands, this.link.cluster ? PUBLISH_BATCH_SHARDED : PUBLISH_BATCH, [this.keys.history(topic), this.keys.source(topic), this.keys.epoch(topic)], args)) as string[];
         indexes.forEach((i, k) => (ids[i] = reply[k] === '' ? null : reply[k]));
       }),
     );
@@ -76,6 +79,7 @@ export class RedisBroker implements Broker {
   }
 
   async subscribe(topic: string, listener: TopicListener): Promise<() => Promise<void>> {
+    if (this.link.cluster) return this.subscribeSharded(topic, listener);
     const subscriber = await this.subscriberConnection();
     const channel = this.keys.channel(topic);
     const onMessage = (message: string): void => {
@@ -88,17 +92,67 @@ export class RedisBroker implements Broker {
     };
   }
 
+  /**
+   * On a Cluster: sharded Pub/Sub (SSUBSCRIBE on the master of the topic's
+   * slot, through a Cluster client of its own). As with one Redis, any
+   * trouble on one of its node connections drops the whole subscriber and
+   * reports an interruption, rather than letting node-redis resubscribe
+   * quietly over a hole.
+   */
+  private async subscribeSharded(topic: string, listener: TopicListener): Promise<() => Promise<void>> {
+    const subscriber = await this.shardedSubscriberConnection();
+    const channel = this.keys.channel(topic);
+    const onMessage = (message: string): void => {
+      const space = message.indexOf(' ');
+      listener(message.slice(0, space), message.slice(space + 1));
+    };
+    await subscriber.sSubscribe(channel, onMessage);
+    return async () => {
+      if (subscriber.isOpen) await subscriber.sUnsubscribe(channel, onMessage);
+    };
+  }
+
+  private shardedSubscriberConnection(): Promise<RedisClusterClient> {
+    this.shardedReady ??= this.openShardedSubscriber();
+    return this.shardedReady;
+  }
+
+  private async openShardedSubscriber(): Promise<RedisClusterClient> {
+    const subscriber = this.link.cluster!.duplicate({ minimizeConnections: true });
+    this.sharded = subscriber;
+    let live = false;
+    subscriber.on('error', () => {});
+    const lost = (): void => {
+      const current = this.sharded === subscriber;
+      if (current) {
+        this.sharded = null;
+        this.shardedReady = null;
+      }
+      subscriber.off('node-error', lost);
+      subscriber.off('node-reconnecting', lost);
+      if (subscriber.isOpen) subscriber.destroy();
+      if (this.closed || !live || !current) return;
+      this.log.warn({ role: 'subscriber' }, 'a Redis Cluster subscriber connection was lost; subscribers will resubscribe and catch up from history');
+      for (const callback of this.interruptionCallbacks) callback();
+    };
+    subscriber.on('node-error', lost);
+    subscriber.on('node-reconnecting', lost);
+    await subscriber.connect();
+    live = true;
+    return subscriber;
+  }
+
   onInterruption(callback: () => void): void {
     this.interruptionCallbacks.push(callback);
   }
 
   async position(topic: string): Promise<TopicPosition> {
-    const [epoch, top] = (await runScript(this.link.client, POSITION, [this.keys.history(topic), this.keys.epoch(topic)], [newEpoch()])) as [string, string];
+    const [epoch, top] = (await runScript(this.link.commands, POSITION, [this.keys.history(topic), this.keys.epoch(topic)], [newEpoch()])) as [string, string];
     return { epoch, top };
   }
 
   async history(topic: string, since: string, limit: number): Promise<HistoryRange> {
-    const reply = (await this.link.client.sendCommand(['XRANGE', this.keys.history(topic), `(${since}`, '+', 'COUNT', String(limit)])) as StreamEntryReply[];
+    const reply = (await this.link.commands.sendCommand(['XRANGE', this.keys.history(topic), `(${since}`, '+', 'COUNT', String(limit)])) as StreamEntryReply[];
     // Redis 7.0 does not track ids removed by MAXLEN trimming, so each entry
     // carries its predecessor: when the first entry after `since` does not
     // follow `since` directly, retention removed what was in between.
@@ -109,13 +163,13 @@ export class RedisBroker implements Broker {
 
   async latest(topic: string, count: number, minId?: string): Promise<HistoryEntry[]> {
     if (count <= 0) return [];
-    const reply = (await this.link.client.sendCommand(['XREVRANGE', this.keys.history(topic), '+', minId ?? '-', 'COUNT', String(count)])) as StreamEntryReply[];
+    const reply = (await this.link.commands.sendCommand(['XREVRANGE', this.keys.history(topic), '+', minId ?? '-', 'COUNT', String(count)])) as StreamEntryReply[];
     return reply.map(toHistoryEntry).reverse();
   }
 
   /** True unless the subscriber connection exists and is down. */
   healthy(): boolean {
-    return this.subscriber === null || this.subscriber.isReady;
+    return (this.subscriber === null || this.subscriber.isReady) && (this.sharded === null || this.sharded.isReady);
   }
 
   /**
@@ -131,7 +185,7 @@ export class RedisBroker implements Broker {
     this.published.clear();
     for (const topic of topics) {
       const { messages, ageMs } = this.retention.of(topic);
-      runScript(this.link.client, TRIM_HISTORY, [this.keys.history(topic)], [String(messages), String(ageMs)]).catch((error: Error) => {
+      runScript(this.link.commands, TRIM_HISTORY, [this.keys.history(topic)], [String(messages), String(ageMs)]).catch((error: Error) => {
         // Retention only bounds memory; the next publish schedules another try.
         this.log.warn({ topic, error: error.message }, 'trimming a topic history failed; will retry after its next publish');
       });
@@ -159,6 +213,7 @@ export class RedisBroker implements Broker {
     this.closed = true;
     if (this.trimTimer) clearTimeout(this.trimTimer);
     if (this.subscriber?.isOpen) await this.subscriber.destroy();
+    if (this.sharded?.isOpen) this.sharded.destroy();
   }
 
   private subscriberConnection(): Promise<RedisClient> {

@@ -8,7 +8,7 @@ import type { Bus } from './bus.js';
 import { keyNames } from './keys.js';
 import { RedisBroker } from './redis-broker.js';
 import { parseRedisAddress, type RedisAddress } from './redis-address.js';
-import { createRedisClient, redactUrl, type BusLogger, type RedisClient, type RedisLink } from './redis-connection.js';
+import { clusterCommands, createRedisClient, createRedisCluster, redactUrl, type BusLogger, type RedisClient, type RedisLink } from './redis-connection.js';
 import { RedisCoordination } from './redis-coordination.js';
 import { RedisIngestLog } from './redis-ingest-log.js';
 import { RedisProcessorState } from './redis-processor-state.js';
@@ -39,15 +39,14 @@ export interface RedisBusOptions {
   log?: BusLogger;
 }
 
-/** REDIS_URL names a node of a Redis Cluster, which the bus does not support yet. */
-export class RedisClusterUnsupportedError extends Error {
-  readonly code = 'redis_cluster_unsupported';
-  constructor(where: string) {
-    super(`${where} is a Redis Cluster node (cluster_enabled:1); rt needs a standalone Redis (or a Sentinel-managed master addressed directly) for now: see docs/operations.md#redis-cluster-and-sentinel`);
-  }
-}
-
 const silent: BusLogger = { info() {}, warn() {} };
+
+/** Commands before connect() chose a connection (Sentinel, Cluster). */
+const notConnected = {
+  sendCommand(): Promise<unknown> {
+    return Promise.reject(new Error('the Redis bus is not connected yet: call connect() first'));
+  },
+};
 
 export class RedisBus implements Bus {
   readonly ingest: RedisIngestLog;
@@ -70,11 +69,8 @@ export class RedisBus implements Bus {
     this.address = parseRedisAddress(options.url);
     // With Sentinel the master's address is known only once connect() asked;
     // until then there is no command client.
-    this.link = { client: null as unknown as RedisClient, url: '' };
-    if (this.address.kind === 'single') {
-      this.link.url = this.address.url;
-      this.link.client = createRedisClient(this.address.url, log, 'commands');
-    }
+    this.link = { client: null, cluster: null, commands: notConnected, url: '' };
+    if (this.address.kind === 'single') this.useClient(createRedisClient(this.address.url, log, 'commands'), this.address.url);
     const waitReplicas = options.waitReplicas ?? (this.address.kind === 'sentinel' ? 1 : 0);
     this.ingest = new RedisIngestLog(this.link, keys, log, { partitions: options.partitions ?? 4, waitReplicas, waitTimeoutMs: options.waitTimeoutMs });
     this.coordination = new RedisCoordination(this.link, keys);
@@ -85,14 +81,13 @@ export class RedisBus implements Bus {
   /**
    * Connects the command connection; retries (and logs) until Redis answers.
    * With Sentinel, first asks the Sentinels for the master, then follows it.
-   * Refuses a Redis Cluster node (`RedisClusterUnsupportedError`): the bus
-   * reads several ingest partitions in one command and publishes with plain
-   * Pub/Sub, which a cluster would answer with MOVED/CROSSSLOT errors at
-   * random later on.
+   * A node with cluster mode on (INFO cluster), or a list of seed nodes,
+   * switches the bus to Cluster mode: commands routed by key, sharded
+   * Pub/Sub, one blocking read per partition.
    */
   async connect(): Promise<void> {
     const address = this.address;
-    if (address.kind === 'seeds') throw new RedisClusterUnsupportedError(redactUrl(address.urls[0]));
+    if (address.kind === 'seeds') return this.connectCluster(address.urls);
     if (address.kind === 'sentinel') {
       const sentinel = new SentinelWatcher(address, this.log, (url) => {
         this.switching = this.switching.then(() => this.switchMaster(url));
@@ -100,18 +95,35 @@ export class RedisBus implements Bus {
       this.sentinel = sentinel;
       const url = await sentinel.resolve();
       this.log.info({ masterName: address.masterName, master: redactUrl(url) }, `Sentinel names ${redactUrl(url)} as master "${address.masterName}"`);
-      this.link.url = url;
-      this.link.client = createRedisClient(url, this.log, 'commands');
-      await this.link.client.connect();
+      const client = createRedisClient(url, this.log, 'commands');
+      this.useClient(client, url);
+      await client.connect();
       sentinel.start(url);
       return;
     }
-    await this.link.client.connect();
-    const info = String(await this.link.client.sendCommand(['INFO', 'cluster']));
+    const client = this.link.client!;
+    await client.connect();
+    const info = String(await client.sendCommand(['INFO', 'cluster']));
     if (/^cluster_enabled:1\b/m.test(info)) {
-      await this.link.client.destroy();
-      throw new RedisClusterUnsupportedError(redactUrl(address.url));
+      client.destroy();
+      this.link.client = null;
+      await this.connectCluster([address.url]);
     }
+  }
+
+  private async connectCluster(urls: string[]): Promise<void> {
+    const cluster = createRedisCluster(urls, this.log, 'commands');
+    this.link.cluster = cluster;
+    this.link.commands = clusterCommands(cluster);
+    this.link.url = urls[0];
+    await cluster.connect();
+    this.log.info({ redis: urls.map(redactUrl).join(','), masters: cluster.masters.length }, `connected to a Redis Cluster of ${cluster.masters.length} masters`);
+  }
+
+  private useClient(client: RedisClient, url: string): void {
+    this.link.client = client;
+    this.link.commands = client;
+    this.link.url = url;
   }
 
   /**
@@ -133,18 +145,20 @@ export class RedisBus implements Bus {
       await fresh.destroy();
       return;
     }
-    this.link.client = fresh;
-    this.link.url = url;
-    if (old?.isOpen) await old.destroy();
+    this.useClient(fresh, url);
+    if (old?.isOpen) old.destroy();
     await Promise.all([this.ingest.masterChanged(), this.broker.masterChanged()]);
   }
 
   healthy(): boolean {
-    return !this.closed && this.link.client !== null && this.link.client.isReady && this.broker.healthy();
+    const connection = this.link.cluster ?? this.link.client;
+    return !this.closed && connection !== null && connection.isReady && this.broker.healthy();
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([this.sentinel?.close(), this.ingest.close(), this.broker.close(), this.link.client?.isOpen ? this.link.client.destroy() : undefined]);
+    await Promise.all([this.sentinel?.close(), this.ingest.close(), this.broker.close()]);
+    if (this.link.client?.isOpen) this.link.client.destroy();
+    if (this.link.cluster?.isOpen) this.link.cluster.destroy();
   }
 }

@@ -15,18 +15,18 @@ export class RedisCoordination implements Coordination {
   ) {}
 
   async lease(partition: number, owner: string, ttlMs: number): Promise<boolean> {
-    return (await runScript(this.link.client, LEASE, [this.keys.lease(partition)], [owner, String(ttlMs)])) === 1;
+    return (await runScript(this.link.commands, LEASE, [this.keys.lease(partition)], [owner, String(ttlMs)])) === 1;
   }
 
   async releaseLease(partition: number, owner: string): Promise<void> {
-    await runScript(this.link.client, RELEASE, [this.keys.lease(partition)], [owner]);
+    await runScript(this.link.commands, RELEASE, [this.keys.lease(partition)], [owner]);
   }
 
   async presence(member: string, ttlMs: number): Promise<number> {
-    return (await runScript(this.link.client, PRESENCE, [this.keys.processors()], [member, String(ttlMs)])) as number;
+    return (await runScript(this.link.commands, PRESENCE, [this.keys.processors()], [member, String(ttlMs)])) as number;
   }
 
   async leavePresence(member: string): Promise<void> {
-    await this.link.client.sendCommand(['ZREM', this.keys.processors(), member]);
+    await this.link.commands.sendCommand(['ZREM', this.keys.processors(), member]);
   }
 }

@@ -302,3 +302,11 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
 end
 return {epoch, top}
 `);
+
+/**
+ * PUBLISH_BATCH for a Redis Cluster: the same steps, published with
+ * SPUBLISH on the topic's shard channel (same hash tag as its history), so a
+ * message goes only to the shard that owns the topic and the gateways
+ * subscribed there (SSUBSCRIBE).
+ */
+export const PUBLISH_BATCH_SHARDED = script(PUBLISH_BATCH.source.replace("redis.call('PUBLISH', ARGV[1]", "redis.call('SPUBLISH', ARGV[1]"));
