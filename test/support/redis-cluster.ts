@@ -31,7 +31,11 @@ export interface TestCluster {
   pids: number[];
   /** Port of the master serving `key`'s slot. */
   masterOf(key: string): Promise<number>;
-  /** SIGKILLs the master serving `key`, waits until a replica took over its slots and the cluster is ok again; returns the new master's port. */
+  /**
+   * SIGKILLs the master serving `key`, waits until a replica took over its
+   * slots and the cluster is ok again, then starts the killed node again,
+   * which rejoins as the new master's replica; returns the new master's port.
+   */
   killMasterOf(key: string): Promise<number>;
   stop(): Promise<void>;
 }
@@ -105,6 +109,15 @@ export async function startRedisCluster(options: ClusterOptions = {}): Promise<T
         for (const n of alive) if (!/cluster_state:ok/.test(String(await command(n.port, ['CLUSTER', 'INFO'])))) return false;
         return true;
       }, `a replica took over from the killed master ${old}`);
+      // As a supervisor would, start the killed node again (same port, same
+      // nodes.conf): it rejoins as a replica of the promoted one and syncs.
+      const index = nodes.indexOf(victim);
+      nodes[index] = await startRedis({ aof: options.aof, args, port: old, dir: victim.dir });
+      alive.add(nodes[index]);
+      await until(async () => {
+        const info = String(await command(old, ['INFO', 'replication']));
+        return info.includes(`master_port:${promoted}`) && /master_link_status:up/.test(info);
+      }, `the restarted node ${old} replicates the promoted ${promoted}`);
       return promoted;
     },
     async stop() {
