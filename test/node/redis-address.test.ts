@@ -29,7 +29,8 @@ test('malformed forms are refused with what they must be', () => {
     ['redis+sentinel:///m', /must name at least one Sentinel/],
     ['redis+sentinel://h:99999/m', /host:port; "h:99999" is not/],
     ['http://h:6379', /must use redis:\/\/, rediss:\/\/ or redis\+sentinel:\/\//],
-    ['localhost:6379', /must be a URL like redis:\/\/host:6379/],
+    ['localhost:6379', /must use redis:\/\/, rediss:\/\/ or redis\+sentinel:\/\//],
+    ['not a url', /must be a URL like redis:\/\/host:6379/],
     ['redis://a:1,b:x', /"b:x" is not/],
   ];
   for (const [raw, message] of cases) assert.throws(() => parseRedisAddress(raw), (e: unknown) => e instanceof RedisAddressError && message.test(e.message), raw);
