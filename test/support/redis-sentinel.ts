@@ -21,6 +21,12 @@ export interface SentinelOptions {
   aof?: boolean;
   /** How long a silent master takes to be judged down (default 1 000 ms). */
   downAfterMs?: number;
+  /**
+   * `min-replicas-to-write` on every node: a master that lost its replica
+   * (demoted by a failover it has not heard of yet) refuses writes rather
+   * than accepting ones the new master will never have.
+   */
+  minReplicasToWrite?: number;
 }
 
 export interface TestSentinel {
@@ -95,9 +101,10 @@ async function startSentinel(masterPort: number, quorum: number, downAfterMs: nu
 
 export async function startSentinelGroup(options: SentinelOptions = {}): Promise<TestSentinel> {
   const count = options.sentinels ?? 1;
+  const minReplicas = options.minReplicasToWrite ? ['--min-replicas-to-write', String(options.minReplicasToWrite), '--min-replicas-max-lag', '10'] : [];
   const persistence = { aof: options.aof };
-  const master = await startRedis(persistence);
-  const replica = await startRedis({ ...persistence, args: ['--replicaof', '127.0.0.1', String(master.port)] });
+  const master = await startRedis({ ...persistence, args: minReplicas });
+  const replica = await startRedis({ ...persistence, args: [...minReplicas, '--replicaof', '127.0.0.1', String(master.port)] });
   const nodes = [master, replica];
   // The replica must be in sync before anything relies on it.
   for (const deadline = Date.now() + 10_000; ; ) {
@@ -148,7 +155,7 @@ export async function startSentinelGroup(options: SentinelOptions = {}): Promise
       const promoted = await untilMasterIsNot(old);
       // Back as a replica of the new master, as its supervisor's config (or a
       // Sentinel-rewritten one) would start it, and in sync before going on.
-      nodes[index] = await startRedis({ ...persistence, port: old, dir: nodes[index].dir, args: ['--replicaof', '127.0.0.1', String(promoted)] });
+      nodes[index] = await startRedis({ ...persistence, port: old, dir: nodes[index].dir, args: [...minReplicas, '--replicaof', '127.0.0.1', String(promoted)] });
       for (const deadline = Date.now() + 30_000; ; await new Promise((r) => setTimeout(r, 100))) {
         const info = String(await sentinelCommand(old, ['INFO', 'replication']));
         if (info.includes(`master_port:${promoted}`) && /master_link_status:up/.test(info)) break;
