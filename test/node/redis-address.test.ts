@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { nodeUrl, parseRedisAddress, RedisAddressError, redactUrl } from '../../bus/index.js';
+import { nodeUrl, parseRedisAddress, RedisAddressError, redactUrl, routingKey } from '../../bus/index.js';
 
 test('one URL is a single node, kept as given', () => {
   assert.deepEqual(parseRedisAddress('redis://user:pw@cache:6380/2'), { kind: 'single', url: 'redis://user:pw@cache:6380/2' });
@@ -47,4 +47,13 @@ test('any string either parses or throws RedisAddressError, never anything else'
     }),
     { numRuns: 500 },
   );
+});
+
+test('Cluster routing takes each command\'s key: first script key, first stream, XGROUP\'s stream, else the first argument', () => {
+  assert.equal(routingKey(['EVALSHA', 'sha', '2', 'rt:{t}:h', 'rt:{t}:src', 'x']), 'rt:{t}:h');
+  assert.equal(routingKey(['EVAL', 'src', '0', 'x']), undefined);
+  assert.equal(routingKey(['XREADGROUP', 'GROUP', 'g', 'c', 'COUNT', '5', 'STREAMS', 'rt:in:{1}', '>']), 'rt:in:{1}');
+  assert.equal(routingKey(['XREAD', 'COUNT', '1', 'BLOCK', '10', 'STREAMS', 'rt:in:{2}', '0-0']), 'rt:in:{2}');
+  assert.equal(routingKey(['XGROUP', 'CREATE', 'rt:in:{0}', 'g', '0', 'MKSTREAM']), 'rt:in:{0}');
+  assert.equal(routingKey(['XACK', 'rt:in:{3}', 'g', '1-0']), 'rt:in:{3}');
 });

@@ -1,5 +1,5 @@
 /**
- * The Redis bus through Sentinel (real master + replica + Sentinel on free
+ * The Redis bus through Sentinel (real master + replica + 3 Sentinels on free
  * ports): it finds the master, and when Sentinel fails over it follows the
  * new master, reports an interruption to subscribers, and every append it
  * acknowledged (WAIT 1 by default with Sentinel) is on the new master.
@@ -8,11 +8,12 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createClient } from 'redis';
 import { RedisBus } from '../../bus/index.js';
+import { freePort } from '../support/free-port.js';
 import { startSentinelGroup, type TestSentinel } from '../support/redis-sentinel.js';
 
 let group: TestSentinel;
 before(async () => {
-  group = await startSentinelGroup({ sentinels: 1, aof: true });
+  group = await startSentinelGroup({ sentinels: 3, aof: true });
 });
 after(async () => group?.stop());
 
@@ -79,5 +80,16 @@ test('the bus follows a Sentinel failover: acknowledged appends survive, subscri
   const history = await bus.broker.history('t', before[0]!, 10);
   assert.deepEqual(history.entries.map((e) => e.id), [afterIds[0]]);
   assert.ok(bus.healthy());
+  await bus.close();
+});
+
+test('a Sentinel that does not answer is skipped for the next one in the URL', async () => {
+  const dead = await freePort();
+  const url = group.url.replace('redis+sentinel://', `redis+sentinel://127.0.0.1:${dead},`);
+  const bus = new RedisBus({ url, keyPrefix: 'skip', partitions: 1 });
+  await bus.connect();
+  const [id] = await bus.ingest.append([{ topic: 'x', ts: 1, value: 1 }]);
+  assert.ok(id);
+  assert.equal(await xlen(await group.masterPort(), 'skip:in:{0}'), 1);
   await bus.close();
 });
