@@ -231,7 +231,7 @@ export class RedisIngestLog implements IngestLog {
       : [await commands.sendCommand(args)];
     const count = Math.min(...counts.map(Number));
     if (count < Number(required)) {
-      throw new ReplicaAckError(`only ${count} of ${required} Redis replica(s) confirmed the append within ${timeoutMs} ms; it was not acknowledged (a retry with the same keys cannot append twice)`);
+      throw new ReplicaAckError(`only ${count} of ${required} Redis replica(s) confirmed the append within ${timeoutMs} ms (RT_REDIS_WAIT_REPLICAS, RT_REDIS_WAIT_TIMEOUT_MS); it was not acknowledged (a retry with the same keys cannot append twice)`);
     }
   }
 
