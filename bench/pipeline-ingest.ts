@@ -5,7 +5,11 @@
  * events, NDJSON of 1 000 lines, and one event per request on 50
  * connections), all on a redis-server this bench starts on a free port.
  *
- *   npm run build && node dist/bench/pipeline-ingest.js [--runs 3] [--batches 300] [--seconds 5] [--connections 8]
+ *   npm run build && node dist/bench/pipeline-ingest.js [--runs 3] [--batches 300] [--seconds 5] [--connections 8] [--wait-replica]
+ *
+ * `--wait-replica` starts a replica of that Redis too and runs ingest with
+ * RT_REDIS_WAIT_REPLICAS=1 (every append waits for the replica, as with
+ * Sentinel), to measure what that guarantee costs.
  *
  * Each run checks that every accepted event is in the ingest streams (0 lost,
  * none twice). Prints one JSON line per run and a table of medians with
@@ -29,6 +33,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     partitions: { type: 'string', default: '4' },
     connections: { type: 'string', default: '8' },
+    'wait-replica': { type: 'boolean', default: false },
   },
 });
 const RUNS = Number(values.runs);
@@ -132,11 +137,13 @@ interface RunResult {
 
 async function once(): Promise<RunResult> {
   const redis = await startRedis();
+  const replica = values['wait-replica'] ? await startRedis({ args: ['--replicaof', '127.0.0.1', String(redis.port)] }) : null;
   const raw = createClient({ url: redis.url });
   await raw.connect();
   const port = await freePort();
   const ingest = await startRt('ingest', ['--port', String(port), '--partitions', values.partitions!], {
     REDIS_URL: redis.url,
+    RT_REDIS_WAIT_REPLICAS: replica ? '1' : '0',
     RT_INGEST_MAXLEN: '1000000000',
     RT_INGEST_MAX_AGE_MS: '0',
     LOG_LEVEL: 'warn',
@@ -188,6 +195,7 @@ async function once(): Promise<RunResult> {
   } finally {
     await ingest.kill();
     await raw.destroy();
+    await replica?.stop();
     await redis.stop();
   }
 }
@@ -200,7 +208,7 @@ for (let i = 0; i < RUNS; i++) {
 }
 const m = (k: keyof RunResult): number => median(results.map((r) => r[k]));
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
-console.log(`\ningest, one process, Redis ${values.partitions} partitions, batches on ${values.connections} connections; medians of ${RUNS} runs`);
+console.log(`\ningest, one process, Redis ${values.partitions} partitions, batches on ${values.connections} connections${values['wait-replica'] ? ', every append waiting for 1 replica (WAIT)' : ''}; medians of ${RUNS} runs`);
 console.log('| measure | events/s | reference | ratio |');
 console.log('|---|---|---|---|');
 console.log(`| redis-benchmark XADD -P 32 -c 50 | ${fmt(m('redisXaddPipelined'))} | | |`);

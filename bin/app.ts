@@ -50,6 +50,8 @@ async function createBus(config: Config, log: Logger): Promise<Bus> {
   }
   const bus = new RedisBus({
     url: config.redisUrl,
+    waitReplicas: config.redisWaitReplicas ?? undefined,
+    waitTimeoutMs: config.redisWaitTimeoutMs,
     partitions: config.partitions,
     historyMaxLen: config.historyMaxLen,
     retention: new RetentionPolicy(config.historyRetention),

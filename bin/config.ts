@@ -1,3 +1,4 @@
+import { parseRedisAddress } from '../bus/redis-address.js';
 import { DEFAULT_RETENTION_TEXT, parseRetentionRules, type RetentionRule } from '../bus/retention.js';
 import { MAX_SUBSCRIPTIONS_PER_CONNECTION } from '../protocol/index.js';
 
@@ -11,6 +12,9 @@ export interface Config {
   port: number;
   host: string;
   redisUrl: string | null;
+  /** Replicas that must confirm each ingest append (WAIT); null = 1 with Sentinel, else 0. */
+  redisWaitReplicas: number | null;
+  redisWaitTimeoutMs: number;
   partitions: number;
   keyPrefix: string;
   historyMaxLen: number;
@@ -53,7 +57,9 @@ interface KeySpec {
 export const CONFIG_KEYS: readonly KeySpec[] = [
   { key: 'port', env: 'PORT', flag: 'port', kind: 'port', doc: 'HTTP port (0 picks a free one)' },
   { key: 'host', env: 'HOST', flag: 'host', kind: 'string', doc: 'interface to listen on' },
-  { key: 'redisUrl', env: 'REDIS_URL', flag: 'redis', kind: 'url', doc: 'redis:// or rediss:// URL; unset = in-memory bus (rt start only)' },
+  { key: 'redisUrl', env: 'REDIS_URL', flag: 'redis', kind: 'url', doc: 'redis://host:port (standalone or any Cluster node), redis://host:port,host:port (Cluster seeds) or redis+sentinel://host:port[,host:port]/master-name; unset = in-memory bus (rt start only)' },
+  { key: 'redisWaitReplicas', env: 'RT_REDIS_WAIT_REPLICAS', flag: 'redis-wait-replicas', kind: 'int', min: 0, doc: 'Redis replicas that must confirm each ingest append before it is acknowledged (WAIT); default 1 with Sentinel, 0 otherwise' },
+  { key: 'redisWaitTimeoutMs', env: 'RT_REDIS_WAIT_TIMEOUT_MS', flag: 'redis-wait-timeout-ms', kind: 'int', min: 1, doc: 'how long an append waits for those replicas before ingest answers 503' },
   { key: 'partitions', env: 'RT_PARTITIONS', flag: 'partitions', kind: 'int', min: 1, doc: 'ingest stream partitions (same on every service)' },
   { key: 'keyPrefix', env: 'RT_KEY_PREFIX', flag: 'key-prefix', kind: 'string', doc: 'prefix of every Redis key' },
   { key: 'historyMaxLen', env: 'RT_HISTORY_MAXLEN', flag: 'history-maxlen', kind: 'int', min: 1, doc: 'hard cap of messages per topic history, above any retention rule' },
@@ -82,6 +88,8 @@ export const DEFAULTS: Config = {
   port: 8080,
   host: '127.0.0.1',
   redisUrl: null,
+  redisWaitReplicas: null,
+  redisWaitTimeoutMs: 1000,
   partitions: 4,
   keyPrefix: 'rt',
   historyMaxLen: 1_000_000,
@@ -132,16 +140,11 @@ function convert(spec: KeySpec, raw: string, source: string): Config[keyof Confi
       return n;
     }
     case 'url': {
-      // Checked before parsing: these forms are not single URLs, and the reason matters more than the syntax.
-      if (/^redis\+sentinel:/i.test(raw)) bad('redis+sentinel:// is not supported yet: give the master as redis://host:port (see docs/operations.md#redis-cluster-and-sentinel)');
-      if (raw.includes(',')) bad('several seed nodes (a Redis Cluster) are not supported yet: give one standalone Redis as redis://host:port (see docs/operations.md#redis-cluster-and-sentinel)');
-      let url: URL | null = null;
       try {
-        url = new URL(raw);
-      } catch {
-        bad('must be a URL like redis://host:6379');
+        parseRedisAddress(raw);
+      } catch (error) {
+        bad((error as Error).message);
       }
-      if (url && url.protocol !== 'redis:' && url.protocol !== 'rediss:') bad('must use redis:// or rediss://');
       return raw;
     }
     case 'http-url': {

@@ -11,8 +11,8 @@ import type { Broker, HistoryEntry, HistoryRange, PublishRequest, TopicListener,
 import { CommandDeadlines, type DeadlineOptions } from './command-deadline.js';
 import { newEpoch } from './epoch.js';
 import type { KeyNames } from './keys.js';
-import { createRedisClient, type BusLogger, type RedisClient } from './redis-connection.js';
-import { POSITION, PUBLISH_BATCH, runScript, TRIM_HISTORY } from './redis-scripts.js';
+import { createRedisClient, type BusLogger, type RedisClient, type RedisClusterClient, type RedisLink } from './redis-connection.js';
+import { POSITION, PUBLISH_BATCH, PUBLISH_BATCH_SHARDED, runScript, TRIM_HISTORY } from './redis-scripts.js';
 import { RetentionPolicy } from './retention.js';
 
 export interface RedisBrokerOptions {
@@ -36,6 +36,9 @@ export class RedisBroker implements Broker {
   private trimTimer: NodeJS.Timeout | null = null;
   private subscriber: RedisClient | null = null;
   private subscriberReady: Promise<RedisClient> | null = null;
+  /** Cluster only: the sharded Pub/Sub subscriber. */
+  private sharded: RedisClusterClient | null = null;
+  private shardedReady: Promise<RedisClusterClient> | null = null;
   private readonly interruptionCallbacks: (() => void)[] = [];
   private closed = false;
   /** Queue timeouts of this broker's commands, one timer per slot rather than per command. */
@@ -43,8 +46,7 @@ export class RedisBroker implements Broker {
   private readonly deadline = (): DeadlineOptions => this.deadlines.next();
 
   constructor(
-    private readonly client: RedisClient,
-    private readonly url: string,
+    private readonly link: RedisLink,
     private readonly keys: KeyNames,
     private readonly log: BusLogger,
     options: RedisBrokerOptions,
@@ -75,7 +77,7 @@ export class RedisBroker implements Broker {
           const { body, source } = requests[i];
           args.push(encodeBody(body), source ? String(source.partition) : '', source ? source.id : '');
         }
-        const reply = (await runScript(this.client, PUBLISH_BATCH, [this.keys.history(topic), this.keys.source(topic), this.keys.epoch(topic)], args, this.deadline)) as string[];
+        const reply = (await runScript(this.link.commands, this.link.cluster ? PUBLISH_BATCH_SHARDED : PUBLISH_BATCH, [this.keys.history(topic), this.keys.source(topic), this.keys.epoch(topic)], args, this.deadline)) as string[];
         indexes.forEach((i, k) => (ids[i] = reply[k] === '' ? null : reply[k]));
       }),
     );
@@ -83,23 +85,61 @@ export class RedisBroker implements Broker {
   }
 
   async subscribe(topic: string, listener: TopicListener): Promise<() => Promise<void>> {
+    if (this.link.cluster) return this.subscribeSharded(topic, listener);
     const subscriber = await this.subscriberConnection();
     const channel = this.keys.channel(topic);
-    // One channel message carries a publish call's messages as `<id> <body>` lines.
-    const onMessage = (message: string): void => {
-      let start = 0;
-      for (;;) {
-        const end = message.indexOf('\n', start);
-        const space = message.indexOf(' ', start);
-        listener(message.slice(start, space), message.slice(space + 1, end === -1 ? message.length : end));
-        if (end === -1) return;
-        start = end + 1;
-      }
-    };
+    const onMessage = (message: string): void => deliverLines(message, listener);
     await subscriber.subscribe(channel, onMessage);
     return async () => {
       if (subscriber.isOpen) await subscriber.unsubscribe(channel, onMessage);
     };
+  }
+
+  /**
+   * On a Cluster: sharded Pub/Sub (SSUBSCRIBE on the master of the topic's
+   * slot, through a Cluster client of its own). As with one Redis, any
+   * trouble on one of its node connections drops the whole subscriber and
+   * reports an interruption, rather than letting node-redis resubscribe
+   * quietly over a hole.
+   */
+  private async subscribeSharded(topic: string, listener: TopicListener): Promise<() => Promise<void>> {
+    const subscriber = await this.shardedSubscriberConnection();
+    const channel = this.keys.channel(topic);
+    const onMessage = (message: string): void => deliverLines(message, listener);
+    await subscriber.sSubscribe(channel, onMessage);
+    return async () => {
+      if (subscriber.isOpen) await subscriber.sUnsubscribe(channel, onMessage);
+    };
+  }
+
+  private shardedSubscriberConnection(): Promise<RedisClusterClient> {
+    this.shardedReady ??= this.openShardedSubscriber();
+    return this.shardedReady;
+  }
+
+  private async openShardedSubscriber(): Promise<RedisClusterClient> {
+    const subscriber = this.link.cluster!.duplicate({ minimizeConnections: true });
+    this.sharded = subscriber;
+    let live = false;
+    subscriber.on('error', () => {});
+    const lost = (): void => {
+      const current = this.sharded === subscriber;
+      if (current) {
+        this.sharded = null;
+        this.shardedReady = null;
+      }
+      subscriber.off('node-error', lost);
+      subscriber.off('node-reconnecting', lost);
+      if (subscriber.isOpen) subscriber.destroy();
+      if (this.closed || !live || !current) return;
+      this.log.warn({ role: 'subscriber' }, 'a Redis Cluster subscriber connection was lost; subscribers will resubscribe and catch up from history');
+      for (const callback of this.interruptionCallbacks) callback();
+    };
+    subscriber.on('node-error', lost);
+    subscriber.on('node-reconnecting', lost);
+    await subscriber.connect();
+    live = true;
+    return subscriber;
   }
 
   onInterruption(callback: () => void): void {
@@ -107,12 +147,12 @@ export class RedisBroker implements Broker {
   }
 
   async position(topic: string): Promise<TopicPosition> {
-    const [epoch, top] = (await runScript(this.client, POSITION, [this.keys.history(topic), this.keys.epoch(topic)], [newEpoch()], this.deadline)) as [string, string];
+    const [epoch, top] = (await runScript(this.link.commands, POSITION, [this.keys.history(topic), this.keys.epoch(topic)], [newEpoch()], this.deadline)) as [string, string];
     return { epoch, top };
   }
 
   async history(topic: string, since: string, limit: number): Promise<HistoryRange> {
-    const reply = (await this.client.sendCommand(['XRANGE', this.keys.history(topic), `(${since}`, '+', 'COUNT', String(limit)], this.deadlines.next())) as StreamEntryReply[];
+    const reply = (await this.link.commands.sendCommand(['XRANGE', this.keys.history(topic), `(${since}`, '+', 'COUNT', String(limit)], this.deadlines.next())) as StreamEntryReply[];
     // Redis 7.0 does not track ids removed by trimming, so the first entry of
     // each publish call carries its predecessor ("p"): when the first entry
     // after `since` does not follow `since` directly, retention removed what
@@ -124,20 +164,20 @@ export class RedisBroker implements Broker {
     if (first !== undefined) {
       const previous = field(first[1], 'p');
       if (previous !== undefined) gap = (previous || ID_ZERO) !== since;
-      else gap = since === ID_ZERO || ((await this.client.sendCommand(['XRANGE', this.keys.history(topic), since, since], this.deadlines.next())) as unknown[]).length === 0;
+      else gap = since === ID_ZERO || ((await this.link.commands.sendCommand(['XRANGE', this.keys.history(topic), since, since], this.deadlines.next())) as unknown[]).length === 0;
     }
     return { entries: reply.map(toHistoryEntry), gap };
   }
 
   async latest(topic: string, count: number, minId?: string): Promise<HistoryEntry[]> {
     if (count <= 0) return [];
-    const reply = (await this.client.sendCommand(['XREVRANGE', this.keys.history(topic), '+', minId ?? '-', 'COUNT', String(count)], this.deadlines.next())) as StreamEntryReply[];
+    const reply = (await this.link.commands.sendCommand(['XREVRANGE', this.keys.history(topic), '+', minId ?? '-', 'COUNT', String(count)], this.deadlines.next())) as StreamEntryReply[];
     return reply.map(toHistoryEntry).reverse();
   }
 
   /** True unless the subscriber connection exists and is down. */
   healthy(): boolean {
-    return this.subscriber === null || this.subscriber.isReady;
+    return (this.subscriber === null || this.subscriber.isReady) && (this.sharded === null || this.sharded.isReady);
   }
 
   /**
@@ -153,11 +193,27 @@ export class RedisBroker implements Broker {
     this.published.clear();
     for (const topic of topics) {
       const { messages, ageMs } = this.retention.of(topic);
-      runScript(this.client, TRIM_HISTORY, [this.keys.history(topic)], [String(messages), String(ageMs), this.historyMaxLen], this.deadline).catch((error: Error) => {
+      runScript(this.link.commands, TRIM_HISTORY, [this.keys.history(topic)], [String(messages), String(ageMs), this.historyMaxLen], this.deadline).catch((error: Error) => {
         // Retention only bounds memory; the next publish schedules another try.
         this.log.warn({ topic, error: error.message }, 'trimming a topic history failed; will retry after its next publish');
       });
     }
+  }
+
+  /**
+   * The master changed (Sentinel): the subscriber connection listens to the
+   * old one, where nothing is published any more. It is dropped and every
+   * subscriber told (as for a lost connection), so they catch up from the
+   * new master's history; the next subscription opens a new connection.
+   */
+  async masterChanged(): Promise<void> {
+    const subscriber = this.subscriber;
+    this.subscriber = null;
+    this.subscriberReady = null;
+    if (subscriber?.isOpen) subscriber.destroy();
+    if (this.closed) return;
+    this.log.warn({ role: 'subscriber' }, 'Redis master changed; subscribers will resubscribe and catch up from history');
+    for (const callback of this.interruptionCallbacks) callback();
   }
 
   /** Closes the subscriber connection (no interruption is reported). */
@@ -165,6 +221,7 @@ export class RedisBroker implements Broker {
     this.closed = true;
     if (this.trimTimer) clearTimeout(this.trimTimer);
     if (this.subscriber?.isOpen) await this.subscriber.destroy();
+    if (this.sharded?.isOpen) this.sharded.destroy();
   }
 
   private subscriberConnection(): Promise<RedisClient> {
@@ -173,7 +230,7 @@ export class RedisBroker implements Broker {
   }
 
   private async openSubscriber(): Promise<RedisClient> {
-    const subscriber = createRedisClient(this.url, this.log, 'subscriber');
+    const subscriber = createRedisClient(this.link.url, this.log, 'subscriber');
     this.subscriber = subscriber;
     let live = false;
     subscriber.once('ready', () => (live = true));
@@ -182,17 +239,31 @@ export class RedisBroker implements Broker {
     // instead the connection is dropped and subscribers are told to catch up
     // from history, which is what makes the gap visible and closable.
     subscriber.once('error', () => {
-      if (this.subscriber === subscriber) {
+      // Not ours any more (replaced after a master change): already reported.
+      const current = this.subscriber === subscriber;
+      if (current) {
         this.subscriber = null;
         this.subscriberReady = null;
       }
       void subscriber.destroy();
-      if (this.closed || !live) return;
+      if (this.closed || !live || !current) return;
       this.log.warn({ role: 'subscriber' }, 'Redis subscriber connection lost; subscribers will resubscribe and catch up from history');
       for (const callback of this.interruptionCallbacks) callback();
     });
     await subscriber.connect();
     return subscriber;
+  }
+}
+
+/** Hands each `<id> <body>` line of a channel message (one publish call's messages) to the listener. */
+function deliverLines(message: string, listener: TopicListener): void {
+  let start = 0;
+  for (;;) {
+    const end = message.indexOf('\n', start);
+    const space = message.indexOf(' ', start);
+    listener(message.slice(start, space), message.slice(space + 1, end === -1 ? message.length : end));
+    if (end === -1) return;
+    start = end + 1;
   }
 }
 

@@ -2,7 +2,8 @@
  * Creates node-redis clients for the bus from a REDIS_URL, with a reconnect
  * policy that says what it is doing instead of throwing stack traces.
  */
-import { createClient } from 'redis';
+import type { DeadlineOptions } from './command-deadline.js';
+import { createClient, createCluster } from 'redis';
 
 /** Minimal logger the bus writes to (pino's shape). */
 export interface BusLogger {
@@ -24,6 +25,7 @@ export function reconnectDelay(retries: number): number {
 
 /** Describes a URL for logs without its password. */
 export function redactUrl(url: string): string {
+  if (/^rediss?\+sentinel:/i.test(url) || url.includes(',')) return url.replace(/^([a-z+]+:\/\/[^:@/]*:)[^@/]*@/i, '$1***@');
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
@@ -50,4 +52,80 @@ export function createRedisClient(url: string, log: BusLogger, role: string): Re
   client.on('error', () => {});
   client.on('ready', () => log.info({ redis: where, role }, `connected to Redis at ${where}`));
   return client;
+}
+
+/** What the roles send commands through: a client, or a Redis Cluster routed by each command's key. */
+export interface RedisCommands {
+  /** `options`: node-redis command options (the broker's shared queue deadlines, see command-deadline.ts). */
+  sendCommand(args: string[], options?: DeadlineOptions): Promise<unknown>;
+}
+
+/**
+ * The bus's connection to its current Redis: the command connection, and
+ * the URL further connections (blocking reads, Pub/Sub) are opened to. With
+ * Sentinel both change when the master does; with a Cluster `cluster` is
+ * set and commands are routed by their key. The roles read them through
+ * this holder.
+ */
+export interface RedisLink {
+  /** Standalone (or Sentinel master) command client; null with a Cluster. */
+  client: RedisClient | null;
+  cluster: RedisClusterClient | null;
+  commands: RedisCommands;
+  url: string;
+}
+
+function buildCluster(rootUrls: string[], reconnectStrategy: (retries: number, cause: Error) => number) {
+  // Discovered nodes take their connection settings from `defaults`, not from
+  // the root URLs: credentials and TLS of the first URL apply to all.
+  const first = new URL(rootUrls[0]);
+  return createCluster({
+    rootNodes: rootUrls.map((url) => ({ url })),
+    defaults: {
+      username: first.username ? decodeURIComponent(first.username) : undefined,
+      password: first.password ? decodeURIComponent(first.password) : undefined,
+      socket: { connectTimeout: 5000, reconnectStrategy, ...(first.protocol === 'rediss:' ? { tls: true as const } : {}) },
+    },
+    RESP: 2,
+  });
+}
+
+export type RedisClusterClient = ReturnType<typeof buildCluster>;
+
+/** Creates a Cluster client (not yet connected) from seed node URLs; node failures are logged like a client's. */
+export function createRedisCluster(rootUrls: string[], log: BusLogger, role: string): RedisClusterClient {
+  const where = rootUrls.map(redactUrl).join(',');
+  const cluster = buildCluster(rootUrls, (retries, cause) => {
+    const delay = reconnectDelay(retries);
+    log.warn({ redis: where, role, attempt: retries + 1, retryInMs: delay, error: cause?.message }, `a Redis Cluster node is unreachable (${cause?.message ?? 'unknown error'}); retrying in ${delay} ms`);
+    return delay;
+  });
+  cluster.on('error', () => {});
+  cluster.on('node-error', () => {});
+  return cluster;
+}
+
+/**
+ * The key a command is routed by in a Cluster: the first key of a script,
+ * the first stream of XREAD/XREADGROUP, the stream of XGROUP, else the
+ * first argument. Every command the bus sends names its key there.
+ */
+export function routingKey(args: readonly string[]): string | undefined {
+  switch (args[0]) {
+    case 'EVALSHA':
+    case 'EVAL':
+      return args[2] === '0' ? undefined : args[3];
+    case 'XREAD':
+    case 'XREADGROUP':
+      return args[args.indexOf('STREAMS') + 1];
+    case 'XGROUP':
+      return args[2];
+    default:
+      return args[1];
+  }
+}
+
+/** Commands over a Cluster client, each routed to the master of its key's slot. */
+export function clusterCommands(cluster: RedisClusterClient): RedisCommands {
+  return { sendCommand: (args, options) => cluster.sendCommand(routingKey(args), false, args, options) };
 }

@@ -5,32 +5,32 @@
  */
 import type { Coordination } from './coordination.js';
 import type { KeyNames } from './keys.js';
-import type { RedisClient } from './redis-connection.js';
+import type { RedisLink } from './redis-connection.js';
 import { LEASE, PRESENCE, RELEASE, RENEW, runScript } from './redis-scripts.js';
 
 export class RedisCoordination implements Coordination {
   constructor(
-    private readonly client: RedisClient,
+    private readonly link: RedisLink,
     private readonly keys: KeyNames,
   ) {}
 
   async lease(partition: number, owner: string, ttlMs: number, takeOverFrom?: string): Promise<boolean> {
-    return (await runScript(this.client, LEASE, [this.keys.lease(partition)], [owner, String(ttlMs), takeOverFrom ?? ''])) === 1;
+    return (await runScript(this.link.commands, LEASE, [this.keys.lease(partition)], [owner, String(ttlMs), takeOverFrom ?? ''])) === 1;
   }
 
   async renewLease(partition: number, owner: string, ttlMs: number): Promise<boolean> {
-    return (await runScript(this.client, RENEW, [this.keys.lease(partition)], [owner, String(ttlMs)])) === 1;
+    return (await runScript(this.link.commands, RENEW, [this.keys.lease(partition)], [owner, String(ttlMs)])) === 1;
   }
 
   async releaseLease(partition: number, owner: string): Promise<void> {
-    await runScript(this.client, RELEASE, [this.keys.lease(partition)], [owner]);
+    await runScript(this.link.commands, RELEASE, [this.keys.lease(partition)], [owner]);
   }
 
   async presence(member: string, ttlMs: number): Promise<number> {
-    return (await runScript(this.client, PRESENCE, [this.keys.processors()], [member, String(ttlMs)])) as number;
+    return (await runScript(this.link.commands, PRESENCE, [this.keys.processors()], [member, String(ttlMs)])) as number;
   }
 
   async leavePresence(member: string): Promise<void> {
-    await this.client.sendCommand(['ZREM', this.keys.processors(), member]);
+    await this.link.commands.sendCommand(['ZREM', this.keys.processors(), member]);
   }
 }

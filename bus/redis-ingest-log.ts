@@ -8,12 +8,26 @@ import { IDEMPOTENCY_WINDOW_MS, type AppendOptions, type FencedRead, type Ingest
 import { checkEvent } from './ingest-event.js';
 import type { KeyNames } from './keys.js';
 import { partitionOf } from './partition.js';
-import { createRedisClient, type BusLogger, type RedisClient } from './redis-connection.js';
+import { createRedisClient, type BusLogger, type RedisClient, type RedisClusterClient, type RedisLink } from './redis-connection.js';
 import { APPEND, FENCED_READ, runScript, TRIM_ACKED } from './redis-scripts.js';
 
 export interface RedisIngestLogOptions {
   /** Ingest stream partitions. Every service must use the same number. */
   partitions: number;
+  /**
+   * Replicas that must have every appended batch before its append resolves
+   * (`WAIT n timeoutMs` after the batch; 0 = don't wait). A batch that fewer
+   * replicas confirm in time fails with `ReplicaAckError` (ingest answers
+   * 503; a retry with the same keys cannot append twice).
+   */
+  waitReplicas?: number;
+  /** How long `WAIT` may take, in ms (default 1 000). */
+  waitTimeoutMs?: number;
+}
+
+/** Fewer replicas than required confirmed an append in time: it may be lost by a failover, so it is not acknowledged. */
+export class ReplicaAckError extends Error {
+  readonly code = 'redis_replica_ack_missing';
 }
 
 type Fields = string[];
@@ -70,7 +84,11 @@ function fieldsToEvent(fields: Fields | null, now: number): { event: IngestEvent
 
 export class RedisIngestLog implements IngestLog {
   readonly partitions: number;
+  private readonly waitArgs: string[] | null;
   private reader: RedisClient | null = null;
+  /** Cluster only: each partition's blocking-read connection, and its wait in progress. */
+  private readonly partitionReaders = new Map<number, Promise<RedisClusterClient>>();
+  private readonly partitionWaits = new Map<number, Promise<unknown>>();
   /** Group commit: batches being filled this turn (one per partition) and full ones. */
   private readonly open = new Map<number, Batch>();
   private full: Batch[] = [];
@@ -80,13 +98,14 @@ export class RedisIngestLog implements IngestLog {
   private closed = false;
 
   constructor(
-    private readonly client: RedisClient,
-    private readonly url: string,
+    private readonly link: RedisLink,
     private readonly keys: KeyNames,
     private readonly log: BusLogger,
     options: RedisIngestLogOptions,
   ) {
     this.partitions = options.partitions;
+    const replicas = options.waitReplicas ?? 0;
+    this.waitArgs = replicas > 0 ? ['WAIT', String(replicas), String(options.waitTimeoutMs ?? 1000)] : null;
   }
 
   partitionOf(topic: string): number {
@@ -172,8 +191,14 @@ export class RedisIngestLog implements IngestLog {
     const batches = [...this.full, ...this.open.values()];
     this.full = [];
     this.open.clear();
-    for (const batch of batches) {
-      runScript(this.client, APPEND, [this.keys.ingest(batch.partition), ...batch.keys], batch.argv).then(
+    const client = this.link.commands;
+    const written = batches.map((batch) => runScript(client, APPEND, [this.keys.ingest(batch.partition), ...batch.keys], batch.argv));
+    // With replicas to wait for, the batches of this flush resolve only once
+    // WAIT (after all of them, on the same connection: it counts that
+    // connection's writes) says enough replicas have them.
+    const replicated = this.waitArgs === null ? null : this.replicated(written, batches);
+    batches.forEach((batch, b) => {
+      (replicated === null ? written[b] : Promise.all([written[b], replicated]).then(([reply]) => reply)).then(
         (reply) => {
           const ids = reply as (string | null)[];
           for (let i = 0; i < batch.events; i++) {
@@ -191,6 +216,22 @@ export class RedisIngestLog implements IngestLog {
           }
         },
       );
+    });
+  }
+
+  private async replicated(written: Promise<unknown>[], batches: Batch[]): Promise<void> {
+    const { cluster, commands } = this.link;
+    await Promise.allSettled(written);
+    const args = this.waitArgs!;
+    const [, required, timeoutMs] = args;
+    // In a Cluster each partition's master counts its own writes: one WAIT
+    // per partition written, routed like its appends (same node connection).
+    const counts = cluster
+      ? await Promise.all([...new Set(batches.map((b) => b.partition))].map((p) => cluster.sendCommand(this.keys.ingest(p), false, args)))
+      : [await commands.sendCommand(args)];
+    const count = Math.min(...counts.map(Number));
+    if (count < Number(required)) {
+      throw new ReplicaAckError(`only ${count} of ${required} Redis replica(s) confirmed the append within ${timeoutMs} ms (RT_REDIS_WAIT_REPLICAS, RT_REDIS_WAIT_TIMEOUT_MS); it was not acknowledged (a retry with the same keys cannot append twice)`);
     }
   }
 
@@ -198,7 +239,7 @@ export class RedisIngestLog implements IngestLog {
     await Promise.all(
       Array.from({ length: this.partitions }, async (_, p) => {
         try {
-          await this.client.sendCommand(['XGROUP', 'CREATE', this.keys.ingest(p), group, '0', 'MKSTREAM']);
+          await this.link.commands.sendCommand(['XGROUP', 'CREATE', this.keys.ingest(p), group, '0', 'MKSTREAM']);
         } catch (error) {
           if (!String((error as Error).message).startsWith('BUSYGROUP')) throw error;
         }
@@ -210,7 +251,7 @@ export class RedisIngestLog implements IngestLog {
     let cursor = '0-0';
     let moved = 0;
     do {
-      const reply = (await this.client.sendCommand(['XAUTOCLAIM', this.keys.ingest(partition), group, consumer, '0', cursor, 'COUNT', '1000', 'JUSTID'])) as [string, string[]];
+      const reply = (await this.link.commands.sendCommand(['XAUTOCLAIM', this.keys.ingest(partition), group, consumer, '0', cursor, 'COUNT', '1000', 'JUSTID'])) as [string, string[]];
       cursor = reply[0];
       moved += reply[1].length;
     } while (cursor !== '0-0');
@@ -219,11 +260,12 @@ export class RedisIngestLog implements IngestLog {
 
   async read(group: string, consumer: string, partitions: readonly number[], options: ReadOptions): Promise<IngestEntry[]> {
     if (partitions.length === 0) return [];
+    if (this.link.cluster) return this.readAcrossSlots(group, consumer, partitions, options);
     const args = ['XREADGROUP', 'GROUP', group, consumer, 'COUNT', String(options.count)];
     if (!options.pending) args.push('BLOCK', String(Math.max(1, options.blockMs)));
     args.push('STREAMS', ...partitions.map((p) => this.keys.ingest(p)), ...partitions.map(() => (options.pending ? '0' : '>')));
     // A blocking read holds its connection, so it gets one of its own.
-    const connection = options.pending ? this.client : await this.readerConnection();
+    const connection = options.pending ? this.link.commands : await this.readerConnection();
     let reply: [string, StreamEntryReply[]][] | null;
     try {
       reply = (await connection.sendCommand(args)) as [string, StreamEntryReply[]][] | null;
@@ -231,6 +273,38 @@ export class RedisIngestLog implements IngestLog {
       if (this.closed) return [];
       throw error;
     }
+    return this.groupReply(reply, partitions);
+  }
+
+  /**
+   * `read` on a Cluster, where one command cannot name streams of several
+   * slots and a blocking command would hold a node connection every role
+   * shares: each partition is read without blocking; when nothing came, the
+   * reader waits (one blocking XREAD per partition, each on a connection of
+   * its own) for anything after the newest ids taken before reading, then
+   * reads once more.
+   */
+  private async readAcrossSlots(group: string, consumer: string, partitions: readonly number[], options: ReadOptions): Promise<IngestEntry[]> {
+    const readAll = async (): Promise<IngestEntry[]> => {
+      const replies = await Promise.all(
+        partitions.map((p) => this.link.commands.sendCommand(['XREADGROUP', 'GROUP', group, consumer, 'COUNT', String(options.count), 'STREAMS', this.keys.ingest(p), options.pending ? '0' : '>'])),
+      );
+      return replies.flatMap((reply) => this.groupReply(reply as [string, StreamEntryReply[]][] | null, partitions));
+    };
+    if (options.pending || options.blockMs <= 0) return readAll();
+    const newest = await Promise.all(partitions.map(async (p): Promise<[number, string]> => [p, await this.newestId(p)]));
+    const first = await readAll();
+    if (first.length > 0) return first;
+    await this.waitForAny(newest, options.blockMs);
+    return this.closed ? [] : readAll();
+  }
+
+  private async newestId(partition: number): Promise<string> {
+    const reply = (await this.link.commands.sendCommand(['XREVRANGE', this.keys.ingest(partition), '+', '-', 'COUNT', '1'])) as StreamEntryReply[];
+    return reply[0]?.[0] ?? '0-0';
+  }
+
+  private groupReply(reply: [string, StreamEntryReply[]][] | null, partitions: readonly number[]): IngestEntry[] {
     if (!reply) return [];
     const now = Date.now();
     const out: IngestEntry[] = [];
@@ -256,7 +330,7 @@ export class RedisIngestLog implements IngestLog {
       ids.push(id);
       byPartition.set(partition, ids);
     }
-    await Promise.all([...byPartition].map(([p, ids]) => this.client.sendCommand(['XACK', this.keys.ingest(p), group, ...ids])));
+    await Promise.all([...byPartition].map(([p, ids]) => this.link.commands.sendCommand(['XACK', this.keys.ingest(p), group, ...ids])));
     // Trim behind the acknowledgements too (at most once a second per
     // partition), so streams stay bounded when only direct producers write
     // and no ingest process runs its backlog guard.
@@ -264,7 +338,7 @@ export class RedisIngestLog implements IngestLog {
     for (const p of byPartition.keys()) {
       if (now - (this.lastTrim.get(p) ?? 0) < 1000) continue;
       this.lastTrim.set(p, now);
-      runScript(this.client, TRIM_ACKED, [this.keys.ingest(p)], []).catch(() => {
+      runScript(this.link.commands, TRIM_ACKED, [this.keys.ingest(p)], []).catch(() => {
         // Trimming only bounds memory; the next acknowledgement tries again.
       });
     }
@@ -273,7 +347,7 @@ export class RedisIngestLog implements IngestLog {
   async trimAcknowledged(): Promise<PartitionBacklog[]> {
     return Promise.all(
       Array.from({ length: this.partitions }, async (_, partition) => {
-        const [entries, oldestAgeMs] = (await runScript(this.client, TRIM_ACKED, [this.keys.ingest(partition)], [])) as [number, number];
+        const [entries, oldestAgeMs] = (await runScript(this.link.commands, TRIM_ACKED, [this.keys.ingest(partition)], [])) as [number, number];
         return { partition, entries, oldestAgeMs };
       }),
     );
@@ -285,7 +359,7 @@ export class RedisIngestLog implements IngestLog {
     // (pipelined), and only when all came back empty does the reader wait,
     // with XREAD BLOCK after each stream's newest id, for something to arrive.
     const replies = await Promise.all(
-      partitions.map((p) => runScript(this.client, FENCED_READ, [this.keys.ingest(p), this.keys.lease(p)], [leases.get(p)!, group, consumer, String(options.count), options.pending ? '0' : '>'])),
+      partitions.map((p) => runScript(this.link.commands, FENCED_READ, [this.keys.ingest(p), this.keys.lease(p)], [leases.get(p)!, group, consumer, String(options.count), options.pending ? '0' : '>'])),
     );
     const now = Date.now();
     const entries: IngestEntry[] = [];
@@ -297,15 +371,54 @@ export class RedisIngestLog implements IngestLog {
       else if (typeof reply === 'string') newest.push([partition, reply]);
       else for (const [id, fields] of reply as StreamEntryReply[]) entries.push(this.toEntry(partition, id, fields, now));
     });
-    if (entries.length === 0 && !options.pending && newest.length > 0 && options.blockMs > 0) {
-      const args = ['XREAD', 'COUNT', '1', 'BLOCK', String(options.blockMs), 'STREAMS', ...newest.map(([p]) => this.keys.ingest(p)), ...newest.map(([, id]) => id)];
-      try {
-        await (await this.readerConnection()).sendCommand(args);
-      } catch (error) {
-        if (!this.closed) throw error;
-      }
-    }
+    if (entries.length === 0 && !options.pending && newest.length > 0 && options.blockMs > 0) await this.waitForAny(newest, options.blockMs);
     return { entries, refused };
+  }
+
+  /**
+   * Waits up to `blockMs` for an entry after the given id on any of the
+   * partitions: one XREAD BLOCK over all of them on the reader connection,
+   * or, on a Cluster (streams of different slots), one per partition on a
+   * connection of its own; a partition's wait still running from an earlier
+   * call is joined rather than queued behind.
+   */
+  private async waitForAny(newest: readonly [number, string][], blockMs: number): Promise<void> {
+    try {
+      if (!this.link.cluster) {
+        const args = ['XREAD', 'COUNT', '1', 'BLOCK', String(blockMs), 'STREAMS', ...newest.map(([p]) => this.keys.ingest(p)), ...newest.map(([, id]) => id)];
+        await (await this.readerConnection()).sendCommand(args);
+        return;
+      }
+      await Promise.race(
+        newest.map(([p, id]) => {
+          let wait = this.partitionWaits.get(p);
+          if (!wait) {
+            const key = this.keys.ingest(p);
+            wait = this.partitionReader(p)
+              .then((reader) => reader.sendCommand(key, false, ['XREAD', 'COUNT', '1', 'BLOCK', String(blockMs), 'STREAMS', key, id]))
+              .finally(() => this.partitionWaits.delete(p));
+            this.partitionWaits.set(p, wait);
+          }
+          return wait;
+        }),
+      );
+    } catch (error) {
+      if (!this.closed) throw error;
+    }
+  }
+
+  /** A partition's blocking-read connection on a Cluster (a Cluster client of its own, connected to that slot's master only). */
+  private partitionReader(partition: number): Promise<RedisClusterClient> {
+    let reader = this.partitionReaders.get(partition);
+    if (!reader) {
+      const cluster = this.link.cluster!.duplicate({ minimizeConnections: true });
+      cluster.on('error', () => {});
+      cluster.on('node-error', () => {});
+      reader = cluster.connect().then(() => cluster);
+      reader.catch(() => this.partitionReaders.delete(partition));
+      this.partitionReaders.set(partition, reader);
+    }
+    return reader;
   }
 
   private toEntry(partition: number, id: string, fields: Fields | null, now: number): IngestEntry {
@@ -318,15 +431,29 @@ export class RedisIngestLog implements IngestLog {
     return entry;
   }
 
-  /** Closes the blocking-read connection; a read in progress resolves empty. */
+  /**
+   * The master changed (Sentinel): the blocking-read connection still points
+   * at the old one, so it is dropped (a read in progress fails, and the
+   * processor retries) and reopened to the new master on the next read.
+   */
+  async masterChanged(): Promise<void> {
+    const reader = this.reader;
+    this.reader = null;
+    if (reader?.isOpen) await reader.destroy();
+  }
+
+  /** Closes the blocking-read connections; a read in progress resolves empty. */
   async close(): Promise<void> {
     this.closed = true;
     if (this.reader?.isOpen) await this.reader.destroy();
+    const readers = [...this.partitionReaders.values()];
+    this.partitionReaders.clear();
+    await Promise.all(readers.map((r) => r.then((cluster) => cluster.destroy(), () => {})));
   }
 
   private async readerConnection(): Promise<RedisClient> {
     if (!this.reader) {
-      this.reader = createRedisClient(this.url, this.log, 'stream reader');
+      this.reader = createRedisClient(this.link.url, this.log, 'stream reader');
       await this.reader.connect();
     }
     return this.reader;

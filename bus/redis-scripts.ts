@@ -351,3 +351,17 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
 end
 return {epoch, top}
 `);
+
+/**
+ * PUBLISH_BATCH for a Redis Cluster: the same steps, published with
+ * SPUBLISH on the topic's shard channel (same hash tag as its history), so a
+ * message goes only to the shard that owns the topic and the gateways
+ * subscribed there (SSUBSCRIBE).
+ */
+export const PUBLISH_BATCH_SHARDED = script(sharded(PUBLISH_BATCH.source));
+
+function sharded(source: string): string {
+  const out = source.replace("redis.call('PUBLISH', ARGV[1]", "redis.call('SPUBLISH', ARGV[1]");
+  if (out === source) throw new Error('PUBLISH_BATCH has no PUBLISH for the sharded variant to replace');
+  return out;
+}

@@ -131,7 +131,9 @@ forEachEngine('broker', ({ make, redisUrl }) => {
     await publishMany('age.t');
     await new Promise((r) => setTimeout(r, 200));
     await broker.publish([{ topic: 'count.t', body: { ts: 1, value: 1 } }]);
-    await eventually(async () => (await broker.history('count.t', '0-0', 10_000)).entries.length < 500, 5000, 'count.t trimmed');
+    // A trim that ran while the batches were still arriving may leave more
+    // than the bound for a moment; the trim after the last publish brings it there.
+    await eventually(async () => (await broker.history('count.t', '0-0', 10_000)).entries.length <= 51 + 100, 5000, 'count.t trimmed');
     const counted = (await broker.history('count.t', '0-0', 10_000)).entries.length;
     // Redis trims whole stream nodes (100 entries by default): at least the 50 newest, at most a node more.
     assert.ok(counted >= 50 && counted <= 51 + 100, `count.t keeps ${counted}`);

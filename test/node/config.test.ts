@@ -278,15 +278,27 @@ describe('loadConfig: PORT, property', () => {
   });
 });
 
-describe('REDIS_URL forms not supported yet', () => {
-  test('a redis+sentinel:// URL is refused naming Sentinel and the form to use instead', () => {
-    const error = configError({ REDIS_URL: 'redis+sentinel://10.0.0.1:26379,10.0.0.2:26379/mymaster' });
-    assert.match(error.message, /^environment variable REDIS_URL: redis\+sentinel:\/\/ is not supported yet: give the master as redis:\/\/host:port/);
+describe('REDIS_URL forms: Sentinel and Cluster seeds', () => {
+  test('a redis+sentinel:// URL with several Sentinels and a master name is accepted as given', () => {
+    const url = 'redis+sentinel://10.0.0.1:26379,10.0.0.2:26379/mymaster';
+    assert.equal(loadConfig({ REDIS_URL: url }, {}).redisUrl, url);
   });
 
-  test('several comma-separated seed nodes are refused naming Redis Cluster', () => {
-    const error = configError({ REDIS_URL: 'redis://10.0.0.1:7000,redis://10.0.0.2:7000' });
-    assert.match(error.message, /^environment variable REDIS_URL: several seed nodes \(a Redis Cluster\) are not supported yet/);
+  test('a redis+sentinel:// URL without a master name is refused naming what is missing', () => {
+    const error = configError({ REDIS_URL: 'redis+sentinel://10.0.0.1:26379/' });
+    assert.match(error.message, /^environment variable REDIS_URL: must end with \/<master-name> after the Sentinels/);
+  });
+
+  test('several comma-separated seed nodes (a Redis Cluster) are accepted; a bad one is named', () => {
+    assert.equal(loadConfig({ REDIS_URL: 'redis://10.0.0.1:7000,redis://10.0.0.2:7000' }, {}).redisUrl, 'redis://10.0.0.1:7000,redis://10.0.0.2:7000');
+    const error = configError({ REDIS_URL: 'redis://10.0.0.1:7000,10.0.0.2:port' });
+    assert.match(error.message, /^environment variable REDIS_URL: must list Sentinels or seed nodes as host:port; "10.0.0.2:port" is not/);
+  });
+
+  test('RT_REDIS_WAIT_REPLICAS defaults to null (1 with Sentinel, else 0) and takes a whole number', () => {
+    assert.equal(loadConfig({}, {}).redisWaitReplicas, null);
+    assert.equal(loadConfig({ RT_REDIS_WAIT_REPLICAS: '2' }, {}).redisWaitReplicas, 2);
+    assert.match(configError({ RT_REDIS_WAIT_REPLICAS: '-1' }).message, /RT_REDIS_WAIT_REPLICAS: must be a whole number ≥ 0/);
   });
 });
 

@@ -7,8 +7,18 @@ import { RedisNode, type Persistence } from './redis-node.js';
 import { RssSampler } from './rss-sampler.js';
 import { RtService } from './rt-service.js';
 
+/** What the rt processes use as Redis: one RedisNode by default, or another deployment (Sentinel, Cluster). */
+export interface RedisBackend {
+  url: string;
+  /** Pids to sample RSS from under the name "redis". */
+  pids: number[];
+  stop(): Promise<void>;
+}
+
 export interface StackOptions {
   persistence?: Persistence;
+  /** Another Redis deployment instead of one RedisNode (then `stack.redis` is not usable). */
+  backend?: RedisBackend;
   processors?: number;
   gateways?: number;
   /** Extra environment for every rt process. */
@@ -20,11 +30,21 @@ export class Stack {
   ingest!: RtService;
   readonly processors: RtService[] = [];
   readonly gateways: RtService[] = [];
-  private constructor(readonly redis: RedisNode) {}
+  private constructor(
+    readonly redis: RedisNode,
+    private readonly backend: RedisBackend,
+  ) {}
 
   static async start(options: StackOptions = {}): Promise<Stack> {
-    const stack = new Stack(await RedisNode.start(options.persistence ?? 'none'));
-    stack.rss.watch('redis', stack.redis.pid);
+    let stack: Stack;
+    if (options.backend) {
+      stack = new Stack(null as unknown as RedisNode, options.backend);
+      for (const pid of options.backend.pids) stack.rss.watch('redis', pid);
+    } else {
+      const node = await RedisNode.start(options.persistence ?? 'none');
+      stack = new Stack(node, { url: node.url, pids: [], stop: () => node.stop() });
+      stack.rss.watch('redis', node.pid);
+    }
     try {
       const env = stack.env(options.env);
       const starts: Promise<void>[] = [];
@@ -41,7 +61,7 @@ export class Stack {
 
   private env(extra: Record<string, string> = {}): Record<string, string> {
     return {
-      REDIS_URL: this.redis.url,
+      REDIS_URL: this.backend.url,
       RT_PARTITIONS: '2',
       // Fast failover and fast detection of dead sockets: the suite must finish in CI time.
       RT_LEASE_TTL_MS: '1000',
@@ -58,6 +78,6 @@ export class Stack {
   async stop(): Promise<void> {
     this.rss.stop();
     await Promise.all(this.services.map((s) => s.kill()));
-    await this.redis.stop();
+    await this.backend.stop();
   }
 }
