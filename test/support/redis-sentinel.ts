@@ -156,12 +156,14 @@ export async function startSentinelGroup(options: SentinelOptions = {}): Promise
       // Back as a replica of the new master, as its supervisor's config (or a
       // Sentinel-rewritten one) would start it, and in sync before going on.
       nodes[index] = await startRedis({ ...persistence, port: old, dir: nodes[index].dir, args: [...minReplicas, '--replicaof', '127.0.0.1', String(promoted)] });
+      // On a loaded machine the Sentinels may fail over once more meanwhile
+      // (and reconfigure this node): it must follow whichever master they name now.
       for (const deadline = Date.now() + 30_000; ; await new Promise((r) => setTimeout(r, 100))) {
+        const current = await masterPort();
         const info = String(await sentinelCommand(old, ['INFO', 'replication']));
-        if (info.includes(`master_port:${promoted}`) && /master_link_status:up/.test(info)) break;
-        if (Date.now() > deadline) throw new Error(`the restarted node ${old} did not become a replica of ${promoted} in 30 s`);
+        if (current !== old && info.includes(`master_port:${current}`) && /master_link_status:up/.test(info)) return current;
+        if (Date.now() > deadline) throw new Error(`the restarted node ${old} did not become a replica of the master the Sentinels name (${current}, first promoted ${promoted}) in 30 s:\n${info}`);
       }
-      return promoted;
     },
     async stop() {
       for (const s of sentinels) {
