@@ -8,9 +8,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createClient } from 'redis';
 import { keyNames, RedisBus } from '../../bus/index.js';
 import { startRedisCluster, type TestCluster } from '../support/redis-cluster.js';
+import { redisCommand } from '../support/redis-server.js';
 
 let cluster: TestCluster;
 before(async () => {
@@ -18,16 +18,6 @@ before(async () => {
 });
 after(async () => cluster?.stop());
 
-async function on(port: number, args: string[]): Promise<unknown> {
-  const client = createClient({ socket: { host: '127.0.0.1', port, reconnectStrategy: false }, RESP: 2 });
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    return await client.sendCommand(args);
-  } finally {
-    client.destroy();
-  }
-}
 
 test('REDIS_URL naming any one node is detected as a Cluster; a seed list works too', async () => {
   for (const url of [cluster.nodes[2].url, cluster.seeds]) {
@@ -63,8 +53,8 @@ test('a topic is published with SPUBLISH to its own shard and received through S
   const owner = await cluster.masterOf(keys.history('cpu'));
   assert.equal(await cluster.masterOf(keys.channel('cpu')), owner, 'history and channel share a slot');
   for (const node of cluster.nodes) {
-    const [, sharded] = (await on(node.port, ['PUBSUB', 'SHARDNUMSUB', keys.channel('cpu')])) as [string, number];
-    const [, classic] = (await on(node.port, ['PUBSUB', 'NUMSUB', keys.channel('cpu')])) as [string, number];
+    const [, sharded] = (await redisCommand(node.port, ['PUBSUB', 'SHARDNUMSUB', keys.channel('cpu')])) as [string, number];
+    const [, classic] = (await redisCommand(node.port, ['PUBSUB', 'NUMSUB', keys.channel('cpu')])) as [string, number];
     assert.equal(Number(sharded), node.port === owner ? 1 : 0, `shard subscribers on ${node.port}`);
     assert.equal(Number(classic), 0, `no classic subscription on ${node.port}`);
   }

@@ -8,8 +8,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { createClient } from 'redis';
-import { startRedis, type TestRedis } from './redis-server.js';
+import { redisCommand, startRedis, type TestRedis } from './redis-server.js';
 
 const run = promisify(execFile);
 
@@ -40,16 +39,6 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-async function command(port: number, args: string[]): Promise<unknown> {
-  const client = createClient({ socket: { host: '127.0.0.1', port, reconnectStrategy: false }, RESP: 2 });
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    return await client.sendCommand(args);
-  } finally {
-    client.destroy();
-  }
-}
 
 async function until(check: () => Promise<boolean>, what: string, ms = 30_000): Promise<void> {
   for (const deadline = Date.now() + ms; ; await new Promise((r) => setTimeout(r, 100))) {
@@ -71,10 +60,10 @@ export async function startRedisCluster(options: ClusterOptions = {}): Promise<T
   try {
     await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', String(replicas), '--cluster-yes'], { timeout: 60_000 });
     await until(async () => {
-      for (const n of nodes) if (!/cluster_state:ok/.test(String(await command(n.port, ['CLUSTER', 'INFO'])))) return false;
+      for (const n of nodes) if (!/cluster_state:ok/.test(String(await redisCommand(n.port, ['CLUSTER', 'INFO'])))) return false;
       // Replicas in sync, so a failover has something to promote.
       for (const n of nodes) {
-        const info = String(await command(n.port, ['INFO', 'replication']));
+        const info = String(await redisCommand(n.port, ['INFO', 'replication']));
         if (/role:slave/.test(info) && !/master_link_status:up/.test(info)) return false;
       }
       return true;
@@ -85,8 +74,8 @@ export async function startRedisCluster(options: ClusterOptions = {}): Promise<T
   }
   const anyAlive = (): TestRedis => [...alive][0];
   const masterOf = async (key: string): Promise<number> => {
-    const slot = Number(await command(anyAlive().port, ['CLUSTER', 'KEYSLOT', key]));
-    const shards = (await command(anyAlive().port, ['CLUSTER', 'SLOTS'])) as [number, number, [string, number, string]][];
+    const slot = Number(await redisCommand(anyAlive().port, ['CLUSTER', 'KEYSLOT', key]));
+    const shards = (await redisCommand(anyAlive().port, ['CLUSTER', 'SLOTS'])) as [number, number, [string, number, string]][];
     const shard = shards.find(([from, to]) => slot >= from && slot <= to);
     if (!shard) throw new Error(`no master serves slot ${slot}`);
     return Number(shard[2][1]);
@@ -106,7 +95,7 @@ export async function startRedisCluster(options: ClusterOptions = {}): Promise<T
       await until(async () => {
         promoted = await masterOf(key);
         if (promoted === old) return false;
-        for (const n of alive) if (!/cluster_state:ok/.test(String(await command(n.port, ['CLUSTER', 'INFO'])))) return false;
+        for (const n of alive) if (!/cluster_state:ok/.test(String(await redisCommand(n.port, ['CLUSTER', 'INFO'])))) return false;
         return true;
       }, `a replica took over from the killed master ${old}`);
       // As a supervisor would, start the killed node again (same port, same
@@ -115,7 +104,7 @@ export async function startRedisCluster(options: ClusterOptions = {}): Promise<T
       nodes[index] = await startRedis({ aof: options.aof, args, port: old, dir: victim.dir });
       alive.add(nodes[index]);
       await until(async () => {
-        const info = String(await command(old, ['INFO', 'replication']));
+        const info = String(await redisCommand(old, ['INFO', 'replication']));
         return info.includes(`master_port:${promoted}`) && /master_link_status:up/.test(info);
       }, `the restarted node ${old} replicates the promoted ${promoted}`);
       return promoted;

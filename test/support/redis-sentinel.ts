@@ -9,9 +9,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from 'redis';
 import { freePort } from './free-port.js';
-import { startRedis, type TestRedis } from './redis-server.js';
+import { redisCommand, startRedis, type TestRedis } from './redis-server.js';
 
 export const MASTER_NAME = 'rtmaster';
 
@@ -50,16 +49,6 @@ export interface TestSentinel {
   stop(): Promise<void>;
 }
 
-async function sentinelCommand(port: number, args: string[]): Promise<unknown> {
-  const client = createClient({ socket: { host: '127.0.0.1', port, reconnectStrategy: false }, RESP: 2 });
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    return await client.sendCommand(args);
-  } finally {
-    client.destroy();
-  }
-}
 
 async function startSentinel(masterPort: number, quorum: number, downAfterMs: number): Promise<{ port: number; dir: string; child: ChildProcess }> {
   const port = await freePort();
@@ -108,7 +97,7 @@ export async function startSentinelGroup(options: SentinelOptions = {}): Promise
   const nodes = [master, replica];
   // The replica must be in sync before anything relies on it.
   for (const deadline = Date.now() + 10_000; ; ) {
-    const info = String(await sentinelCommand(replica.port, ['INFO', 'replication']));
+    const info = String(await redisCommand(replica.port, ['INFO', 'replication']));
     if (/master_link_status:up/.test(info)) break;
     if (Date.now() > deadline) throw new Error(`replica on ${replica.port} did not sync with ${master.port}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -119,7 +108,7 @@ export async function startSentinelGroup(options: SentinelOptions = {}): Promise
   const ports = sentinels.map((s) => s.port);
 
   const masterPort = async (): Promise<number> => {
-    const reply = (await sentinelCommand(ports[0], ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', MASTER_NAME])) as [string, string];
+    const reply = (await redisCommand(ports[0], ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', MASTER_NAME])) as [string, string];
     return Number(reply[1]);
   };
   const untilMasterIsNot = async (old: number): Promise<number> => {
@@ -131,8 +120,8 @@ export async function startSentinelGroup(options: SentinelOptions = {}): Promise
   };
   // The Sentinels must know the replica (and each other) before a failover can pick it.
   for (const deadline = Date.now() + 15_000; ; ) {
-    const replicas = (await sentinelCommand(ports[0], ['SENTINEL', 'REPLICAS', MASTER_NAME])) as unknown[];
-    const others = count === 1 ? [] : ((await sentinelCommand(ports[0], ['SENTINEL', 'SENTINELS', MASTER_NAME])) as unknown[]);
+    const replicas = (await redisCommand(ports[0], ['SENTINEL', 'REPLICAS', MASTER_NAME])) as unknown[];
+    const others = count === 1 ? [] : ((await redisCommand(ports[0], ['SENTINEL', 'SENTINELS', MASTER_NAME])) as unknown[]);
     if (replicas.length >= 1 && others.length >= count - 1) break;
     if (Date.now() > deadline) throw new Error('Sentinels did not discover the replica and each other in 15 s');
     await new Promise((r) => setTimeout(r, 100));
@@ -145,7 +134,7 @@ export async function startSentinelGroup(options: SentinelOptions = {}): Promise
     masterPort,
     async failover() {
       const old = await masterPort();
-      await sentinelCommand(ports[0], ['SENTINEL', 'FAILOVER', MASTER_NAME]);
+      await redisCommand(ports[0], ['SENTINEL', 'FAILOVER', MASTER_NAME]);
       return untilMasterIsNot(old);
     },
     async killMaster() {
@@ -160,7 +149,7 @@ export async function startSentinelGroup(options: SentinelOptions = {}): Promise
       // (and reconfigure this node): it must follow whichever master they name now.
       for (const deadline = Date.now() + 30_000; ; await new Promise((r) => setTimeout(r, 100))) {
         const current = await masterPort();
-        const info = String(await sentinelCommand(old, ['INFO', 'replication']));
+        const info = String(await redisCommand(old, ['INFO', 'replication']));
         if (current !== old && info.includes(`master_port:${current}`) && /master_link_status:up/.test(info)) return current;
         if (Date.now() > deadline) throw new Error(`the restarted node ${old} did not become a replica of the master the Sentinels name (${current}, first promoted ${promoted}) in 30 s:\n${info}`);
       }

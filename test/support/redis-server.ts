@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createClient } from 'redis';
 import { freePort } from './free-port.js';
 
 export interface TestRedis {
@@ -74,4 +75,16 @@ export async function startRedis(options: RedisOptions = {}): Promise<TestRedis>
     },
     kill: () => end('SIGKILL'),
   };
+}
+
+/** Sends one command to the Redis (or Sentinel) on `port` over a connection of its own, and closes it. */
+export async function redisCommand(port: number, args: string[]): Promise<unknown> {
+  const client = createClient({ socket: { host: '127.0.0.1', port, reconnectStrategy: false }, RESP: 2 });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    return await client.sendCommand(args);
+  } finally {
+    client.destroy();
+  }
 }
