@@ -50,7 +50,7 @@ export interface ProcessorOptions {
   name?: string;
   /** Partition lease time-to-live in ms (default 10 000); renewed every third of it. */
   leaseTtlMs?: number;
-  /** Most entries read per partition per batch (default 1 000). */
+  /** Most entries read per partition per batch (default 500). */
   batchSize?: number;
   /** How long one read waits for new entries, in ms (default 1000). */
   blockMs?: number;
@@ -120,7 +120,7 @@ export class Processor {
     this.group = options.group ?? 'rt-processor';
     this.name = options.name ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     this.leaseTtlMs = options.leaseTtlMs ?? 10_000;
-    this.batchSize = options.batchSize ?? 1000;
+    this.batchSize = options.batchSize ?? 500;
     this.blockMs = options.blockMs ?? 1000;
     this.rules = options.rules ?? NO_RULES;
   }
