@@ -68,7 +68,7 @@ forEachEngine('rules', ({ make }) => {
       assert.ok(Math.abs((await first('api.latency:p50:1s')).value! - 20) <= 0.2);
       assert.deepEqual(await first('orders:sum:1s'), { ts: T0, value: 12 });
       assert.equal((await bodies(bus, 'api.latency')).length, 5, 'raw events are still published, the unusable one included');
-      await eventually(() => processor.stats.deadLetters === 2, 3000, 'two dead letters');
+      await eventually(() => processor.stats.deadLetters === 2, 10_000, 'two dead letters');
       const letters = await bus.state.deadLetters(10);
       assert.deepEqual(letters.map((l) => l.code).sort(), ['field_missing', 'field_not_number']);
       const missing = letters.find((l) => l.code === 'field_missing')!;
@@ -76,8 +76,11 @@ forEachEngine('rules', ({ make }) => {
       assert.deepEqual(JSON.parse(missing.entry), { topic: 'api.latency', ts: T0 + 1500, data: { note: 'no value' } });
       assert.equal(letters.find((l) => l.code === 'field_not_number')!.reason, 'rules[1] aggregates data.amount, which is string, not a finite number');
 
+      // A partition found empty between the two appends above moves its watermark to the clock, and
+      // then the T0 + 5000 events are late too (seen on a loaded machine): count from here.
+      const lateBefore = processor.stats.lateEvents;
       await bus.ingest.append([{ topic: 'api.latency', ts: T0 + 20, value: 99 }]);
-      await eventually(() => processor.stats.lateEvents === 1, 3000, 'the late event is counted');
+      await eventually(() => processor.stats.lateEvents === lateBefore + 1, 10_000, 'the late event is counted');
       assert.deepEqual((await bodies(bus, 'api.latency:count:1s')).filter((b) => b.ts === T0), [{ ts: T0, value: 3 }], 'a closed window is not reopened');
     } finally {
       await processor.stop();
