@@ -31,12 +31,21 @@ function hostPort(raw: string, defaultPort: number, whole: string): RedisNodeAdd
 }
 
 /** Parses REDIS_URL (see the module comment for its forms). */
+/** Percent-decodes a part of the address; a malformed escape (`%` not followed by two hex digits) is a RedisAddressError. */
+function decoded(text: string, what: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new RedisAddressError(`has a malformed %-escape in ${what} (write % as %25)`);
+  }
+}
+
 export function parseRedisAddress(raw: string): RedisAddress {
   const text = raw.trim();
   const sentinel = /^(rediss?)\+sentinel:\/\/(?:([^@/]*)@)?([^/]*)\/([^/?#]*)\/?$/i.exec(text);
   if (sentinel) {
     const [, scheme, auth = '', hosts, name] = sentinel;
-    const masterName = decodeURIComponent(name);
+    const masterName = decoded(name, 'the master name');
     if (masterName === '') throw new RedisAddressError('must end with /<master-name> after the Sentinels, as in redis+sentinel://host:26379/mymaster');
     const sentinels = hosts.split(',').filter((h) => h.trim() !== '').map((h) => hostPort(h.trim(), 26379, raw));
     if (sentinels.length === 0) throw new RedisAddressError('must name at least one Sentinel, as in redis+sentinel://host:26379/mymaster');
@@ -46,8 +55,8 @@ export function parseRedisAddress(raw: string): RedisAddress {
       sentinels,
       masterName,
       tls: scheme.toLowerCase() === 'rediss',
-      username: decodeURIComponent(colon < 0 ? auth : auth.slice(0, colon)),
-      password: colon < 0 ? '' : decodeURIComponent(auth.slice(colon + 1)),
+      username: decoded(colon < 0 ? auth : auth.slice(0, colon), 'the user name'),
+      password: colon < 0 ? '' : decoded(auth.slice(colon + 1), 'the password'),
     };
   }
   if (/^[a-z0-9+]+:\/\//i.test(text) && !/^rediss?:\/\//i.test(text)) throw new RedisAddressError('must use redis://, rediss:// or redis+sentinel://');

@@ -32,6 +32,9 @@ test('malformed forms are refused with what they must be', () => {
     ['localhost:6379', /must use redis:\/\/, rediss:\/\/ or redis\+sentinel:\/\//],
     ['not a url', /must be a URL like redis:\/\/host:6379/],
     ['redis://a:1,b:x', /"b:x" is not/],
+    // Found by the property below: decodeURIComponent's URIError escaped.
+    ['redis+sentinel:///%', /malformed %-escape in the master name/],
+    ['redis+sentinel://u:%zz@h:26379/m', /malformed %-escape in the password/],
   ];
   for (const [raw, message] of cases) assert.throws(() => parseRedisAddress(raw), (e: unknown) => e instanceof RedisAddressError && message.test(e.message), raw);
 });
@@ -45,7 +48,7 @@ test('any string either parses or throws RedisAddressError, never anything else'
         assert.ok(error instanceof RedisAddressError, String(error));
       }
     }),
-    { numRuns: 500 },
+    { numRuns: 2000 },
   );
 });
 
