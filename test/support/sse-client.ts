@@ -3,11 +3,10 @@
  * reads the event stream with fetch, records every frame like TestClient,
  * and POSTs client frames to the stream's id.
  */
-import type { Message, ServerFrame } from '../../protocol/index.js';
+import type { ServerFrame } from '../../protocol/index.js';
+import { FrameRecorder } from './frame-recorder.js';
 
-export class SseTestClient {
-  readonly frames: ServerFrame[] = [];
-  readonly messages: Message[] = [];
+export class SseTestClient extends FrameRecorder {
   /** The `event: close` the gateway sent, if any. */
   closeEvent: { code: number; reason: string } | null = null;
   /** Resolves when the stream ends, for whatever reason. */
@@ -21,6 +20,7 @@ export class SseTestClient {
     response: Response,
     private readonly origin: string | undefined,
   ) {
+    super();
     this.ended = this.read(response).catch(() => undefined);
   }
 
@@ -39,22 +39,6 @@ export class SseTestClient {
     const headers: Record<string, string> = { 'content-type': contentType };
     if (this.origin) headers.origin = this.origin;
     return fetch(`${this.base}/sse/${id}`, { method: 'POST', headers, body: typeof frame === 'string' ? frame : JSON.stringify(frame) });
-  }
-
-  of(topic: string): Message[] {
-    return this.messages.filter((m) => m.topic === topic);
-  }
-
-  frameOf<Op extends ServerFrame['op']>(op: Op): Extract<ServerFrame, { op: Op }>[] {
-    return this.frames.filter((f) => f.op === op) as Extract<ServerFrame, { op: Op }>[];
-  }
-
-  async until(predicate: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!predicate()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; frames: ${JSON.stringify(this.frames.slice(-5)).slice(0, 800)}`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
   }
 
   /** Drops the stream from the client's side. */
@@ -93,8 +77,7 @@ export class SseTestClient {
     else if (type === 'close') this.closeEvent = JSON.parse(text);
     else {
       const frame = JSON.parse(text) as ServerFrame;
-      this.frames.push(frame);
-      if (frame.op === 'msgs') this.messages.push(...frame.msgs);
+      this.record(frame);
     }
   }
 }

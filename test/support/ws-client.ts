@@ -3,18 +3,14 @@
  * last id per topic, and waits on conditions with a deadline.
  */
 import WebSocket from 'ws';
-import type { Message, ServerFrame } from '../../protocol/index.js';
+import type { ServerFrame } from '../../protocol/index.js';
+import { FrameRecorder } from './frame-recorder.js';
 
-export class TestClient {
-  readonly frames: ServerFrame[] = [];
-  readonly messages: Message[] = [];
+export class TestClient extends FrameRecorder {
   readonly closed: Promise<{ code: number; reason: string }>;
   private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      const frame = JSON.parse(String(data)) as ServerFrame;
-      this.frames.push(frame);
-      if (frame.op === 'msgs') this.messages.push(...frame.msgs);
-    });
+    super();
+    ws.on('message', (data) => this.record(JSON.parse(String(data)) as ServerFrame));
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
   }
 
@@ -31,23 +27,6 @@ export class TestClient {
 
   send(frame: unknown): void {
     this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
-  }
-
-  /** Messages of one topic, in arrival order. */
-  of(topic: string): Message[] {
-    return this.messages.filter((m) => m.topic === topic);
-  }
-
-  frameOf<Op extends ServerFrame['op']>(op: Op): Extract<ServerFrame, { op: Op }>[] {
-    return this.frames.filter((f) => f.op === op) as Extract<ServerFrame, { op: Op }>[];
-  }
-
-  async until(predicate: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!predicate()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; frames: ${JSON.stringify(this.frames.slice(-5)).slice(0, 800)}`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
   }
 
   close(): void {

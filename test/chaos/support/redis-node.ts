@@ -2,80 +2,49 @@
  * A real redis-server for fault tests: killed with SIGKILL and restarted on
  * the same port and data directory, with AOF (`appendfsync always`: every
  * acknowledged write is on disk before Redis answers) or without any
- * persistence (a restart comes back empty).
+ * persistence (a restart comes back empty). Started by the tests' own
+ * `startRedis`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { freePort } from '../../support/free-port.js';
+import { startRedis, type TestRedis } from '../../support/redis-server.js';
 
 export type Persistence = 'aof' | 'none';
 
 export class RedisNode {
-  private child: ChildProcess | undefined;
   private constructor(
-    readonly port: number,
+    private server: TestRedis,
     readonly persistence: Persistence,
-    private readonly dir: string,
   ) {}
 
+  get port(): number {
+    return this.server.port;
+  }
+
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return this.server.url;
   }
 
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.server.process.pid;
   }
 
   static async start(persistence: Persistence): Promise<RedisNode> {
-    const node = new RedisNode(await freePort(), persistence, mkdtempSync(join(tmpdir(), 'rt-chaos-redis-')));
-    await node.launch();
-    return node;
-  }
-
-  private async launch(): Promise<void> {
-    const persist = this.persistence === 'aof' ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...persist, '--dir', this.dir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child = child;
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`redis-server did not start on port ${this.port}:\n${out}`)), 10_000);
-      child.stdout!.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        if (out.includes('Ready to accept connections')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`redis-server exited with ${code}:\n${out}`));
-      });
-    });
-    child.stdout!.resume();
-    child.stderr!.resume();
+    return new RedisNode(await startRedis({ aof: persistence === 'aof' }), persistence);
   }
 
   /** SIGKILL: no shutdown save, no goodbye to clients. */
-  async kill(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
+  kill(): Promise<void> {
+    return this.server.kill();
   }
 
   /** Starts again on the same port and directory (AOF is replayed when on). */
   async restart(): Promise<void> {
-    await this.kill();
-    await this.launch();
+    await this.server.kill();
+    this.server = await startRedis({ aof: this.persistence === 'aof', port: this.server.port, dir: this.server.dir });
   }
 
+  /** Stops it (SIGKILL: nothing to save) and removes its directory. */
   async stop(): Promise<void> {
-    await this.kill();
-    rmSync(this.dir, { recursive: true, force: true });
+    await this.server.kill();
+    await this.server.stop();
   }
 }
