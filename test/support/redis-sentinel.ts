@@ -43,7 +43,8 @@ export interface TestSentinel {
   /**
    * SIGKILLs the current master, waits until the Sentinels name the replica,
    * then starts the killed node again on its port and data directory as a
-   * replica of the new master (as a supervisor restarting Redis would).
+   * replica of the new master (as a supervisor restarting Redis would), and
+   * waits until the group is whole again. Resolves with the promoted replica's port.
    */
   killMaster(): Promise<number>;
   stop(): Promise<void>;
@@ -145,13 +146,17 @@ export async function startSentinelGroup(options: SentinelOptions = {}): Promise
       // Back as a replica of the new master, as its supervisor's config (or a
       // Sentinel-rewritten one) would start it, and in sync before going on.
       nodes[index] = await startRedis({ ...persistence, port: old, dir: nodes[index].dir, args: [...minReplicas, '--replicaof', '127.0.0.1', String(promoted)] });
-      // On a loaded machine the Sentinels may fail over once more meanwhile
-      // (and reconfigure this node): it must follow whichever master they name now.
+      // On a loaded machine the Sentinels may fail over once more meanwhile,
+      // even back to this node: the group is whole again when this node
+      // follows the master they name now, or is that master with a replica
+      // in sync. Returns the replica the kill promoted.
       for (const deadline = Date.now() + 30_000; ; await new Promise((r) => setTimeout(r, 100))) {
         const current = await masterPort();
         const info = String(await redisCommand(old, ['INFO', 'replication']));
-        if (current !== old && info.includes(`master_port:${current}`) && /master_link_status:up/.test(info)) return current;
-        if (Date.now() > deadline) throw new Error(`the restarted node ${old} did not become a replica of the master the Sentinels name (${current}, first promoted ${promoted}) in 30 s:\n${info}`);
+        const following = current !== old && info.includes(`master_port:${current}`) && /master_link_status:up/.test(info);
+        const leading = current === old && /role:master/.test(info) && /slave0:.*state=online/.test(info);
+        if (following || leading) return promoted;
+        if (Date.now() > deadline) throw new Error(`the restarted node ${old} neither follows nor leads with a replica in sync the master the Sentinels name (${current}, first promoted ${promoted}) in 30 s:\n${info}`);
       }
     },
     async stop() {
