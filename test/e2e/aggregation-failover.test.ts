@@ -4,6 +4,13 @@
  * windows are open, and every output — raw and aggregated — is published
  * exactly once and equals what a single processor publishes for the same
  * input.
+ *
+ * Outputs depend only on event time: the input lies a minute ahead of the
+ * wall clock, so a partition read empty (whose watermark moves to `now`)
+ * never closes a window or makes an event late, and one far-ahead event per
+ * partition closes every window at the end. That lets the run start its
+ * processors on empty streams and feed the second half of the input only
+ * after the kill, so the kill lands mid-stream however fast the machine is.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -12,6 +19,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createClient } from 'redis';
 import { keyNames, RedisBus, type IngestEvent } from '../../bus/index.js';
+import { partitionOf } from '../../bus/partition.js';
 import { AGGREGATE_FUNCTIONS } from '../../processor/index.js';
 import { freePort } from '../support/free-port.js';
 import { startRedis, type TestRedis } from '../support/redis-server.js';
@@ -22,7 +30,11 @@ const PARTITIONS = 8;
 const TOPICS = 48;
 const EVENTS = 60_000;
 const WINDOWS = ['1s', '5s'];
-const T0 = 1_764_460_800_000;
+/** Event time starts this far ahead of the wall clock; the runs must finish within it. */
+const AHEAD_MS = 60_000;
+const T0 = Date.now() + AHEAD_MS;
+/** The earliest event time of the input (the first event is 8 s late). */
+const EARLIEST = T0 - 8000;
 
 let redis: TestRedis;
 const running: RtProcess[] = [];
@@ -43,16 +55,28 @@ after(async () => {
   await redis.stop();
 });
 
-/** A deterministic input: about 1 ms of event time per event, every 97th event 8 s late. */
+/** A deterministic input: 10 events per ms of event time, every 97th event 8 s late. */
 function input(): IngestEvent[] {
   let seed = 12345;
   const next = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   return Array.from({ length: EVENTS }, (_, i) => ({
     topic: `m.t${Math.floor(next() * TOPICS)}`,
-    ts: T0 + i - (i % 97 === 0 ? 8000 : 0),
+    ts: T0 + Math.floor(i / 10) - (i % 97 === 0 ? 8000 : 0),
     value: Math.round(next() * 100_000) / 100,
   }));
 }
+
+/** One event per partition far ahead in event time: it closes every window of its partition. */
+function flush(): IngestEvent[] {
+  const topics = new Map<number, string>();
+  for (let i = 0; topics.size < PARTITIONS; i++) {
+    const topic = `m.flush${i}`;
+    if (!topics.has(partitionOf(topic, PARTITIONS))) topics.set(partitionOf(topic, PARTITIONS), topic);
+  }
+  return [...topics.values()].map((topic) => ({ topic, ts: T0 + 3_600_000, value: 0 }));
+}
+/** The flush events' own windows stay open: one per window length per partition. */
+const FLUSH_WINDOWS = PARTITIONS * WINDOWS.length;
 
 async function load(prefix: string, events: IngestEvent[]): Promise<void> {
   const bus = new RedisBus({ url: redis.url, keyPrefix: prefix, partitions: PARTITIONS });
@@ -98,27 +122,32 @@ async function outputs(prefix: string, topics: string[]): Promise<Map<string, st
 
 test('two processors over 8 partitions, one SIGKILLed mid-window: every output exactly once and equal to a single-processor run', async () => {
   const events = input();
-  await load('ref', events);
-  await load('ha', events);
+  await load('ref', [...events, ...flush()]);
 
   // The reference: one processor alone.
   const single = await processor('ref');
-  await eventually(async () => (await drained('ref')) && (await health(single.port)).windowsOpen === 0, 60_000, 'reference run done');
+  await eventually(async () => (await drained('ref')) && (await health(single.port)).windowsOpen === FLUSH_WINDOWS, 30_000, 'reference run done');
   const late = (await health(single.port)).lateEvents;
   assert.ok(late > 0, 'the input has late events');
   await single.rt.kill('SIGTERM');
 
-  // Two processors; the first is killed once both hold partitions and work is half done.
+  // Two processors share the partitions before any input arrives; the first
+  // is SIGKILLed once 40 % of the input is processed, and the second half of
+  // the input arrives only after that.
   const a = await processor('ha');
   const b = await processor('ha');
   await eventually(async () => (await health(a.port)).owned.length === 4 && (await health(b.port)).owned.length === 4, 20_000, 'partitions shared 4/4');
-  await eventually(async () => (await health(a.port)).processed + (await health(b.port)).processed >= EVENTS * 0.4, 30_000, '40 % processed');
+  const half = EVENTS / 2;
+  await load('ha', events.slice(0, half));
+  await eventually(async () => (await health(a.port)).processed + (await health(b.port)).processed >= EVENTS * 0.4, 20_000, '40 % processed');
   const atKill = await health(a.port);
   await a.rt.kill('SIGKILL');
   assert.ok(atKill.windowsOpen > 0, 'the killed processor had open windows');
-  assert.ok(!(await drained('ha')), 'killed mid-stream');
+  await load('ha', [...events.slice(half), ...flush()]);
   await eventually(async () => (await health(b.port)).owned.length === PARTITIONS, 20_000, 'the survivor took every partition');
-  await eventually(async () => (await drained('ha')) && (await health(b.port)).windowsOpen === 0, 60_000, 'failover run done');
+  await eventually(async () => (await drained('ha')) && (await health(b.port)).windowsOpen === FLUSH_WINDOWS, 30_000, 'failover run done');
+  // Past this, a partition read empty would have closed windows by the wall clock.
+  assert.ok(Date.now() < EARLIEST, `both runs finished while the wall clock was behind all event time (${Date.now() - EARLIEST} ms past)`);
 
   const topics = [...new Set(events.map((e) => e.topic))];
   const aggregated = topics.flatMap((t) => AGGREGATE_FUNCTIONS.flatMap((fn) => WINDOWS.map((w) => `${t}:${fn}:${w}`)));
