@@ -5,6 +5,7 @@
  * the bus's command connection.
  */
 import { IDEMPOTENCY_WINDOW_MS, type AppendOptions, type FencedRead, type IngestEntry, type IngestEvent, type IngestLog, type PartitionBacklog, type ReadOptions } from './ingest-log.js';
+import { isSystemTopic, topicProblem } from '../protocol/index.js';
 import { checkEvent } from './ingest-event.js';
 import type { KeyNames } from './keys.js';
 import { partitionOf } from './partition.js';
@@ -59,6 +60,34 @@ interface Batch {
   positions: number[];
 }
 type StreamEntryReply = [string, Fields | null];
+/** FENCED_READ's entries: one flat array (see the script for its layout). */
+type FencedEntries = (string | number)[];
+
+/** Appends the entries of one partition's FENCED_READ reply to `out`. */
+function decodeFencedEntries(partition: number, flat: FencedEntries, now: number, out: IngestEntry[]): void {
+  let i = 0;
+  while (i < flat.length) {
+    const id = flat[i] as string;
+    const form = flat[i + 1] as number;
+    if (form === 0) {
+      out.push(valueEntry(partition, id, flat[i + 2] as string, flat[i + 3] as string, flat[i + 4] as string, now));
+      i += 5;
+    } else if (form < 0) {
+      out.push(toEntry(partition, id, null, now));
+      i += 2;
+    } else {
+      out.push(toEntry(partition, id, flat.slice(i + 2, i + 2 + form) as Fields, now));
+      i += 2 + form;
+    }
+  }
+}
+
+/** A numeric stream field as the entry format reads it: `Number()`, except that empty or blank text is NaN, not 0. */
+function numberField(text: string): number {
+  const n = Number(text);
+  // Number() gives 0 for blank text: only then is the trim needed.
+  return n === 0 && text.trim() === '' ? Number.NaN : n;
+}
 
 function fieldsToEvent(fields: Fields | null, now: number): { event: IngestEvent | null; problem?: string } {
   if (!fields) return { event: null, problem: 'entry was trimmed before it was processed' };
@@ -67,7 +96,7 @@ function fieldsToEvent(fields: Fields | null, now: number): { event: IngestEvent
     const name = fields[i];
     const value = fields[i + 1];
     if (name === 'ts' || name === 'value') {
-      raw[name] = value.trim() === '' ? Number.NaN : Number(value);
+      raw[name] = numberField(value);
     } else if (name === 'data') {
       try {
         raw.data = JSON.parse(value);
@@ -80,6 +109,31 @@ function fieldsToEvent(fields: Fields | null, now: number): { event: IngestEvent
   }
   const check = checkEvent(raw, now);
   return check.ok ? { event: check.event } : { event: null, problem: check.problem };
+}
+
+/**
+ * The entry of an event stored as exactly `topic ts value` (FENCED_READ's
+ * short form): the event checkEvent would make of it, built without the
+ * intermediate object; anything checkEvent would refuse or change goes
+ * through fieldsToEvent, so both give the same result and the same problem.
+ */
+function valueEntry(partition: number, id: string, topic: string, tsText: string, valueText: string, now: number): IngestEntry {
+  const ts = numberField(tsText);
+  const value = numberField(valueText);
+  if (Number.isSafeInteger(ts) && ts >= 0 && Number.isFinite(value) && topicProblem(topic) === null && !isSystemTopic(topic)) {
+    return { partition, id, event: { topic, ts, value } };
+  }
+  return toEntry(partition, id, ['topic', topic, 'ts', tsText, 'value', valueText], now);
+}
+
+function toEntry(partition: number, id: string, fields: Fields | null, now: number): IngestEntry {
+  const { event, problem } = fieldsToEvent(fields, now);
+  const entry: IngestEntry = { partition, id, event };
+  if (problem) {
+    entry.problem = problem;
+    if (fields) entry.raw = Object.fromEntries(Array.from({ length: fields.length >> 1 }, (_, i) => [fields[2 * i], fields[2 * i + 1]]));
+  }
+  return entry;
 }
 
 export class RedisIngestLog implements IngestLog {
@@ -310,15 +364,7 @@ export class RedisIngestLog implements IngestLog {
     const out: IngestEntry[] = [];
     for (const [key, entries] of reply) {
       const partition = partitions[partitions.findIndex((p) => this.keys.ingest(p) === key)];
-      for (const [id, fields] of entries) {
-        const { event, problem } = fieldsToEvent(fields, now);
-        const entry: IngestEntry = { partition, id, event };
-        if (problem) {
-          entry.problem = problem;
-          if (fields) entry.raw = Object.fromEntries(Array.from({ length: fields.length >> 1 }, (_, i) => [fields[2 * i], fields[2 * i + 1]]));
-        }
-        out.push(entry);
-      }
+      for (const [id, fields] of entries) out.push(toEntry(partition, id, fields, now));
     }
     return out;
   }
@@ -369,7 +415,7 @@ export class RedisIngestLog implements IngestLog {
       const partition = partitions[i];
       if (reply === -1) refused.push(partition);
       else if (typeof reply === 'string') newest.push([partition, reply]);
-      else for (const [id, fields] of reply as StreamEntryReply[]) entries.push(this.toEntry(partition, id, fields, now));
+      else decodeFencedEntries(partition, reply as FencedEntries, now, entries);
     });
     if (entries.length === 0 && !options.pending && newest.length > 0 && options.blockMs > 0) await this.waitForAny(newest, options.blockMs);
     return { entries, refused };
@@ -419,16 +465,6 @@ export class RedisIngestLog implements IngestLog {
       this.partitionReaders.set(partition, reader);
     }
     return reader;
-  }
-
-  private toEntry(partition: number, id: string, fields: Fields | null, now: number): IngestEntry {
-    const { event, problem } = fieldsToEvent(fields, now);
-    const entry: IngestEntry = { partition, id, event };
-    if (problem) {
-      entry.problem = problem;
-      if (fields) entry.raw = Object.fromEntries(Array.from({ length: fields.length >> 1 }, (_, i) => [fields[2 * i], fields[2 * i + 1]]));
-    }
-    return entry;
   }
 
   /**

@@ -65,11 +65,23 @@ export function planBatch(entries: readonly IngestEntry[], idle: readonly number
     letters.push({ code, reason, partition: entry.partition, id: entry.id, entry: JSON.stringify(entry.event ?? entry.raw ?? null) });
   };
 
+  // A read returns each partition's entries together: ownership and the id
+  // list are looked up once per run of one partition, not per entry.
+  let runPartition = -1;
+  let runOwned = false;
+  let list: string[] = [];
   for (const entry of entries) {
     const { partition, event } = entry;
-    if (!ctx.owns(partition)) continue;
-    let list = ids.get(partition);
-    if (!list) ids.set(partition, (list = []));
+    if (partition !== runPartition) {
+      runPartition = partition;
+      runOwned = ctx.owns(partition);
+      if (runOwned) {
+        const known = ids.get(partition);
+        if (known) list = known;
+        else ids.set(partition, (list = []));
+      }
+    }
+    if (!runOwned) continue;
     list.push(entry.id);
     if (!event) {
       letter(entry, 'malformed_entry', entry.problem ?? 'not a valid event');

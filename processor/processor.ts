@@ -239,8 +239,9 @@ export class Processor {
             const leases = this.leases([...this.catchingUp]);
             const { entries, refused } = await this.ingest.readFenced(leases, this.group, this.name, { pending: true, count: this.batchSize, blockMs: 0 });
             this.lost(refused, leases);
+            const read = partitionsOf(entries);
             for (const p of leases.keys()) {
-              if (!entries.some((e) => e.partition === p) && this.tokens.get(p) === leases.get(p)) this.catchingUp.delete(p);
+              if (!read.has(p) && this.tokens.get(p) === leases.get(p)) this.catchingUp.delete(p);
             }
             await this.handle(entries, [], leases);
             continue;
@@ -257,7 +258,8 @@ export class Processor {
         this.lost(refused, leases);
         // Read the next batch while this one is folded, published and committed.
         if (this.running && this.releasing.size === 0 && this.catchingUp.size === 0 && this.owned.size > 0) ahead = this.readFresh();
-        const idle = [...leases.keys()].filter((p) => !refused.includes(p) && !entries.some((e) => e.partition === p));
+        const read = partitionsOf(entries);
+        const idle = [...leases.keys()].filter((p) => !refused.includes(p) && !read.has(p));
         await this.handle(entries, idle, leases);
       } catch (error) {
         if (!this.running) break;
@@ -344,7 +346,10 @@ export class Processor {
   private async handle(entries: IngestEntry[], idle: number[], leases: ReadonlyMap<number, string>): Promise<void> {
     if (entries.length === 0 && idle.length === 0) return;
     const current = (p: number): boolean => this.owned.has(p) && this.tokens.get(p) === leases.get(p);
-    await this.loadWindows(new Set([...entries.map((e) => e.partition), ...idle].filter(current)));
+    const used = partitionsOf(entries);
+    for (const p of idle) used.add(p);
+    for (const p of used) if (!current(p)) used.delete(p);
+    await this.loadWindows(used);
     const batch = planBatch(entries, idle, Date.now(), {
       rules: this.rules,
       partitionOf: (topic) => this.ingest.partitionOf(topic),
@@ -411,4 +416,16 @@ export class Processor {
       this.wakeIdle = done;
     });
   }
+}
+
+/** The partitions that entries come from (a batch holds each partition's entries together, in read order). */
+function partitionsOf(entries: readonly IngestEntry[]): Set<number> {
+  const out = new Set<number>();
+  let last = -1;
+  for (const { partition } of entries) {
+    if (partition === last) continue;
+    last = partition;
+    out.add(partition);
+  }
+  return out;
 }

@@ -174,3 +174,67 @@ test('the Redis ingest log validates entries that producers wrote to the stream 
     await server.stop();
   }
 });
+
+test('the Redis fenced read decodes every entry as the plain read does: value events in their short form, hostile ones and trimmed ones included', async () => {
+  const server = await startRedis();
+  const bus = new RedisBus({ url: server.url, keyPrefix: 'fenced', partitions: 1 });
+  await bus.connect();
+  const raw = createClient({ url: server.url });
+  await raw.connect();
+  try {
+    await bus.ingest.ensureGroup('plain');
+    await bus.ingest.ensureGroup('fenced');
+    assert.equal(await bus.coordination.lease(0, 'me#1', 10_000), true);
+    const key = keyNames('fenced').ingest(0);
+    const entries: string[][] = [
+      // `topic ts value` exactly: FENCED_READ's short form.
+      ['topic', 'ok.a', 'ts', '1700000000000', 'value', '4.5'],
+      ['topic', 'ok.a', 'ts', '', 'value', '1'],
+      ['topic', 'ok.a', 'ts', '  ', 'value', '1'],
+      ['topic', 'ok.a', 'ts', '1.5', 'value', '1'],
+      ['topic', 'ok.a', 'ts', '-1', 'value', '1'],
+      ['topic', 'ok.a', 'ts', '9007199254740993', 'value', '1'],
+      ['topic', 'ok.a', 'ts', '1', 'value', ' '],
+      ['topic', 'ok.a', 'ts', '1', 'value', 'Infinity'],
+      ['topic', 'ok.a', 'ts', '1', 'value', 'abc'],
+      ['topic', 'ok.a', 'ts', '0', 'value', '0'],
+      ['topic', 'ok.a', 'ts', ' 0x10 ', 'value', '1e3'],
+      ['topic', '$sys.x', 'ts', '1', 'value', '1'],
+      ['topic', 'bad topic', 'ts', '1', 'value', '1'],
+      ['topic', '', 'ts', '1', 'value', '1'],
+      // Every other layout: the stored fields as they are.
+      ['topic', 'ok.a', 'value', '2', 'ts', '1'],
+      ['topic', 'ok.a', 'ts', '1', 'value', '2', 'data', '{"k":1}'],
+      ['topic', 'ok.a', 'ts', '1', 'data', '{"k":[1,2]}'],
+      ['topic', 'ok.a', 'ts', '1', 'value', '2', 'extra', 'x'],
+      ['topic', 'ok.a', 'ts', '1', 'value', '2', 'value', '3'],
+      ['ts', '1', 'topic', 'ok.a', 'value', '2'],
+      ['TOPIC', 'ok.a', 'ts', '1', 'value', '2'],
+    ];
+    const ids: string[] = [];
+    for (const fields of entries) ids.push(String(await raw.sendCommand(['XADD', key, '*', ...fields])));
+    const options = { pending: false, count: 100, blockMs: 10 };
+    const plain = await bus.ingest.read('plain', 'c', [0], options);
+    const fenced = await bus.ingest.readFenced(new Map([[0, 'me#1']]), 'fenced', 'c', options);
+    assert.deepEqual(fenced.refused, []);
+    assert.equal(fenced.entries.length, entries.length);
+    assert.deepEqual(fenced.entries, plain);
+    assert.deepEqual(fenced.entries[0], { partition: 0, id: ids[0], event: { topic: 'ok.a', ts: 1_700_000_000_000, value: 4.5 } });
+    assert.deepEqual(fenced.entries[10].event, { topic: 'ok.a', ts: 16, value: 1000 });
+    assert.equal(fenced.entries.filter((e) => e.event === null).length, 13);
+
+    // Removed while pending (not by rt): comes back without content, as on a plain read.
+    await raw.sendCommand(['XDEL', key, ids[0], ids[15]]);
+    const pending = { pending: true, count: 100, blockMs: 0 };
+    const plainAgain = await bus.ingest.read('plain', 'c', [0], pending);
+    const fencedAgain = await bus.ingest.readFenced(new Map([[0, 'me#1']]), 'fenced', 'c', pending);
+    assert.deepEqual(fencedAgain.entries, plainAgain);
+    assert.deepEqual(fencedAgain.entries[0], { partition: 0, id: ids[0], event: null, problem: 'entry was trimmed before it was processed' });
+    assert.equal(fencedAgain.entries[15].event, null);
+    assert.deepEqual(fencedAgain.entries[16], fenced.entries[16]);
+  } finally {
+    await raw.destroy();
+    await bus.close();
+    await server.stop();
+  }
+});
