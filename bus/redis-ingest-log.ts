@@ -67,16 +67,22 @@ type FencedEntries = (string | number)[];
 function decodeFencedEntries(partition: number, flat: FencedEntries, now: number, out: IngestEntry[]): void {
   let i = 0;
   while (i < flat.length) {
-    const id = flat[i] as string;
+    const head = flat[i] as string;
+    const idEnd = head.indexOf(' ');
+    if (idEnd !== -1) {
+      // `<id> <topic> <ts> <value>`: none of them holds a space.
+      const topicEnd = head.indexOf(' ', idEnd + 1);
+      const tsEnd = head.indexOf(' ', topicEnd + 1);
+      out.push(valueEntry(partition, head.slice(0, idEnd), head.slice(idEnd + 1, topicEnd), head.slice(topicEnd + 1, tsEnd), head.slice(tsEnd + 1), now));
+      i += 1;
+      continue;
+    }
     const form = flat[i + 1] as number;
-    if (form === 0) {
-      out.push(valueEntry(partition, id, flat[i + 2] as string, flat[i + 3] as string, flat[i + 4] as string, now));
-      i += 5;
-    } else if (form < 0) {
-      out.push(toEntry(partition, id, null, now));
+    if (form < 0) {
+      out.push(toEntry(partition, head, null, now));
       i += 2;
     } else {
-      out.push(toEntry(partition, id, flat.slice(i + 2, i + 2 + form) as Fields, now));
+      out.push(toEntry(partition, head, flat.slice(i + 2, i + 2 + form) as Fields, now));
       i += 2 + form;
     }
   }

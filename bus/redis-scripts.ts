@@ -319,14 +319,20 @@ return 1
  * there are none, the id of the stream's newest entry (for a blocking wait
  * after it).
  *
- * The entries come as one flat array, per entry its id and then:
- *   0, topic, ts, value   when its fields are exactly `topic ts value` in
- *                         that order (what ingest writes for a value event);
- *   n, n field strings    otherwise (names and values, as stored);
- *   -1                    when its content is gone (trimmed while pending).
- * The first form leaves out the three field names, and no entry needs an
- * array of its own: the reader decodes half the strings and no nested
- * arrays per entry (see RedisIngestLog.readFenced).
+ * The entries come as one flat array, per entry either
+ *   `<id> <topic> <ts> <value>`  one string, when its fields are exactly
+ *                                `topic ts value` in that order (what ingest
+ *                                writes for a value event) and none of the
+ *                                three values holds a space; or
+ *   id, n, n field strings       (names and values, as stored) otherwise; or
+ *   id, -1                       when its content is gone (trimmed while
+ *                                pending).
+ * A stream id never holds a space, so an element with one is the short
+ * form. That form leaves out the field names and every nested array: the
+ * reader decodes one string per value event instead of eight strings and
+ * two arrays (see RedisIngestLog.readFenced), and Redis converts fewer,
+ * flat values (it costs Redis slightly less than returning the entries as
+ * XREADGROUP gave them).
  *   KEYS: ingest stream, lease key
  *   ARGV: owner, group, consumer, count, '>' (new) or '0' (own pending)
  */
@@ -334,22 +340,21 @@ export const FENCED_READ = script(`
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return -1 end
 local r = redis.call('XREADGROUP', 'GROUP', ARGV[2], ARGV[3], 'COUNT', ARGV[4], 'STREAMS', KEYS[1], ARGV[5])
 if r and #r[1][2] > 0 then
+  local find = string.find
   local out = {}
   local n = 0
   for _, e in ipairs(r[1][2]) do
     local f = e[2]
-    out[n + 1] = e[1]
-    if not f then
+    if f and #f == 6 and f[1] == 'topic' and f[3] == 'ts' and f[5] == 'value' and not find(f[2], ' ', 1, true) and not find(f[4], ' ', 1, true) and not find(f[6], ' ', 1, true) then
+      n = n + 1
+      out[n] = e[1] .. ' ' .. f[2] .. ' ' .. f[4] .. ' ' .. f[6]
+    elseif not f then
+      out[n + 1] = e[1]
       out[n + 2] = -1
       n = n + 2
-    elseif #f == 6 and f[1] == 'topic' and f[3] == 'ts' and f[5] == 'value' then
-      out[n + 2] = 0
-      out[n + 3] = f[2]
-      out[n + 4] = f[4]
-      out[n + 5] = f[6]
-      n = n + 5
     else
       local k = #f
+      out[n + 1] = e[1]
       out[n + 2] = k
       for i = 1, k do out[n + 2 + i] = f[i] end
       n = n + 2 + k
