@@ -63,6 +63,21 @@ type StreamEntryReply = [string, Fields | null];
 /** FENCED_READ's entries: one flat array (see the script for its layout). */
 type FencedEntries = (string | number)[];
 
+/**
+ * The number that `text.slice(start, end)` holds when it is 1 to 15 ASCII
+ * digits (exactly what Number() makes of it: below 2^53, so exact), else NaN.
+ */
+function digitsAt(text: string, start: number, end: number): number {
+  if (end <= start || end - start > 15) return Number.NaN;
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return Number.NaN;
+    n = n * 10 + digit;
+  }
+  return n;
+}
+
 /** Appends the entries of one partition's FENCED_READ reply to `out`. */
 function decodeFencedEntries(partition: number, flat: FencedEntries, now: number, out: IngestEntry[]): void {
   let i = 0;
@@ -73,7 +88,16 @@ function decodeFencedEntries(partition: number, flat: FencedEntries, now: number
       // `<id> <topic> <ts> <value>`: none of them holds a space.
       const topicEnd = head.indexOf(' ', idEnd + 1);
       const tsEnd = head.indexOf(' ', topicEnd + 1);
-      out.push(valueEntry(partition, head.slice(0, idEnd), head.slice(idEnd + 1, topicEnd), head.slice(topicEnd + 1, tsEnd), head.slice(tsEnd + 1), now));
+      const id = head.slice(0, idEnd);
+      const topic = head.slice(idEnd + 1, topicEnd);
+      // Plain integers (what ingest writes for ts, and often for value) are read in place.
+      const ts = digitsAt(head, topicEnd + 1, tsEnd);
+      const value = head.charCodeAt(tsEnd + 1) === 45 /* - */ ? -digitsAt(head, tsEnd + 2, head.length) : digitsAt(head, tsEnd + 1, head.length);
+      if (!Number.isNaN(ts) && !Number.isNaN(value) && topicProblem(topic) === null && !isSystemTopic(topic)) {
+        out.push({ partition, id, event: { topic, ts, value } });
+      } else {
+        out.push(valueEntry(partition, id, topic, head.slice(topicEnd + 1, tsEnd), head.slice(tsEnd + 1), now));
+      }
       i += 1;
       continue;
     }

@@ -202,6 +202,12 @@ test('the Redis fenced read decodes every entry as the plain read does: value ev
       ['topic', '$sys.x', 'ts', '1', 'value', '1'],
       ['topic', 'bad topic', 'ts', '1', 'value', '1'],
       ['topic', '', 'ts', '1', 'value', '1'],
+      ['topic', 'ok.a', 'ts', '007', 'value', '-5'],
+      ['topic', 'ok.a', 'ts', '1', 'value', '-0'],
+      ['topic', 'ok.a', 'ts', '1', 'value', '-'],
+      ['topic', 'ok.a', 'ts', '1', 'value', '+2'],
+      ['topic', 'ok.a', 'ts', '1234567890123456', 'value', '999999999999999'],
+      ['topic', 'ok.a', 'ts', '1', 'value', '0.1'],
       // Every other layout: the stored fields as they are.
       ['topic', 'ok.a', 'value', '2', 'ts', '1'],
       ['topic', 'ok.a', 'ts', '1', 'value', '2', 'data', '{"k":1}'],
@@ -221,17 +227,18 @@ test('the Redis fenced read decodes every entry as the plain read does: value ev
     assert.deepEqual(fenced.entries, plain);
     assert.deepEqual(fenced.entries[0], { partition: 0, id: ids[0], event: { topic: 'ok.a', ts: 1_700_000_000_000, value: 4.5 } });
     assert.deepEqual(fenced.entries[10].event, { topic: 'ok.a', ts: 16, value: 1000 });
-    assert.equal(fenced.entries.filter((e) => e.event === null).length, 13);
+    assert.equal(fenced.entries.filter((e) => e.event === null).length, 14);
+    assert.deepEqual(fenced.entries.slice(14, 20).map((e) => e.event && [e.event.ts, e.event.value]), [[7, -5], [1, -0], null, [1, 2], [1234567890123456, 999999999999999], [1, 0.1]]);
 
     // Removed while pending (not by rt): comes back without content, as on a plain read.
-    await raw.sendCommand(['XDEL', key, ids[0], ids[15]]);
+    await raw.sendCommand(['XDEL', key, ids[0], ids[21]]);
     const pending = { pending: true, count: 100, blockMs: 0 };
     const plainAgain = await bus.ingest.read('plain', 'c', [0], pending);
     const fencedAgain = await bus.ingest.readFenced(new Map([[0, 'me#1']]), 'fenced', 'c', pending);
     assert.deepEqual(fencedAgain.entries, plainAgain);
     assert.deepEqual(fencedAgain.entries[0], { partition: 0, id: ids[0], event: null, problem: 'entry was trimmed before it was processed' });
-    assert.equal(fencedAgain.entries[15].event, null);
-    assert.deepEqual(fencedAgain.entries[16], fenced.entries[16]);
+    assert.equal(fencedAgain.entries[21].event, null);
+    assert.deepEqual(fencedAgain.entries[22], fenced.entries[22]);
   } finally {
     await raw.destroy();
     await bus.close();
