@@ -49,6 +49,12 @@ const PERCENTILES: Partial<Record<AggregateFunction, number>> = { p50: 0.5, p90:
 export class PartitionWindows {
   private watermark = 0;
   private readonly open = new Map<string, Accumulator>();
+  /**
+   * The window each topic's plan folded into last: nearly every event goes
+   * to the same one as the event before, found here without building its
+   * key. Only open windows are held (close() drops what it closes).
+   */
+  private readonly recent = new Map<string, Map<WindowPlan, Accumulator>>();
   /** Events refused because their window had already closed. */
   late = 0;
 
@@ -70,12 +76,18 @@ export class PartitionWindows {
       this.late++;
       return false;
     }
-    const key = `${topic}\u0000${plan.label}\u0000${start}`;
-    let acc = this.open.get(key);
-    if (!acc) {
-      const sketched = plan.functions.some((fn) => fn in PERCENTILES);
-      acc = { topic, plan, start, count: 0, sum: 0, min: value, max: value, lastTs: ts, last: value, sketch: sketched ? new QuantileSketch() : null };
-      this.open.set(key, acc);
+    let recent = this.recent.get(topic);
+    let acc = recent?.get(plan);
+    if (acc === undefined || acc.start !== start) {
+      const key = `${topic}\u0000${plan.label}\u0000${start}`;
+      acc = this.open.get(key);
+      if (!acc) {
+        const sketched = plan.functions.some((fn) => fn in PERCENTILES);
+        acc = { topic, plan, start, count: 0, sum: 0, min: value, max: value, lastTs: ts, last: value, sketch: sketched ? new QuantileSketch() : null };
+        this.open.set(key, acc);
+      }
+      if (!recent) this.recent.set(topic, (recent = new Map()));
+      recent.set(plan, acc);
     }
     acc.count++;
     acc.sum += value;
@@ -103,6 +115,11 @@ export class PartitionWindows {
       if (acc.start + acc.plan.ms + acc.plan.graceMs <= this.watermark) {
         closed.push(acc);
         this.open.delete(key);
+        const recent = this.recent.get(acc.topic);
+        if (recent?.get(acc.plan) === acc) {
+          recent.delete(acc.plan);
+          if (recent.size === 0) this.recent.delete(acc.topic);
+        }
       }
     }
     if (closed.length === 0) return [];
