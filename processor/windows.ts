@@ -115,9 +115,10 @@ export class PartitionWindows {
       if (acc.start + acc.plan.ms + acc.plan.graceMs <= this.watermark) {
         closed.push(acc);
         this.open.delete(key);
+        // Under whichever plan it was found (a reloaded rule brings a new plan object for the same window).
         const recent = this.recent.get(acc.topic);
-        if (recent?.get(acc.plan) === acc) {
-          recent.delete(acc.plan);
+        if (recent) {
+          for (const [plan, held] of recent) if (held === acc) recent.delete(plan);
           if (recent.size === 0) this.recent.delete(acc.topic);
         }
       }

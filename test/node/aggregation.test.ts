@@ -174,3 +174,17 @@ describe('aggregation', () => {
     assert.equal(windows.late, 1);
   });
 });
+
+test('a window closed under one plan is not folded into again under a reloaded plan of the same label with a longer grace', () => {
+  const before = { label: '1s', ms: 1000, graceMs: 0, functions: ['count'] as AggregateFunction[], path: [], rule: 0 };
+  const reloaded = { ...before, graceMs: 5000 };
+  const windows = new PartitionWindows();
+  assert.equal(windows.fold('m', before, 1000, 1), true);
+  assert.equal(windows.fold('m', reloaded, 1500, 1), true, 'the open window, found under the new plan');
+  assert.equal(windows.fold('m', before, 2000, 1), true);
+  assert.deepEqual(windows.close().map((o) => [o.start, o.body.value]), [[1000, 2]]);
+  // Not late under the reloaded grace: a window of its own, never the closed one.
+  assert.equal(windows.fold('m', reloaded, 1700, 1), true);
+  assert.equal(windows.advanceTo(7000), true);
+  assert.deepEqual(windows.close().map((o) => [o.start, o.body.value]), [[1000, 1], [2000, 1]]);
+});
