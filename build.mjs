@@ -28,7 +28,8 @@ import { createHash } from 'node:crypto';
 import { basename, join, relative } from 'node:path';
 import { brotliCompress, constants, gzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
+import ts from 'typescript';
 import { minify } from 'terser';
 
 const release = process.argv.includes('--release');
@@ -83,6 +84,44 @@ checks.catch(() => {});
 // Chunks are named by their content: drop those of earlier builds.
 rmSync('dist/rt', { recursive: true, force: true });
 rmSync('dist/pages', { recursive: true, force: true });
+/**
+ * Minifies the CSS of the widgets' `css` tagged templates with esbuild's CSS
+ * minifier (the bundle's JavaScript minifier leaves template text as it is:
+ * indentation, and the doc comments of the custom properties), and plain
+ * templates marked `/* css *\/`. Templates are
+ * found by TypeScript's parser; only those without `${}` substitutions are
+ * rewritten, each on as many lines as before, so the source maps still point
+ * at the right lines of the code after it.
+ */
+const minifyCssTemplates = {
+  name: 'minify-css-templates',
+  setup(builder) {
+    builder.onLoad({ filter: /[\\/]widgets[\\/].*\.ts$/ }, async ({ path }) => {
+      const source = readFileSync(path, 'utf8');
+      if (!source.includes('css`') && !source.includes('/* css */')) return undefined;
+      const file = ts.createSourceFile(path, source, ts.ScriptTarget.Latest, true);
+      const templates = [];
+      const find = (node) => {
+        if (ts.isTaggedTemplateExpression(node) && node.tag.getText(file) === 'css' && ts.isNoSubstitutionTemplateLiteral(node.template)) templates.push(node.template);
+        // CSS kept as a plain string (no lit in that chunk) is marked the way editors highlight it: /* css */ `…`.
+        else if (ts.isNoSubstitutionTemplateLiteral(node) && source.slice(node.pos, node.getStart(file)).trim() === '/* css */') templates.push(node);
+        ts.forEachChild(node, find);
+      };
+      find(file);
+      let code = source;
+      // From the end, so earlier offsets stay valid.
+      for (const template of templates.reverse()) {
+        const { code: css, warnings } = await transform(template.text, { loader: 'css', minify: true, sourcefile: path });
+        if (warnings.length) throw new Error(`${path}: esbuild warns about a css\`\` template: ${warnings.map((w) => w.text).join('; ')}`);
+        const escaped = css.trim().replace(/[\\`]|\$\{/g, (m) => `\\${m}`);
+        const lines = template.getText(file).split('\n').length - 1;
+        code = `${code.slice(0, template.getStart(file))}\`${escaped}\`${'\n'.repeat(lines)}${code.slice(template.end)}`;
+      }
+      return { contents: code, loader: 'ts' };
+    });
+  },
+};
+
 const common = {
   bundle: true,
   splitting: true,
@@ -104,6 +143,7 @@ const [widgets] = await Promise.all([
     sourcemap: true,
     metafile: true,
     write: false,
+    plugins: [minifyCssTemplates],
   }),
   // rt-dashboard/react: the hook, for a product's own bundler (React stays the product's
   // copy). Its connection code finds the elements' sockets through a global registry.
