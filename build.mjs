@@ -85,13 +85,14 @@ checks.catch(() => {});
 rmSync('dist/rt', { recursive: true, force: true });
 rmSync('dist/pages', { recursive: true, force: true });
 /**
- * Minifies the CSS of the widgets' `css` tagged templates with esbuild's CSS
- * minifier (the bundle's JavaScript minifier leaves template text as it is:
- * indentation, and the doc comments of the custom properties), and plain
- * templates marked `/* css *\/`. Templates are
- * found by TypeScript's parser; only those without `${}` substitutions are
- * rewritten, each on as many lines as before, so the source maps still point
- * at the right lines of the code after it.
+ * Minifies the CSS of the widgets' `css` tagged templates, and of plain
+ * templates marked `/* css *\/`, with esbuild's CSS minifier (the bundle's
+ * JavaScript minifier leaves template text as written: indentation, and the
+ * doc comments of the custom properties). Templates are found by
+ * TypeScript's parser; only those without `${}` substitutions are rewritten,
+ * each followed by as many line breaks as it spanned, so the source maps
+ * still point at the right lines of the code after it (they show these
+ * files with the CSS minified).
  */
 const minifyCssTemplates = {
   name: 'minify-css-templates',
@@ -208,7 +209,8 @@ async function minifyWidgets({ metafile, outputFiles }) {
       module: true,
       compress: { passes: 2 },
       format: { comments: false },
-      sourceMap: { content: text.get(`${file}.map`) },
+      // The sources' text comes along from esbuild's map, as it did before terser.
+      sourceMap: { content: text.get(`${file}.map`), includeSources: true },
     });
     let name = file;
     if (file !== 'dist/rt.js') {
