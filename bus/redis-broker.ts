@@ -12,7 +12,7 @@ import { CommandDeadlines, type DeadlineOptions } from './command-deadline.js';
 import { newEpoch } from './epoch.js';
 import type { KeyNames } from './keys.js';
 import { createRedisClient, type BusLogger, type RedisClient, type RedisClusterClient, type RedisLink } from './redis-connection.js';
-import { POSITION, PUBLISH_BATCH, PUBLISH_BATCH_SHARDED, runScript, TRIM_HISTORY } from './redis-scripts.js';
+import { POSITION, POSITIONS, PUBLISH_BATCH, PUBLISH_BATCH_SHARDED, runScript, TRIM_HISTORY } from './redis-scripts.js';
 import { RetentionPolicy } from './retention.js';
 
 export interface RedisBrokerOptions {
@@ -25,6 +25,23 @@ export interface RedisBrokerOptions {
 }
 
 type Fields = string[];
+
+/** Most topics one POSITIONS call reads. */
+const POSITIONS_PER_CALL = 256;
+
+/** A position read waiting for its tick's batch: one promise, however many callers want the topic. */
+class PendingPosition {
+  resolve!: (position: TopicPosition) => void;
+  reject!: (error: Error) => void;
+  readonly promise = new Promise<TopicPosition>((resolve, reject) => {
+    this.resolve = resolve;
+    this.reject = reject;
+  });
+}
+
+function readPositions(broker: RedisBroker): void {
+  broker.readPositions();
+}
 type StreamEntryReply = [string, Fields | null];
 
 export class RedisBroker implements Broker {
@@ -44,6 +61,8 @@ export class RedisBroker implements Broker {
   /** Queue timeouts of this broker's commands, one timer per slot rather than per command. */
   private readonly deadlines = new CommandDeadlines();
   private readonly deadline = (): DeadlineOptions => this.deadlines.next();
+  /** Topics whose position was asked for in this tick (read together right after it); null when none. */
+  private positionBatch: Map<string, PendingPosition> | null = null;
 
   constructor(
     private readonly link: RedisLink,
@@ -146,9 +165,56 @@ export class RedisBroker implements Broker {
     this.interruptionCallbacks.push(callback);
   }
 
-  async position(topic: string): Promise<TopicPosition> {
-    const [epoch, top] = (await runScript(this.link.commands, POSITION, [this.keys.history(topic), this.keys.epoch(topic)], [newEpoch()], this.deadline)) as [string, string];
-    return { epoch, top };
+  /**
+   * Positions asked for in one tick are read together right after it
+   * (setImmediate): a topic asked for by many connections is read once, and
+   * on one Redis all of them take one POSITIONS call per 256 topics. A storm
+   * of 10 000 clients subscribing to 5 topics each then makes a few hundred
+   * commands instead of 50 000, and the gateway far less garbage.
+   */
+  position(topic: string): Promise<TopicPosition> {
+    let batch = this.positionBatch;
+    if (batch === null) {
+      batch = this.positionBatch = new Map();
+      setImmediate(readPositions, this);
+    }
+    let pending = batch.get(topic);
+    if (pending === undefined) batch.set(topic, (pending = new PendingPosition()));
+    return pending.promise;
+  }
+
+  /** Reads the positions asked for in the tick that just ended (see position). */
+  readPositions(): void {
+    const batch = this.positionBatch;
+    this.positionBatch = null;
+    if (batch === null) return;
+    if (this.link.cluster) {
+      // Topics lie in different slots: one POSITION call each (pipelined by node-redis).
+      for (const [topic, pending] of batch) {
+        runScript(this.link.commands, POSITION, [this.keys.history(topic), this.keys.epoch(topic)], [newEpoch()], this.deadline).then(
+          (reply) => pending.resolve({ epoch: (reply as string[])[0], top: (reply as string[])[1] }),
+          pending.reject,
+        );
+      }
+      return;
+    }
+    // Topics are apart, so one candidate epoch serves the call (as in publish).
+    const epoch = [newEpoch()];
+    const all = [...batch];
+    for (let from = 0; from < all.length; from += POSITIONS_PER_CALL) {
+      const part = all.slice(from, from + POSITIONS_PER_CALL);
+      const keys: string[] = [];
+      for (const [topic] of part) keys.push(this.keys.history(topic), this.keys.epoch(topic));
+      runScript(this.link.commands, POSITIONS, keys, epoch, this.deadline).then(
+        (reply) => {
+          const flat = reply as string[];
+          part.forEach(([, pending], i) => pending.resolve({ epoch: flat[2 * i], top: flat[2 * i + 1] }));
+        },
+        (error: Error) => {
+          for (const [, pending] of part) pending.reject(error);
+        },
+      );
+    }
   }
 
   async history(topic: string, since: string, limit: number): Promise<HistoryRange> {
