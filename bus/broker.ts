@@ -73,6 +73,13 @@ export interface Broker {
    */
   position(topic: string): Promise<TopicPosition>;
 
+  /**
+   * position() of several topics at once, in their order: each one's
+   * position, or the error that kept it from being read. Never rejects.
+   * (A gateway asks for the topics of one `sub` frame together.)
+   */
+  positions(topics: readonly string[]): Promise<(TopicPosition | Error)[]>;
+
   /** History entries of a topic newer than `since`, oldest first, at most `limit`. */
   history(topic: string, since: string, limit: number): Promise<HistoryRange>;
 

@@ -125,6 +125,7 @@ export class TopicEntry {
   lastBefore: string | null = null;
   /** Resolves once the bus subscription is active. */
   ready: Promise<void> = Promise.resolve();
+  /** Ends the bus subscription; set once it is active. */
   release: (() => Promise<void>) | null = null;
 
   constructor(readonly topic: string) {}
@@ -178,11 +179,14 @@ export class Registry {
   }
 
   /**
-   * Adds a subscription in catch-up state; resolves once live messages of
-   * the topic flow to its backlog, which is what makes "read history, then
-   * live" gap-free.
+   * Adds a subscription in catch-up state. Live messages of the topic flow
+   * to its backlog once the topic's bus subscription is active, which is
+   * what makes "read history, then live" gap-free: returns null when it is
+   * active already, else the promise of it (shared by the topic's joiners,
+   * no promise per subscription). If that promise rejects, the bus
+   * subscription could not be made: the caller leaves the subscription.
    */
-  async join(subscription: Subscription): Promise<void> {
+  join(subscription: Subscription): Promise<void> | null {
     const { topic } = subscription;
     let entry = this.topics.get(topic);
     if (!entry) {
@@ -203,12 +207,7 @@ export class Registry {
     subscription.slot = entry.catching.push(subscription) - 1;
     subscription.entry = entry;
     this.subscriptionCount++;
-    try {
-      await entry.ready;
-    } catch (error) {
-      this.leave(subscription);
-      throw error;
-    }
+    return entry.release !== null ? null : entry.ready;
   }
 
   /**
