@@ -114,6 +114,8 @@ export class Gateway {
   readonly system: SystemTopics;
   private readonly counters: DeliveryCounters = { messagesSent: 0, framesSent: 0, slowConsumerCloses: 0, historyResumes: 0, errorsSent: 0 };
   private readonly context: SessionContext;
+  /** The `hello` frame, once built (see hello). */
+  private helloFrame: string | undefined;
   /** Auth deadlines and token expiries of every connection, on one timer. */
   private readonly accessClock = new AccessClock();
   /**
@@ -329,7 +331,8 @@ export class Gateway {
 
   /** The `hello` frame every new connection gets first, whatever its transport. */
   private hello(): string {
-    return encodeHello({
+    // The same for every connection of this gateway: built once.
+    return (this.helloFrame ??= encodeHello({
       v: PROTOCOL_VERSION,
       heartbeatMs: this.heartbeatMs,
       limits: {
@@ -339,7 +342,7 @@ export class Gateway {
         maxSnapshot: MAX_SNAPSHOT,
         maxSnapshotMs: MAX_SNAPSHOT_MS,
       },
-    });
+    }));
   }
 
   /**

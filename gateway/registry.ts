@@ -31,8 +31,10 @@ export interface SubscriptionHolder extends FlushTarget {
  * newer than what history gave (see Session). Dropped when it goes live.
  */
 export class CatchUp {
-  /** Live messages that arrived while history was read; null once history is queued (at the seam). */
-  backlog: { id: string; encoded: Buffer }[] | null = [];
+  /** Live messages that arrived while history was read (null while there are none, and from the seam on). */
+  backlog: { id: string; encoded: Buffer }[] | null = null;
+  /** History is queued (the seam is reached): a live message goes through the id check instead of the backlog. */
+  seamed = false;
   /** Bytes in `backlog`, bounded like a connection's buffer. */
   backlogBytes = 0;
   /** The backlog overflowed during catch-up: a gap must be reported. */

@@ -112,6 +112,8 @@ const WRITE_CHUNK = 16 * 1024;
 const HIGH_WATER = 1024 * 1024;
 const OPEN = 1;
 const DATA_KEY = Buffer.from('"data":');
+/** The backlog of a catch-up during which no live message arrived. */
+const NO_BACKLOG: readonly { id: string; encoded: Buffer }[] = [];
 
 /** Timer callback for a rate-limited subscription's interval end (a plain function: no closure per session). */
 function intervalEnded(subscription: Subscription): void {
@@ -254,7 +256,8 @@ export class Session implements SubscriptionHolder, AccessHost {
 
   /** Subscribes topics that passed authorization (all of them in development mode). */
   subscribeAuthorized(topics: SubscribeTopic[], ref: number | undefined): void {
-    const added = topics.filter((t) => this.find(t.topic) === null).length;
+    let added = 0;
+    for (const t of topics) if (this.find(t.topic) === null) added++;
     if (this.subscriptionTotal + added > this.context.limits.maxSubscriptions) {
       this.sendError({
         code: ErrorCode.TooManySubscriptions,
@@ -379,8 +382,8 @@ export class Session implements SubscriptionHolder, AccessHost {
    */
   backlogged(subscription: Subscription, id: string, encoded: Buffer): void {
     const catchUp = subscription.catchUp!;
-    const backlog = catchUp.backlog;
-    if (backlog) {
+    if (!catchUp.seamed) {
+      const backlog = (catchUp.backlog ??= []);
       backlog.push({ id, encoded });
       catchUp.backlogBytes += encoded.length;
       while (backlog.length > MAX_BACKLOG || (catchUp.backlogBytes > this.context.limits.maxBufferedBytes && backlog.length > 1)) {
@@ -785,8 +788,9 @@ export class Session implements SubscriptionHolder, AccessHost {
   private seam(subscription: Subscription): void {
     const { topic } = subscription;
     const catchUp = subscription.catchUp!;
-    const backlog = catchUp.backlog!;
+    const backlog = catchUp.backlog ?? NO_BACKLOG;
     catchUp.backlog = null;
+    catchUp.seamed = true;
     catchUp.backlogBytes = 0;
     // The oldest live messages were dropped to bound the backlog. They are
     // missing only if they were newer than what history delivered.
