@@ -86,7 +86,8 @@ export interface Broker {
   /**
    * The newest `count` history entries of a topic, oldest first; with
    * `minId`, only entries whose id is at least `minId` (a time window, since
-   * ids start with their milliseconds).
+   * ids start with their milliseconds). The array may be shared by every
+   * caller that asked for the same in one tick: read it, do not change it.
    */
-  latest(topic: string, count: number, minId?: string): Promise<HistoryEntry[]>;
+  latest(topic: string, count: number, minId?: string): Promise<readonly HistoryEntry[]>;
 }

@@ -25,6 +25,7 @@ export interface RedisBrokerOptions {
 }
 
 type Fields = string[];
+type StreamEntryReply = [string, Fields | null];
 
 /** Most topics one POSITIONS call reads. */
 const POSITIONS_PER_CALL = 256;
@@ -38,7 +39,22 @@ interface PositionWaiter {
 function readPositions(broker: RedisBroker): void {
   broker.readPositions();
 }
-type StreamEntryReply = [string, Fields | null];
+
+/** A `latest` read asked for in this tick, shared by everyone who asked for the same. */
+interface LatestRead {
+  topic: string;
+  count: number;
+  minId: string | undefined;
+  promise: Promise<readonly HistoryEntry[]>;
+  resolve(entries: readonly HistoryEntry[]): void;
+  reject(error: Error): void;
+}
+
+function readLatest(broker: RedisBroker): void {
+  broker.readLatest();
+}
+
+const NO_ENTRIES: readonly HistoryEntry[] = Object.freeze([]);
 
 export class RedisBroker implements Broker {
   private readonly historyMaxLen: string;
@@ -57,6 +73,8 @@ export class RedisBroker implements Broker {
   /** Queue timeouts of this broker's commands, one timer per slot rather than per command. */
   private readonly deadlines = new CommandDeadlines();
   private readonly deadline = (): DeadlineOptions => this.deadlines.next();
+  /** `latest` reads asked for in this tick by topic, count and minId (made right after it, each once); null when none. */
+  private latestReads: Map<string, LatestRead> | null = null;
   /** Topics whose position was asked for in this tick (read together right after it), each with its index in the read; null when none. */
   private positionTopics: Map<string, number> | null = null;
   private positionWaiters: PositionWaiter[] = [];
@@ -248,10 +266,44 @@ export class RedisBroker implements Broker {
     return { entries: reply.map(toHistoryEntry), gap };
   }
 
-  async latest(topic: string, count: number, minId?: string): Promise<HistoryEntry[]> {
-    if (count <= 0) return [];
-    const reply = (await this.link.commands.sendCommand(['XREVRANGE', this.keys.history(topic), '+', minId ?? '-', 'COUNT', String(count)], this.deadlines.next())) as StreamEntryReply[];
-    return reply.map(toHistoryEntry).reverse();
+  /**
+   * Reads asked for in one tick are made right after it, each distinct
+   * topic, count and minId once (pipelined): the snapshot reads of a storm of
+   * clients subscribing to the same topics cost one command and one array of
+   * entries per topic, not one per subscription.
+   */
+  latest(topic: string, count: number, minId?: string): Promise<readonly HistoryEntry[]> {
+    if (count <= 0) return Promise.resolve(NO_ENTRIES);
+    let reads = this.latestReads;
+    if (reads === null) {
+      reads = this.latestReads = new Map();
+      setImmediate(readLatest, this);
+    }
+    const key = `${count}\n${minId ?? ''}\n${topic}`;
+    let read = reads.get(key);
+    if (read === undefined) {
+      let resolve!: (entries: readonly HistoryEntry[]) => void;
+      let reject!: (error: Error) => void;
+      const promise = new Promise<readonly HistoryEntry[]>((yes, no) => {
+        resolve = yes;
+        reject = no;
+      });
+      read = { topic, count, minId, promise, resolve, reject };
+      reads.set(key, read);
+    }
+    return read.promise;
+  }
+
+  /** Makes the `latest` reads asked for in the tick that just ended (see latest). */
+  readLatest(): void {
+    const reads = this.latestReads;
+    this.latestReads = null;
+    if (reads === null) return;
+    for (const read of reads.values()) {
+      this.link.commands
+        .sendCommand(['XREVRANGE', this.keys.history(read.topic), '+', read.minId ?? '-', 'COUNT', String(read.count)], this.deadlines.next())
+        .then((reply) => read.resolve((reply as StreamEntryReply[]).map(toHistoryEntry).reverse()), read.reject);
+    }
   }
 
   /** True unless the subscriber connection exists and is down. */

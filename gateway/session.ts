@@ -910,7 +910,7 @@ export class Session implements SubscriptionHolder, AccessHost {
   private async snapshot(topic: string, request: SubscribeTopic, state: Subscription, current: () => boolean): Promise<void> {
     const { broker } = this.context;
     const { snapshot: count, snapshotMs } = request;
-    let entries: HistoryEntry[];
+    let entries: readonly HistoryEntry[];
     if (snapshotMs !== undefined) {
       entries = await snapshotWindow(broker, topic, snapshotMs, count ?? MAX_SNAPSHOT);
     } else {

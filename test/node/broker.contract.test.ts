@@ -105,6 +105,19 @@ forEachEngine('broker', ({ make, redisUrl }) => {
     assert.deepEqual(await broker.latest('win', 10, '99999999999999-0'), []);
   });
 
+  test('latest reads asked for together in one tick each get their own answer', async () => {
+    const broker = (await make()).broker;
+    const ids = (await broker.publish([1, 2, 3].map((v) => ({ topic: 'lt', body: { ts: v, value: v } })))) as string[];
+    await broker.publish([{ topic: 'lt2', body: { ts: 9, value: 9 } }]);
+    const [a, b, c, d, e] = await Promise.all([broker.latest('lt', 2), broker.latest('lt', 2), broker.latest('lt', 3), broker.latest('lt', 10, ids[1]), broker.latest('lt2', 2)]);
+    assert.deepEqual(a.map((x) => x.id), ids.slice(1));
+    assert.deepEqual(b.map((x) => x.id), ids.slice(1));
+    assert.deepEqual(c.map((x) => x.id), ids);
+    assert.deepEqual(d.map((x) => x.id), ids.slice(1));
+    assert.deepEqual(e.map((x) => JSON.parse(x.body).value), [9]);
+    assert.deepEqual(await broker.latest('lt', 0), []);
+  });
+
   test('a publish whose source is not newer than the last one is skipped', async () => {
     const broker = (await make()).broker;
     const first = await broker.publish([
