@@ -73,13 +73,21 @@ export interface Broker {
    */
   position(topic: string): Promise<TopicPosition>;
 
+  /**
+   * position() of several topics at once, in their order: each one's
+   * position, or the error that kept it from being read. Never rejects.
+   * (A gateway asks for the topics of one `sub` frame together.)
+   */
+  positions(topics: readonly string[]): Promise<(TopicPosition | Error)[]>;
+
   /** History entries of a topic newer than `since`, oldest first, at most `limit`. */
   history(topic: string, since: string, limit: number): Promise<HistoryRange>;
 
   /**
    * The newest `count` history entries of a topic, oldest first; with
    * `minId`, only entries whose id is at least `minId` (a time window, since
-   * ids start with their milliseconds).
+   * ids start with their milliseconds). The array may be shared by every
+   * caller that asked for the same in one tick: read it, do not change it.
    */
-  latest(topic: string, count: number, minId?: string): Promise<HistoryEntry[]>;
+  latest(topic: string, count: number, minId?: string): Promise<readonly HistoryEntry[]>;
 }

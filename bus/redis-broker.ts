@@ -12,7 +12,7 @@ import { CommandDeadlines, type DeadlineOptions } from './command-deadline.js';
 import { newEpoch } from './epoch.js';
 import type { KeyNames } from './keys.js';
 import { createRedisClient, type BusLogger, type RedisClient, type RedisClusterClient, type RedisLink } from './redis-connection.js';
-import { POSITION, PUBLISH_BATCH, PUBLISH_BATCH_SHARDED, runScript, TRIM_HISTORY } from './redis-scripts.js';
+import { POSITION, POSITIONS, PUBLISH_BATCH, PUBLISH_BATCH_SHARDED, runScript, TRIM_HISTORY } from './redis-scripts.js';
 import { RetentionPolicy } from './retention.js';
 
 export interface RedisBrokerOptions {
@@ -26,6 +26,35 @@ export interface RedisBrokerOptions {
 
 type Fields = string[];
 type StreamEntryReply = [string, Fields | null];
+
+/** Most topics one POSITIONS call reads. */
+const POSITIONS_PER_CALL = 256;
+
+/** A caller of positions() waiting for its tick's read. */
+interface PositionWaiter {
+  topics: readonly string[];
+  resolve(positions: (TopicPosition | Error)[]): void;
+}
+
+function readPositions(broker: RedisBroker): void {
+  broker.readPositions();
+}
+
+/** A `latest` read asked for in this tick, shared by everyone who asked for the same. */
+interface LatestRead {
+  topic: string;
+  count: number;
+  minId: string | undefined;
+  promise: Promise<readonly HistoryEntry[]>;
+  resolve(entries: readonly HistoryEntry[]): void;
+  reject(error: Error): void;
+}
+
+function readLatest(broker: RedisBroker): void {
+  broker.readLatest();
+}
+
+const NO_ENTRIES: readonly HistoryEntry[] = Object.freeze([]);
 
 export class RedisBroker implements Broker {
   private readonly historyMaxLen: string;
@@ -44,6 +73,11 @@ export class RedisBroker implements Broker {
   /** Queue timeouts of this broker's commands, one timer per slot rather than per command. */
   private readonly deadlines = new CommandDeadlines();
   private readonly deadline = (): DeadlineOptions => this.deadlines.next();
+  /** `latest` reads asked for in this tick by topic, count and minId (made right after it, each once); null when none. */
+  private latestReads: Map<string, LatestRead> | null = null;
+  /** Topics whose position was asked for in this tick (read together right after it), each with its index in the read; null when none. */
+  private positionTopics: Map<string, number> | null = null;
+  private positionWaiters: PositionWaiter[] = [];
 
   constructor(
     private readonly link: RedisLink,
@@ -147,8 +181,71 @@ export class RedisBroker implements Broker {
   }
 
   async position(topic: string): Promise<TopicPosition> {
-    const [epoch, top] = (await runScript(this.link.commands, POSITION, [this.keys.history(topic), this.keys.epoch(topic)], [newEpoch()], this.deadline)) as [string, string];
-    return { epoch, top };
+    const [position] = await this.positions([topic]);
+    if (position instanceof Error) throw position;
+    return position;
+  }
+
+  /**
+   * Positions asked for in one tick are read together right after it
+   * (setImmediate): a topic asked for by many connections is read once, and
+   * on one Redis all of them take one POSITIONS call per 256 topics. A storm
+   * of 10 000 clients subscribing to 5 topics each then makes a few hundred
+   * commands instead of 50 000, and far less garbage.
+   */
+  positions(topics: readonly string[]): Promise<(TopicPosition | Error)[]> {
+    let batch = this.positionTopics;
+    if (batch === null) {
+      batch = this.positionTopics = new Map();
+      setImmediate(readPositions, this);
+    }
+    for (const topic of topics) if (!batch.has(topic)) batch.set(topic, batch.size);
+    return new Promise((resolve) => this.positionWaiters.push({ topics, resolve }));
+  }
+
+  /** Reads the positions asked for in the tick that just ended (see positions). */
+  readPositions(): void {
+    const batch = this.positionTopics;
+    const waiters = this.positionWaiters;
+    this.positionTopics = null;
+    this.positionWaiters = [];
+    if (batch === null) return;
+    const topics = [...batch.keys()];
+    const results: (TopicPosition | Error)[] = new Array(topics.length);
+    const reads: Promise<void>[] = [];
+    if (this.link.cluster) {
+      // Topics lie in different slots: one POSITION call each (pipelined by node-redis).
+      topics.forEach((topic, i) => {
+        reads.push(
+          runScript(this.link.commands, POSITION, [this.keys.history(topic), this.keys.epoch(topic)], [newEpoch()], this.deadline).then(
+            (reply) => void (results[i] = { epoch: (reply as string[])[0], top: (reply as string[])[1] }),
+            (error: Error) => void (results[i] = error),
+          ),
+        );
+      });
+    } else {
+      // Topics are apart, so one candidate epoch serves the call (as in publish).
+      const epoch = [newEpoch()];
+      for (let from = 0; from < topics.length; from += POSITIONS_PER_CALL) {
+        const to = Math.min(topics.length, from + POSITIONS_PER_CALL);
+        const keys: string[] = [];
+        for (let i = from; i < to; i++) keys.push(this.keys.history(topics[i]), this.keys.epoch(topics[i]));
+        reads.push(
+          runScript(this.link.commands, POSITIONS, keys, epoch, this.deadline).then(
+            (reply) => {
+              const flat = reply as string[];
+              for (let i = from; i < to; i++) results[i] = { epoch: flat[2 * (i - from)], top: flat[2 * (i - from) + 1] };
+            },
+            (error: Error) => {
+              for (let i = from; i < to; i++) results[i] = error;
+            },
+          ),
+        );
+      }
+    }
+    void Promise.all(reads).then(() => {
+      for (const { topics: wanted, resolve } of waiters) resolve(wanted.map((topic) => results[batch.get(topic)!]));
+    });
   }
 
   async history(topic: string, since: string, limit: number): Promise<HistoryRange> {
@@ -169,10 +266,44 @@ export class RedisBroker implements Broker {
     return { entries: reply.map(toHistoryEntry), gap };
   }
 
-  async latest(topic: string, count: number, minId?: string): Promise<HistoryEntry[]> {
-    if (count <= 0) return [];
-    const reply = (await this.link.commands.sendCommand(['XREVRANGE', this.keys.history(topic), '+', minId ?? '-', 'COUNT', String(count)], this.deadlines.next())) as StreamEntryReply[];
-    return reply.map(toHistoryEntry).reverse();
+  /**
+   * Reads asked for in one tick are made right after it, each distinct
+   * topic, count and minId once (pipelined): the snapshot reads of a storm of
+   * clients subscribing to the same topics cost one command and one array of
+   * entries per topic, not one per subscription.
+   */
+  latest(topic: string, count: number, minId?: string): Promise<readonly HistoryEntry[]> {
+    if (count <= 0) return Promise.resolve(NO_ENTRIES);
+    let reads = this.latestReads;
+    if (reads === null) {
+      reads = this.latestReads = new Map();
+      setImmediate(readLatest, this);
+    }
+    const key = `${count}\n${minId ?? ''}\n${topic}`;
+    let read = reads.get(key);
+    if (read === undefined) {
+      let resolve!: (entries: readonly HistoryEntry[]) => void;
+      let reject!: (error: Error) => void;
+      const promise = new Promise<readonly HistoryEntry[]>((yes, no) => {
+        resolve = yes;
+        reject = no;
+      });
+      read = { topic, count, minId, promise, resolve, reject };
+      reads.set(key, read);
+    }
+    return read.promise;
+  }
+
+  /** Makes the `latest` reads asked for in the tick that just ended (see latest). */
+  readLatest(): void {
+    const reads = this.latestReads;
+    this.latestReads = null;
+    if (reads === null) return;
+    for (const read of reads.values()) {
+      this.link.commands
+        .sendCommand(['XREVRANGE', this.keys.history(read.topic), '+', read.minId ?? '-', 'COUNT', String(read.count)], this.deadlines.next())
+        .then((reply) => read.resolve((reply as StreamEntryReply[]).map(toHistoryEntry).reverse()), read.reject);
+    }
   }
 
   /** True unless the subscriber connection exists and is down. */

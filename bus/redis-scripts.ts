@@ -1,6 +1,7 @@
 /**
  * Lua scripts run by the Redis bus. Each touches keys of one hash tag only,
- * so each runs in one Cluster slot and is atomic.
+ * so each runs in one Cluster slot and is atomic; POSITIONS, which reads
+ * several topics at once, is only sent to a single Redis.
  */
 import { createHash } from 'node:crypto';
 
@@ -350,6 +351,34 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
   end
 end
 return {epoch, top}
+`);
+
+/**
+ * POSITION for several topics in one call (one Redis: the keys of different
+ * topics may lie in different Cluster slots, so a Cluster reads each topic
+ * with POSITION). Each topic is read as POSITION reads it.
+ *   KEYS: history stream, epoch, for each topic   ARGV: candidate epoch
+ *   returns {epoch, top} for each topic, flattened
+ */
+export const POSITIONS = script(`
+local out = {}
+for k = 1, #KEYS, 2 do
+  local epoch = redis.call('GET', KEYS[k + 1])
+  if not epoch then
+    epoch = ARGV[1]
+    redis.call('SET', KEYS[k + 1], epoch)
+  end
+  local top = '0-0'
+  if redis.call('EXISTS', KEYS[k]) == 1 then
+    local info = redis.call('XINFO', 'STREAM', KEYS[k])
+    for i = 1, #info, 2 do
+      if info[i] == 'last-generated-id' then top = info[i + 1] end
+    end
+  end
+  out[k] = epoch
+  out[k + 1] = top
+end
+return out
 `);
 
 /**
