@@ -110,7 +110,9 @@ export class RedisBroker implements Broker {
    * one per master written to on a Cluster, routed by a topic of its slots.
    * A script that skipped everything as already published still rewrote its
    * source mark, so this also covers entries an earlier attempt wrote (and
-   * did not see replicated), even from another connection.
+   * did not see replicated), even from another connection. (Redis 7.0
+   * already counts a script call without writes for its connection's WAIT;
+   * the rewrite keeps that from depending on the version.)
    */
   private async replicated(commands: RedisLink['commands'], cluster: RedisClusterClient | null, topics: string[]): Promise<void> {
     const args = this.waitArgs!;

@@ -247,8 +247,9 @@ export async function runScript<O>(
  * Returns each new id, or '' where a message was skipped. A history without
  * an epoch (new, or lost) gets the candidate epoch in the same step. A call
  * that skipped something writes the source mark again (unchanged when
- * nothing passed): that write is what a `WAIT` after a redo on another
- * connection counts, so it covers the entries an earlier attempt appended.
+ * nothing passed), so a `WAIT` after a redo on another connection covers
+ * the entries an earlier attempt appended (Redis 7.0 counts the script call
+ * itself too; the write keeps that from depending on the version).
  *   KEYS: history stream, source mark, epoch
  *   ARGV: channel, candidate epoch, then per message: body, source partition ('' = none), source id
  */

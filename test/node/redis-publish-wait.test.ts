@@ -63,7 +63,8 @@ describe('publish WAIT on one master and its replica', () => {
       const [system] = await bus.broker.publish([{ topic: 's', body: { ts: 1, value: 1 } }]);
       assert.ok(system);
       // The redo skips the message (already in history) and still is not acknowledged,
-      // also from a connection that never wrote it (WAIT counts its own connection's writes).
+      // also from a connection that never wrote it (WAIT counts its own connection's writes;
+      // a fresh connection that sent nothing would get 1 at once).
       await assert.rejects(bus.broker.publish([request('2-0', 2)]), ReplicaAckError);
       const other = new RedisBus(options);
       await other.connect();
