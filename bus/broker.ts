@@ -49,6 +49,10 @@ export interface Broker {
    * Publishes messages, pipelined. Each one atomically appends to the topic's
    * history stream and publishes on its channel. Resolves with each new id,
    * or null where the publish was skipped as a duplicate of its source.
+   * On Redis with replicas to wait for (RT_REDIS_WAIT_REPLICAS), a call with
+   * any sourced request resolves only once that many replicas have it, and
+   * rejects with `ReplicaAckError` when fewer confirm in time: its sources
+   * must then not be acknowledged (a redo publishes nothing twice).
    */
   publish(requests: readonly PublishRequest[]): Promise<(string | null)[]>;
 

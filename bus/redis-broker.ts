@@ -12,6 +12,7 @@ import { CommandDeadlines, type DeadlineOptions } from './command-deadline.js';
 import { newEpoch } from './epoch.js';
 import type { KeyNames } from './keys.js';
 import { createRedisClient, type BusLogger, type RedisClient, type RedisClusterClient, type RedisLink } from './redis-connection.js';
+import { ReplicaAckError } from './redis-ingest-log.js';
 import { POSITION, POSITIONS, PUBLISH_BATCH, PUBLISH_BATCH_SHARDED, runScript, TRIM_HISTORY } from './redis-scripts.js';
 import { RetentionPolicy } from './retention.js';
 
@@ -22,6 +23,16 @@ export interface RedisBrokerOptions {
   retention?: RetentionPolicy;
   /** How often topics published to are trimmed to their retention, in ms (default 1 000). */
   retentionIntervalMs?: number;
+  /**
+   * Replicas that must have a publish of ingest entries (requests with a
+   * `source`) before it resolves (`WAIT n timeoutMs` after the call's
+   * scripts; 0 = don't wait). Fewer in time: the call rejects with
+   * `ReplicaAckError`, so the processor does not acknowledge those entries
+   * and redoes them (the redo publishes nothing twice, and waits again).
+   */
+  waitReplicas?: number;
+  /** How long `WAIT` may take, in ms (default 1 000). */
+  waitTimeoutMs?: number;
 }
 
 type Fields = string[];
@@ -60,6 +71,8 @@ export class RedisBroker implements Broker {
   private readonly historyMaxLen: string;
   private readonly retention: RetentionPolicy;
   private readonly retentionIntervalMs: number;
+  /** `WAIT n timeoutMs`, or null when publishes do not wait for replicas. */
+  private readonly waitArgs: string[] | null;
   /** Topics published to since their last trim. */
   private readonly published = new Set<string>();
   private trimTimer: NodeJS.Timeout | null = null;
@@ -88,6 +101,8 @@ export class RedisBroker implements Broker {
     this.historyMaxLen = String(options.historyMaxLen);
     this.retention = options.retention ?? new RetentionPolicy();
     this.retentionIntervalMs = options.retentionIntervalMs ?? 1000;
+    const replicas = options.waitReplicas ?? 0;
+    this.waitArgs = replicas > 0 ? ['WAIT', String(replicas), String(options.waitTimeoutMs ?? 1000)] : null;
   }
 
   async publish(requests: readonly PublishRequest[]): Promise<(string | null)[]> {
@@ -104,18 +119,57 @@ export class RedisBroker implements Broker {
     const ids: (string | null)[] = new Array(requests.length).fill(null);
     // The epoch a topic gets if its history is new; topics are apart, so one candidate serves the call.
     const epoch = newEpoch();
-    await Promise.all(
-      [...byTopic].map(async ([topic, indexes]) => {
-        const args = [this.keys.channel(topic), epoch];
-        for (const i of indexes) {
-          const { body, source } = requests[i];
-          args.push(encodeBody(body), source ? String(source.partition) : '', source ? source.id : '');
-        }
-        const reply = (await runScript(this.link.commands, this.link.cluster ? PUBLISH_BATCH_SHARDED : PUBLISH_BATCH, [this.keys.history(topic), this.keys.source(topic), this.keys.epoch(topic)], args, this.deadline)) as string[];
-        indexes.forEach((i, k) => (ids[i] = reply[k] === '' ? null : reply[k]));
-      }),
-    );
+    const { commands, cluster } = this.link;
+    const written = [...byTopic].map(async ([topic, indexes]) => {
+      const args = [this.keys.channel(topic), epoch];
+      for (const i of indexes) {
+        const { body, source } = requests[i];
+        args.push(encodeBody(body), source ? String(source.partition) : '', source ? source.id : '');
+      }
+      const reply = (await runScript(commands, cluster ? PUBLISH_BATCH_SHARDED : PUBLISH_BATCH, [this.keys.history(topic), this.keys.source(topic), this.keys.epoch(topic)], args, this.deadline)) as string[];
+      indexes.forEach((i, k) => (ids[i] = reply[k] === '' ? null : reply[k]));
+    });
+    // Only publishes of ingest entries wait: their entries are acknowledged
+    // next, and a failover must not lose what no redo will bring back.
+    // Unsourced ones (the gateway's system topics) do not hold up the
+    // connection for replicas.
+    await Promise.all(written);
+    if (this.waitArgs !== null && requests.some((r) => r.source)) await this.replicated(commands, cluster, [...byTopic.keys()]);
     return ids;
+  }
+
+  /**
+   * WAIT after a publish, on the connection(s) that carried its scripts
+   * (WAIT counts the writes of its own connection): one on a single Redis,
+   * one per master written to on a Cluster, routed by a topic of its slots.
+   * A script that skipped everything as already published still rewrote its
+   * source mark, so this also covers entries an earlier attempt wrote (and
+   * did not see replicated), even from another connection. (Redis 7.0
+   * already counts a script call without writes for its connection's WAIT;
+   * the rewrite keeps that from depending on the version.)
+   */
+  private async replicated(commands: RedisLink['commands'], cluster: RedisClusterClient | null, topics: string[]): Promise<void> {
+    const args = this.waitArgs!;
+    const [, required, timeoutMs] = args;
+    let counts: unknown[];
+    if (cluster) {
+      const byMaster = new Map<string, string>();
+      for (const topic of topics) {
+        const key = this.keys.history(topic);
+        const master = cluster.slots[keySlot(key)]?.master;
+        const address = master ? `${master.host}:${master.port}` : key;
+        if (!byMaster.has(address)) byMaster.set(address, key);
+      }
+      counts = await Promise.all([...byMaster.values()].map((key) => cluster.sendCommand(key, false, args)));
+    } else {
+      counts = [await commands.sendCommand(args, this.deadline())];
+    }
+    const count = Math.min(...counts.map(Number));
+    if (count < Number(required)) {
+      throw new ReplicaAckError(
+        `only ${count} of ${required} Redis replica(s) confirmed the publish within ${timeoutMs} ms (RT_REDIS_WAIT_REPLICAS, RT_REDIS_WAIT_TIMEOUT_MS); its ingest entries stay unacknowledged and are redone (nothing is published twice)`,
+      );
+    }
   }
 
   async subscribe(topic: string, listener: TopicListener): Promise<() => Promise<void>> {
@@ -406,4 +460,24 @@ function field(fields: Fields | null, name: string): string | undefined {
 
 function toHistoryEntry([id, fields]: StreamEntryReply): HistoryEntry {
   return { id, body: field(fields, 'b') ?? '{}' };
+}
+
+/**
+ * The Redis Cluster hash slot of a key (CRC16/XMODEM of its hash tag, or of
+ * the whole key without one, modulo 16 384), to send one WAIT per master.
+ */
+export function keySlot(key: string): number {
+  let start = key.indexOf('{');
+  let end = start < 0 ? -1 : key.indexOf('}', start + 1);
+  if (start < 0 || end === start + 1 || end < 0) {
+    start = -1;
+    end = key.length;
+  }
+  const bytes = Buffer.from(key.slice(start + 1, end));
+  let crc = 0;
+  for (const byte of bytes) {
+    crc ^= byte << 8;
+    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc % 16384;
 }

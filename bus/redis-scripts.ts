@@ -246,7 +246,11 @@ export async function runScript<O>(
  * TRIM_HISTORY, off this path.
  *
  * Returns each new id, or '' where a message was skipped. A history without
- * an epoch (new, or lost) gets the candidate epoch in the same step.
+ * an epoch (new, or lost) gets the candidate epoch in the same step. A call
+ * that skipped something writes the source mark again (unchanged when
+ * nothing passed), so a `WAIT` after a redo on another connection covers
+ * the entries an earlier attempt appended (Redis 7.0 counts the script call
+ * itself too; the write keeps that from depending on the version).
  *   KEYS: history stream, source mark, epoch
  *   ARGV: channel, candidate epoch, then per message: body, source partition ('' = none), source id
  */
@@ -264,6 +268,7 @@ if newest[1] then prev = newest[1][1] end
 local out = {}
 local lines = {}
 local marked = false
+local skipped = false
 local passed = nil
 for i = 3, #ARGV, 3 do
   local body, sp, sid = ARGV[i], ARGV[i + 1], ARGV[i + 2]
@@ -279,6 +284,7 @@ for i = 3, #ARGV, 3 do
     if not skip then lastp, lastid, marked = sp, sid, true end
   end
   if skip then
+    skipped = true
     out[#out + 1] = ''
   else
     if #lines == 0 then
@@ -290,7 +296,7 @@ for i = 3, #ARGV, 3 do
     lines[#lines + 1] = prev .. ' ' .. body
   end
 end
-if marked then redis.call('SET', KEYS[2], lastp .. '/' .. lastid) end
+if marked or skipped then redis.call('SET', KEYS[2], lastp .. '/' .. lastid) end
 if #lines > 0 then redis.call('PUBLISH', ARGV[1], table.concat(lines, '\\n')) end
 return out
 `);
