@@ -14,7 +14,11 @@
  *    records each event's POST → receipt latency and counts lost and
  *    duplicated events by sequence number.
  *
- *   npm run build && npm run bench:pipeline:processor [-- --runs 3 --events 100000 --seconds 8]
+ *   npm run build && npm run bench:pipeline:processor [-- --runs 3 --events 100000 --seconds 8] [--wait-replica]
+ *
+ * `--wait-replica` starts a replica of that Redis too and runs the
+ * processors with RT_REDIS_WAIT_REPLICAS=1 (every publish of ingest entries
+ * waits for the replica before they are acknowledged, as with Sentinel).
  *
  * Prints one JSON object (every run) and tables of medians.
  */
@@ -39,8 +43,10 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '8' },
     rate: { type: 'string', default: '10000' },
     only: { type: 'string' },
+    'wait-replica': { type: 'boolean', default: false },
   },
 });
+const WAIT_REPLICA = args['wait-replica'];
 const RUNS = Number(args.runs);
 const EVENTS = Number(args.events);
 const SECONDS = Number(args.seconds);
@@ -105,7 +111,7 @@ async function cpuSeconds(pid: number): Promise<number> {
 async function processorRun(redis: TestRedis, queued: IngestEvent[], processes: number, partitions: number, aggregate: boolean, config: string): Promise<ProcessorRun> {
   const prefix = `p${++prefixes}`;
   const keys = keyNames(prefix);
-  const env: Record<string, string> = { REDIS_URL: redis.url, RT_KEY_PREFIX: prefix, RT_PARTITIONS: String(partitions), LOG_LEVEL: 'warn', RT_LEASE_TTL_MS: '600' };
+  const env: Record<string, string> = { REDIS_URL: redis.url, RT_KEY_PREFIX: prefix, RT_PARTITIONS: String(partitions), LOG_LEVEL: 'warn', RT_LEASE_TTL_MS: '600', RT_REDIS_WAIT_REPLICAS: WAIT_REPLICA ? '1' : '0', RT_REDIS_WAIT_TIMEOUT_MS: '150' };
   if (aggregate) env.RT_CONFIG = config;
   const ports: number[] = [];
   const procs: RtProcess[] = [];
@@ -265,6 +271,7 @@ async function endToEnd(mode: 'redis' | 'memory', redis: TestRedis): Promise<End
 
 async function main(): Promise<void> {
   const redis = await startRedis();
+  const replica = WAIT_REPLICA ? await startRedis({ args: ['--replicaof', '127.0.0.1', String(redis.port)] }) : null;
   const dir = mkdtempSync(join(tmpdir(), 'rt-bench-'));
   const config = join(dir, 'rt.json');
   writeFileSync(config, JSON.stringify({ rules: [{ match: 'bench.*', aggregate: ['count', 'avg', 'max', 'p95'], windows: ['1s', '10s'] }] }));
@@ -304,7 +311,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(result));
 
     if (proc.length > 0) {
-      console.log(`\nProcessor, ${EVENTS} queued events over ${TOPICS} topics, median of ${RUNS} runs; ratios are medians of per-run ratios (reference: rt's publish script pipelined ${Math.round(ref)}/s; redis-benchmark SET -P 32 ${Math.round(median(reference.redisBenchmarkSet))}/s)`);
+      console.log(`\nProcessor, ${EVENTS} queued events over ${TOPICS} topics${WAIT_REPLICA ? ', every publish waiting for 1 replica (WAIT)' : ''}, median of ${RUNS} runs; ratios are medians of per-run ratios (reference: rt's publish script pipelined ${Math.round(ref)}/s; redis-benchmark SET -P 32 ${Math.round(median(reference.redisBenchmarkSet))}/s)`);
       console.log('processes  partitions  work                         events/s   × publish script   CPU s per 1M events   Redis CPU s per 1M');
       for (const [n, p, agg] of shapes) {
         const rs = proc.filter((r) => r.processes === n && r.partitions === p && r.aggregate === agg);
@@ -322,6 +329,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
+    await replica?.stop();
     await redis.stop();
   }
 }

@@ -49,6 +49,10 @@ export interface Broker {
    * Publishes messages, pipelined. Each one atomically appends to the topic's
    * history stream and publishes on its channel. Resolves with each new id,
    * or null where the publish was skipped as a duplicate of its source.
+   * On Redis with replicas to wait for (RT_REDIS_WAIT_REPLICAS), a call with
+   * any sourced request resolves only once that many replicas have it, and
+   * rejects with `ReplicaAckError` when fewer confirm in time: its sources
+   * must then not be acknowledged (a redo publishes nothing twice).
    */
   publish(requests: readonly PublishRequest[]): Promise<(string | null)[]>;
 
@@ -73,13 +77,21 @@ export interface Broker {
    */
   position(topic: string): Promise<TopicPosition>;
 
+  /**
+   * position() of several topics at once, in their order: each one's
+   * position, or the error that kept it from being read. Never rejects.
+   * (A gateway asks for the topics of one `sub` frame together.)
+   */
+  positions(topics: readonly string[]): Promise<(TopicPosition | Error)[]>;
+
   /** History entries of a topic newer than `since`, oldest first, at most `limit`. */
   history(topic: string, since: string, limit: number): Promise<HistoryRange>;
 
   /**
    * The newest `count` history entries of a topic, oldest first; with
    * `minId`, only entries whose id is at least `minId` (a time window, since
-   * ids start with their milliseconds).
+   * ids start with their milliseconds). The array may be shared by every
+   * caller that asked for the same in one tick: read it, do not change it.
    */
-  latest(topic: string, count: number, minId?: string): Promise<HistoryEntry[]>;
+  latest(topic: string, count: number, minId?: string): Promise<readonly HistoryEntry[]>;
 }

@@ -83,6 +83,10 @@ export class MemoryBroker implements Broker {
     return { epoch: this.epoch, top: this.topics.get(topic)?.clock.last ?? ID_ZERO };
   }
 
+  async positions(topics: readonly string[]): Promise<TopicPosition[]> {
+    return topics.map((topic) => ({ epoch: this.epoch, top: this.topics.get(topic)?.clock.last ?? ID_ZERO }));
+  }
+
   async history(topic: string, since: string, limit: number): Promise<HistoryRange> {
     const state = this.topics.get(topic);
     if (!state) return { entries: [], gap: false };

@@ -19,12 +19,14 @@ export interface RedisBusOptions {
   /** redis:// or rediss:// URL, or redis+sentinel://host:port[,host:port…]/master-name (see bus/redis-address.ts). */
   url: string;
   /**
-   * Replicas that must confirm each ingest append before it is acknowledged
-   * (`WAIT`): default 1 with Sentinel (a failover then loses nothing
-   * acknowledged), 0 otherwise.
+   * Replicas that must confirm each ingest append before it is acknowledged,
+   * and each publish of ingest entries before the processor acknowledges
+   * them (`WAIT`): default 1 with Sentinel (a failover then loses nothing
+   * acknowledged, neither in the ingest log nor in topic histories), 0
+   * otherwise.
    */
   waitReplicas?: number;
-  /** How long ingest waits for those replicas, in ms (default 1 000). */
+  /** How long an append or a publish waits for those replicas, in ms (default 1 000). */
   waitTimeoutMs?: number;
   /** Ingest stream partitions (default 4). Every service must use the same number. */
   partitions?: number;
@@ -74,7 +76,13 @@ export class RedisBus implements Bus {
     const waitReplicas = options.waitReplicas ?? (this.address.kind === 'sentinel' ? 1 : 0);
     this.ingest = new RedisIngestLog(this.link, keys, log, { partitions: options.partitions ?? 4, waitReplicas, waitTimeoutMs: options.waitTimeoutMs });
     this.coordination = new RedisCoordination(this.link, keys);
-    this.broker = new RedisBroker(this.link, keys, log, { historyMaxLen: options.historyMaxLen ?? 1_000_000, retention: options.retention, retentionIntervalMs: options.retentionIntervalMs });
+    this.broker = new RedisBroker(this.link, keys, log, {
+      historyMaxLen: options.historyMaxLen ?? 1_000_000,
+      retention: options.retention,
+      retentionIntervalMs: options.retentionIntervalMs,
+      waitReplicas,
+      waitTimeoutMs: options.waitTimeoutMs,
+    });
     this.state = new RedisProcessorState(this.link, keys);
   }
 
@@ -129,8 +137,8 @@ export class RedisBus implements Bus {
   /**
    * Sentinel promoted another master: the command connection moves to it
    * (commands in flight on the old one fail and are retried by their
-   * callers; ingest's WAIT made sure acknowledged appends reached a
-   * replica), the blocking reader and the subscriber are dropped, and the
+   * callers; the WAIT after appends and publishes made sure what was
+   * acknowledged reached a replica), the blocking reader and the subscriber are dropped, and the
    * broker reports an interruption so gateways close their clients with 1012
    * and those resume from the new master's history (with `reset` where it
    * lacks what they had seen).

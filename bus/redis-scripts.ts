@@ -1,6 +1,7 @@
 /**
  * Lua scripts run by the Redis bus. Each touches keys of one hash tag only,
- * so each runs in one Cluster slot and is atomic.
+ * so each runs in one Cluster slot and is atomic; POSITIONS, which reads
+ * several topics at once, is only sent to a single Redis.
  */
 import { createHash } from 'node:crypto';
 
@@ -245,7 +246,11 @@ export async function runScript<O>(
  * TRIM_HISTORY, off this path.
  *
  * Returns each new id, or '' where a message was skipped. A history without
- * an epoch (new, or lost) gets the candidate epoch in the same step.
+ * an epoch (new, or lost) gets the candidate epoch in the same step. A call
+ * that skipped something writes the source mark again (unchanged when
+ * nothing passed), so a `WAIT` after a redo on another connection covers
+ * the entries an earlier attempt appended (Redis 7.0 counts the script call
+ * itself too; the write keeps that from depending on the version).
  *   KEYS: history stream, source mark, epoch
  *   ARGV: channel, candidate epoch, then per message: body, source partition ('' = none), source id
  */
@@ -263,6 +268,7 @@ if newest[1] then prev = newest[1][1] end
 local out = {}
 local lines = {}
 local marked = false
+local skipped = false
 local passed = nil
 for i = 3, #ARGV, 3 do
   local body, sp, sid = ARGV[i], ARGV[i + 1], ARGV[i + 2]
@@ -278,6 +284,7 @@ for i = 3, #ARGV, 3 do
     if not skip then lastp, lastid, marked = sp, sid, true end
   end
   if skip then
+    skipped = true
     out[#out + 1] = ''
   else
     if #lines == 0 then
@@ -289,7 +296,7 @@ for i = 3, #ARGV, 3 do
     lines[#lines + 1] = prev .. ' ' .. body
   end
 end
-if marked then redis.call('SET', KEYS[2], lastp .. '/' .. lastid) end
+if marked or skipped then redis.call('SET', KEYS[2], lastp .. '/' .. lastid) end
 if #lines > 0 then redis.call('PUBLISH', ARGV[1], table.concat(lines, '\\n')) end
 return out
 `);
@@ -387,6 +394,34 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
   end
 end
 return {epoch, top}
+`);
+
+/**
+ * POSITION for several topics in one call (one Redis: the keys of different
+ * topics may lie in different Cluster slots, so a Cluster reads each topic
+ * with POSITION). Each topic is read as POSITION reads it.
+ *   KEYS: history stream, epoch, for each topic   ARGV: candidate epoch
+ *   returns {epoch, top} for each topic, flattened
+ */
+export const POSITIONS = script(`
+local out = {}
+for k = 1, #KEYS, 2 do
+  local epoch = redis.call('GET', KEYS[k + 1])
+  if not epoch then
+    epoch = ARGV[1]
+    redis.call('SET', KEYS[k + 1], epoch)
+  end
+  local top = '0-0'
+  if redis.call('EXISTS', KEYS[k]) == 1 then
+    local info = redis.call('XINFO', 'STREAM', KEYS[k])
+    for i = 1, #info, 2 do
+      if info[i] == 'last-generated-id' then top = info[i + 1] end
+    end
+  end
+  out[k] = epoch
+  out[k + 1] = top
+end
+return out
 `);
 
 /**

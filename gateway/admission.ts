@@ -15,10 +15,40 @@ import { tenantsForOrigin, type AccessPolicy, type InstanceLimits, type Tenant }
 export interface Ticket {
   address: string;
   /** Tenants the origin may act for (empty in development mode). */
-  candidates: Tenant[];
+  candidates: readonly Tenant[];
   /** The tenant bound already (by `?tenant=` or an origin only one tenant lists). */
   bound: Tenant | null;
   release(): void;
+}
+
+/** Most origins whose tenants are kept (see Admission.tenantsFor). */
+const ORIGINS_CACHED = 256;
+
+/** No tenants: development mode's candidates, shared by every connection. */
+const NO_TENANTS: readonly Tenant[] = Object.freeze([]);
+
+/**
+ * A ticket as a plain object of a class: no closure and context per
+ * connection (it lives as long as the connection, and idle connections are
+ * most of a gateway's memory).
+ */
+class AdmissionTicket implements Ticket {
+  private released = false;
+
+  constructor(
+    readonly address: string,
+    readonly candidates: readonly Tenant[],
+    readonly bound: Tenant | null,
+    private readonly admission: Admission,
+    /** The per-address counts this connection was counted in (the instance's, or its bound tenant's). */
+    private readonly perAddress: Map<string, number>,
+  ) {}
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.admission.left(this.perAddress, this.address);
+  }
 }
 
 export type AdmissionResult = { ok: true; ticket: Ticket } | { ok: false; status: 403 | 429 | 503; reason: RefusalReason; message: string };
@@ -49,11 +79,25 @@ export class Admission implements TenantLedger {
   /** Refusals by reason, all tenants (and none) together. */
   readonly refusals = new Map<RefusalReason, number>();
 
+  /** Tenants per origin under the current policy, shared by the connections from that origin (bounded: origins are the client's to choose). */
+  private readonly byOrigin = new Map<string | undefined, readonly Tenant[]>();
+
   constructor(private options: AdmissionOptions) {}
 
   /** Applies a reloaded policy and limits; open connections keep their tenant. */
   update(options: AdmissionOptions): void {
     this.options = options;
+    this.byOrigin.clear();
+  }
+
+  private tenantsFor(origin: string | undefined): readonly Tenant[] {
+    let tenants = this.byOrigin.get(origin);
+    if (tenants === undefined) {
+      if (this.byOrigin.size >= ORIGINS_CACHED) this.byOrigin.clear();
+      tenants = Object.freeze(tenantsForOrigin(this.options.policy!, origin));
+      this.byOrigin.set(origin, tenants);
+    }
+    return tenants;
   }
 
   get connections(): number {
@@ -63,10 +107,10 @@ export class Admission implements TenantLedger {
   admit(req: IncomingMessage): AdmissionResult {
     const { policy, limits } = this.options;
     const origin = req.headers.origin;
-    let candidates: Tenant[] = [];
+    let candidates: readonly Tenant[] = NO_TENANTS;
     let bound: Tenant | null = null;
     if (policy) {
-      candidates = tenantsForOrigin(policy, origin);
+      candidates = this.tenantsFor(origin);
       const named = new URL(req.url ?? '/', 'http://x').searchParams.get('tenant');
       if (named !== null) {
         const tenant = candidates.find((t) => t.id === named);
@@ -94,23 +138,15 @@ export class Admission implements TenantLedger {
     if (bound && !this.claim(bound)) return this.refuse(429, 'tenant_limit', `tenant "${bound.id}" is at its connection limit`, bound);
     this.total++;
     perAddress.set(address, fromAddress + 1);
-    let released = false;
-    return {
-      ok: true,
-      ticket: {
-        address,
-        candidates,
-        bound,
-        release: () => {
-          if (released) return;
-          released = true;
-          this.total--;
-          const n = (perAddress.get(address) ?? 1) - 1;
-          if (n <= 0) perAddress.delete(address);
-          else perAddress.set(address, n);
-        },
-      },
-    };
+    return { ok: true, ticket: new AdmissionTicket(address, candidates, bound, this, perAddress) };
+  }
+
+  /** A ticket was released: its connection no longer counts (see AdmissionTicket). */
+  left(perAddress: Map<string, number>, address: string): void {
+    this.total--;
+    const n = (perAddress.get(address) ?? 1) - 1;
+    if (n <= 0) perAddress.delete(address);
+    else perAddress.set(address, n);
   }
 
   claim(tenant: Tenant): boolean {

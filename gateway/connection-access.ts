@@ -51,6 +51,120 @@ export interface TenantLedger {
 export type RefusalReason = 'origin' | 'auth' | 'forbidden' | 'instance_limit' | 'address_limit' | 'tenant_limit' | 'rate_limited';
 
 const MAX_PENDING = 1000;
+/** Longest delay setTimeout takes; longer ones would fire at once. */
+const MAX_DELAY = 2 ** 31 - 1;
+/** What a connection's clock entry is due for (ConnectionAccess.dueKind). */
+const DUE_NONE = 0;
+const DUE_AUTH_DEADLINE = 1;
+const DUE_EXPIRY_WARNING = 2;
+const DUE_EXPIRY = 3;
+/** Where the first auth frame's verification is chained. */
+const SETTLED: Promise<void> = Promise.resolve();
+
+function fire(clock: AccessClock): void {
+  clock.fire();
+}
+
+/**
+ * One timer for the auth deadlines, expiry warnings and expiries of all the
+ * connections of a gateway: each connection with something due is in a
+ * min-heap by its due time (`ConnectionAccess.dueAt`, its index in
+ * `clockSlot`), and the timer is set for the earliest. A connection costs
+ * two fields here instead of two Timeouts with their closures and timer
+ * lists (idle connections are most of a gateway's memory).
+ */
+export class AccessClock {
+  private readonly heap: ConnectionAccess[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private timerAt = Infinity;
+
+  /** Calls `access.due()` at `at` (ms since the epoch) instead of whatever it was due for. */
+  schedule(access: ConnectionAccess, at: number): void {
+    access.dueAt = at;
+    if (access.clockSlot < 0) access.clockSlot = this.heap.push(access) - 1;
+    this.up(access.clockSlot);
+    this.down(access.clockSlot);
+    this.arm();
+  }
+
+  /** Takes `access` off the clock. */
+  cancel(access: ConnectionAccess): void {
+    const slot = access.clockSlot;
+    if (slot < 0) return;
+    access.clockSlot = -1;
+    const last = this.heap.pop()!;
+    if (last !== access) {
+      this.heap[slot] = last;
+      last.clockSlot = slot;
+      this.up(slot);
+      this.down(slot);
+    }
+    if (this.heap.length === 0) this.arm();
+  }
+
+  /** Connections waiting for something due (for tests). */
+  get size(): number {
+    return this.heap.length;
+  }
+
+  /** The timer fired: everything due runs (and may schedule its next step). */
+  fire(): void {
+    this.timer = null;
+    this.timerAt = Infinity;
+    const now = Date.now();
+    while (this.heap.length > 0 && this.heap[0].dueAt <= now) {
+      const access = this.heap[0];
+      this.cancel(access);
+      access.due();
+    }
+    this.arm();
+  }
+
+  private arm(): void {
+    const first = this.heap[0];
+    if (first === undefined) {
+      if (this.timer !== null) clearTimeout(this.timer);
+      this.timer = null;
+      this.timerAt = Infinity;
+      return;
+    }
+    if (this.timer !== null && this.timerAt <= first.dueAt) return;
+    if (this.timer !== null) clearTimeout(this.timer);
+    const delay = Math.min(MAX_DELAY, Math.max(0, first.dueAt - Date.now()));
+    this.timerAt = delay === MAX_DELAY ? Date.now() + delay : first.dueAt;
+    this.timer = setTimeout(fire, delay, this);
+  }
+
+  private up(slot: number): void {
+    const heap = this.heap;
+    const access = heap[slot];
+    while (slot > 0) {
+      const parent = (slot - 1) >> 1;
+      if (heap[parent].dueAt <= access.dueAt) break;
+      heap[slot] = heap[parent];
+      heap[slot].clockSlot = slot;
+      slot = parent;
+    }
+    heap[slot] = access;
+    access.clockSlot = slot;
+  }
+
+  private down(slot: number): void {
+    const heap = this.heap;
+    const access = heap[slot];
+    for (;;) {
+      let child = 2 * slot + 1;
+      if (child >= heap.length) break;
+      if (child + 1 < heap.length && heap[child + 1].dueAt < heap[child].dueAt) child++;
+      if (heap[child].dueAt >= access.dueAt) break;
+      heap[slot] = heap[child];
+      heap[slot].clockSlot = slot;
+      slot = child;
+    }
+    heap[slot] = access;
+    access.clockSlot = slot;
+  }
+}
 
 export class ConnectionAccess {
   /** The tenant this connection belongs to (set by its token, or by the origin for one tenant). */
@@ -60,14 +174,17 @@ export class ConnectionAccess {
   /** Authenticated with an admin token: may read `$sys.…` topics. */
   private admin = false;
   private grant: Grant | null = null;
-  private pending: { topics: SubscribeTopic[]; ref: number | undefined }[] = [];
+  /** `sub` frames held until a token arrives (null when none). */
+  private pending: { topics: SubscribeTopic[]; ref: number | undefined }[] | null = null;
   private pendingCount = 0;
-  private deadline: NodeJS.Timeout | null = null;
-  private warnTimer: NodeJS.Timeout | null = null;
-  private expiryTimer: NodeJS.Timeout | null = null;
   private closed = false;
-  /** Serializes auth frames so a slow verification cannot overtake a later one. */
-  private chain: Promise<void> = Promise.resolve();
+  /** Serializes auth frames so a slow verification cannot overtake a later one (null when none is in flight). */
+  private chain: Promise<void> | null = null;
+  /** When the clock calls `due` (ms since the epoch), and what for (a DUE_ constant; DUE_NONE when off the clock). */
+  dueAt = 0;
+  private dueKind = DUE_NONE;
+  /** Index in the clock's heap; -1 when off it. */
+  clockSlot = -1;
 
   constructor(
     private readonly policy: AccessPolicy,
@@ -77,6 +194,8 @@ export class ConnectionAccess {
     bound: Tenant | null,
     private readonly host: AccessHost,
     private readonly ledger: TenantLedger,
+    /** Runs the connection's auth deadline and token expiry (one for the gateway). */
+    private readonly clock: AccessClock,
     /** Called when an `auth` binds the connection to a tenant the upgrade did not name (a shared function: no closure per connection). */
     private readonly onBound: (tenant: Tenant, host: AccessHost) => void = () => {},
   ) {
@@ -97,9 +216,10 @@ export class ConnectionAccess {
       if (this.pendingCount + held.length > MAX_PENDING) {
         for (const r of held) this.forbid(r.topic, frame.ref);
       } else {
-        this.pending.push({ topics: held, ref: frame.ref });
+        (this.pending ??= []).push({ topics: held, ref: frame.ref });
         this.pendingCount += held.length;
-        this.deadline ??= setTimeout(() => this.unauthorized('no valid token within the auth deadline'), this.policy.auth.authTimeoutMs);
+        // Topics are held only before a grant: nothing else can be due yet.
+        if (this.dueKind === DUE_NONE) this.setDue(DUE_AUTH_DEADLINE, Date.now() + this.policy.auth.authTimeoutMs);
       }
     }
     const limit = (this.grant?.tenant ?? this.tenant)?.limits.subscriptions;
@@ -120,7 +240,11 @@ export class ConnectionAccess {
 
   /** Handles an `auth` frame. */
   authenticate(frame: AuthFrame): void {
-    this.chain = this.chain.then(() => this.verify(frame));
+    const next = (this.chain ?? SETTLED).then(() => this.verify(frame));
+    this.chain = next;
+    void next.then(() => {
+      if (this.chain === next) this.chain = null;
+    });
   }
 
   /** Stops timers; called when the connection closes. */
@@ -128,7 +252,8 @@ export class ConnectionAccess {
     if (this.closed) return;
     this.closed = true;
     if (this.tenant) this.ledger.sent(this.tenant, this.messagesOut);
-    for (const t of [this.deadline, this.warnTimer, this.expiryTimer]) if (t) clearTimeout(t);
+    this.clock.cancel(this);
+    this.dueKind = DUE_NONE;
     if (this.tenant) this.ledger.release(this.tenant);
     this.tenant = null;
   }
@@ -173,8 +298,8 @@ export class ConnectionAccess {
     if (this.isAdminToken(frame.token)) {
       if (this.grant) return this.unauthorized('an admin token cannot replace a tenant token on one connection');
       this.admin = true;
-      if (this.deadline) clearTimeout(this.deadline);
-      this.deadline = null;
+      this.clock.cancel(this);
+      this.dueKind = DUE_NONE;
       this.host.sendFrame(encodeAuthed(frame.ref === undefined ? { admin: true } : { ref: frame.ref, admin: true }));
       this.admitPending();
       return;
@@ -197,9 +322,8 @@ export class ConnectionAccess {
       this.onBound(grant.tenant, this.host);
     }
     this.grant = grant;
-    if (this.deadline) clearTimeout(this.deadline);
-    this.deadline = null;
-    this.schedule(grant.exp);
+    // Replaces the auth deadline, or the previous token's warning or expiry.
+    this.setDue(DUE_EXPIRY_WARNING, Math.max(Date.now(), grant.exp * 1000 - this.policy.auth.expiryWarningMs));
     this.host.sendFrame(encodeAuthed(frame.ref === undefined ? { tenant: grant.tenant.id, exp: grant.exp } : { ref: frame.ref, tenant: grant.tenant.id, exp: grant.exp }));
     // A re-auth may grant less: drop what the new token no longer covers.
     const lost = this.host.heldTopics().filter((t) => this.check(t) !== 'allow');
@@ -212,31 +336,36 @@ export class ConnectionAccess {
 
   private admitPending(): void {
     const pending = this.pending;
-    this.pending = [];
+    this.pending = null;
     this.pendingCount = 0;
+    if (pending === null) return;
     for (const { topics, ref } of pending) {
       const now = this.admit({ op: 'sub', topics, ref });
       if (now.length > 0) this.host.subscribeAuthorized(now, ref);
     }
   }
 
-  private schedule(exp: number): void {
-    if (this.warnTimer) clearTimeout(this.warnTimer);
-    if (this.expiryTimer) clearTimeout(this.expiryTimer);
-    const untilExp = exp * 1000 + this.policy.auth.clockToleranceSec * 1000 - Date.now();
-    const untilWarn = Math.max(0, exp * 1000 - this.policy.auth.expiryWarningMs - Date.now());
-    this.warnTimer = later(untilWarn, () => {
-      this.host.sendFrameError({ code: ErrorCode.TokenExpired, message: `token expires at ${new Date(exp * 1000).toISOString()}; send a fresh auth frame to keep this connection` });
-    }, (t) => (this.warnTimer = t));
-    this.expiryTimer = later(Math.max(0, untilExp), () => this.unauthorized('token expired'), (t) => (this.expiryTimer = t));
+  /** Puts the connection on the clock: `kind` is due at `at` (instead of whatever was due). */
+  private setDue(kind: number, at: number): void {
+    this.dueKind = kind;
+    this.clock.schedule(this, at);
   }
-}
 
-/** Longest delay setTimeout takes; longer ones would fire at once. */
-const MAX_DELAY = 2 ** 31 - 1;
-
-/** setTimeout for any delay: long ones are chained, `keep` records each timer so it can be cleared. */
-function later(ms: number, fn: () => void, keep: (t: NodeJS.Timeout) => void): NodeJS.Timeout {
-  if (ms <= MAX_DELAY) return setTimeout(fn, ms);
-  return setTimeout(() => keep(later(ms - MAX_DELAY, fn, keep)), MAX_DELAY);
+  /**
+   * Called by the clock when the connection's time is up: no token within
+   * the auth deadline; the token expires soon (warned ahead of `exp`, then
+   * its expiry is due); the token expired (closed with 4401 unless a fresh
+   * `auth` replaced it meanwhile).
+   */
+  due(): void {
+    const what = this.dueKind;
+    this.dueKind = DUE_NONE;
+    if (this.closed) return;
+    if (what === DUE_AUTH_DEADLINE) this.unauthorized('no valid token within the auth deadline');
+    else if (what === DUE_EXPIRY_WARNING && this.grant) {
+      const { exp } = this.grant;
+      this.host.sendFrameError({ code: ErrorCode.TokenExpired, message: `token expires at ${new Date(exp * 1000).toISOString()}; send a fresh auth frame to keep this connection` });
+      this.setDue(DUE_EXPIRY, exp * 1000 + this.policy.auth.clockToleranceSec * 1000);
+    } else if (what === DUE_EXPIRY) this.unauthorized('token expired');
+  }
 }

@@ -21,7 +21,7 @@ import {
 } from '../protocol/index.js';
 import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
 import { Admission, type Ticket } from './admission.js';
-import { ConnectionAccess, type AccessHost } from './connection-access.js';
+import { AccessClock, ConnectionAccess, type AccessHost } from './connection-access.js';
 import { FlushScheduler } from './flush-scheduler.js';
 import { FrameRateGuard } from './frame-rate-guard.js';
 import { Histogram } from './histogram.js';
@@ -114,6 +114,10 @@ export class Gateway {
   readonly system: SystemTopics;
   private readonly counters: DeliveryCounters = { messagesSent: 0, framesSent: 0, slowConsumerCloses: 0, historyResumes: 0, errorsSent: 0 };
   private readonly context: SessionContext;
+  /** The `hello` frame, once built (see hello). */
+  private helloFrame: string | undefined;
+  /** Auth deadlines and token expiries of every connection, on one timer. */
+  private readonly accessClock = new AccessClock();
   /**
    * One set of socket listeners for every connection (ws calls them with the
    * socket as `this`) rather than four closures per connection: idle
@@ -321,13 +325,14 @@ export class Gateway {
     // Shared by every connection of the tenant (or of the instance): nothing per connection until it sends frames.
     session.frameRate = ticket.bound?.limits ?? this.instanceLimits;
     // A connection whose tenant only its token names gets that tenant's frame rate from its `auth` on.
-    if (this.policy) session.access = new ConnectionAccess(this.policy, ticket.candidates, ticket.bound, session, this.admission, tenantFrameRate);
+    if (this.policy) session.access = new ConnectionAccess(this.policy, ticket.candidates, ticket.bound, session, this.admission, this.accessClock, tenantFrameRate);
     else if (ticket.bound) this.admission.release(ticket.bound);
   }
 
   /** The `hello` frame every new connection gets first, whatever its transport. */
   private hello(): string {
-    return encodeHello({
+    // The same for every connection of this gateway: built once.
+    return (this.helloFrame ??= encodeHello({
       v: PROTOCOL_VERSION,
       heartbeatMs: this.heartbeatMs,
       limits: {
@@ -337,7 +342,7 @@ export class Gateway {
         maxSnapshot: MAX_SNAPSHOT,
         maxSnapshotMs: MAX_SNAPSHOT_MS,
       },
-    });
+    }));
   }
 
   /**

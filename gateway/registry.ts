@@ -31,8 +31,10 @@ export interface SubscriptionHolder extends FlushTarget {
  * newer than what history gave (see Session). Dropped when it goes live.
  */
 export class CatchUp {
-  /** Live messages that arrived while history was read; null once history is queued (at the seam). */
-  backlog: { id: string; encoded: Buffer }[] | null = [];
+  /** Live messages that arrived while history was read (null while there are none, and from the seam on). */
+  backlog: { id: string; encoded: Buffer }[] | null = null;
+  /** History is queued (the seam is reached): a live message goes through the id check instead of the backlog. */
+  seamed = false;
   /** Bytes in `backlog`, bounded like a connection's buffer. */
   backlogBytes = 0;
   /** The backlog overflowed during catch-up: a gap must be reported. */
@@ -88,6 +90,8 @@ export class Subscription {
   readonly rateMs: number;
   /** The next subscription of the same session (its list; see Session). */
   next: Subscription | null = null;
+  /** Index in its topic's `catching` list while catching up; -1 otherwise. */
+  slot = -1;
 
   constructor(
     readonly holder: SubscriptionHolder,
@@ -105,8 +109,14 @@ export class Subscription {
 export class TopicEntry {
   /** Subscriptions that receive the topic's batches at each flush. */
   readonly live = new Set<Subscription>();
-  /** Subscriptions reading history or at the seam; live messages are handed to each one by one. */
-  readonly catching = new Set<Subscription>();
+  /**
+   * Subscriptions reading history or at the seam; live messages are handed
+   * to each one by one. A list with each one's index in `Subscription.slot`,
+   * removed by moving the last into its place: subscribing storms add and
+   * remove thousands, and a Set rebuilt its table again and again (garbage
+   * that outlived the storm's round trips and bloated the old generation).
+   */
+  readonly catching: Subscription[] = [];
   /** Messages received since the last flush, serialized and UTF-8 encoded once, oldest first. */
   batch: Buffer[] = [];
   /** Their ids, for the seam when a subscription goes live mid-tick. */
@@ -117,9 +127,24 @@ export class TopicEntry {
   lastBefore: string | null = null;
   /** Resolves once the bus subscription is active. */
   ready: Promise<void> = Promise.resolve();
+  /** Ends the bus subscription; set once it is active. */
   release: (() => Promise<void>) | null = null;
 
   constructor(readonly topic: string) {}
+}
+
+/** Takes a subscription off its topic's catching list; false when it was not on it. */
+function uncatch(entry: TopicEntry, subscription: Subscription): boolean {
+  const catching = entry.catching;
+  const slot = subscription.slot;
+  if (slot < 0 || catching[slot] !== subscription) return false;
+  const last = catching.pop()!;
+  if (last !== subscription) {
+    catching[slot] = last;
+    last.slot = slot;
+  }
+  subscription.slot = -1;
+  return true;
 }
 
 /** Where topics with a batch wait for the flush. */
@@ -156,11 +181,14 @@ export class Registry {
   }
 
   /**
-   * Adds a subscription in catch-up state; resolves once live messages of
-   * the topic flow to its backlog, which is what makes "read history, then
-   * live" gap-free.
+   * Adds a subscription in catch-up state. Live messages of the topic flow
+   * to its backlog once the topic's bus subscription is active, which is
+   * what makes "read history, then live" gap-free: returns null when it is
+   * active already, else the promise of it (shared by the topic's joiners,
+   * no promise per subscription). If that promise rejects, the bus
+   * subscription could not be made: the caller leaves the subscription.
    */
-  async join(subscription: Subscription): Promise<void> {
+  join(subscription: Subscription): Promise<void> | null {
     const { topic } = subscription;
     let entry = this.topics.get(topic);
     if (!entry) {
@@ -178,15 +206,10 @@ export class Registry {
       this.topics.set(topic, fresh);
       entry = fresh;
     }
-    entry.catching.add(subscription);
+    subscription.slot = entry.catching.push(subscription) - 1;
     subscription.entry = entry;
     this.subscriptionCount++;
-    try {
-      await entry.ready;
-    } catch (error) {
-      this.leave(subscription);
-      throw error;
-    }
+    return entry.release !== null ? null : entry.ready;
   }
 
   /**
@@ -196,7 +219,7 @@ export class Registry {
    */
   goLive(subscription: Subscription): void {
     const entry = subscription.entry;
-    if (!entry || !entry.catching.delete(subscription)) return;
+    if (!entry || !uncatch(entry, subscription)) return;
     subscription.liveAfter = entry.received;
     // Catch-up just sent a message: a rate-limited subscription's next one waits an interval.
     if (subscription.rateMs !== 0) (subscription.held ??= new Held()).nextAt = Date.now() + subscription.rateMs;
@@ -214,7 +237,7 @@ export class Registry {
     const entry = subscription.entry;
     if (!entry || !entry.live.delete(subscription)) return;
     subscription.catchUp = new CatchUp(lastId);
-    entry.catching.add(subscription);
+    subscription.slot = entry.catching.push(subscription) - 1;
   }
 
   /** Removes a subscription; the last one out releases the bus subscription. */
@@ -222,11 +245,11 @@ export class Registry {
     const entry = subscription.entry;
     if (!entry) return;
     subscription.entry = null;
-    if (!entry.live.delete(subscription) && !entry.catching.delete(subscription)) return;
+    if (!entry.live.delete(subscription) && !uncatch(entry, subscription)) return;
     this.subscriptionCount--;
     // A batch nobody live will read is dropped, so a batch is always the topic's latest messages.
     if (entry.live.size === 0) this.dropBatch(entry);
-    if (entry.live.size > 0 || entry.catching.size > 0) return;
+    if (entry.live.size > 0 || entry.catching.length > 0) return;
     if (this.topics.get(entry.topic) === entry) this.topics.delete(entry.topic);
     this.dropBatch(entry);
     if (entry.release) void entry.release().catch(() => {});
@@ -241,7 +264,13 @@ export class Registry {
   private received(entry: TopicEntry, id: string, body: string): void {
     const encoded = Buffer.from(encodeMessage(entry.topic, id, body));
     entry.received++;
-    for (const subscription of entry.catching) subscription.holder.backlogged(subscription, id, encoded);
+    // Backwards: a subscription that goes live here is replaced by the last one, already handed the message.
+    const catching = entry.catching;
+    for (let i = catching.length - 1; i >= 0; i--) {
+      if (i >= catching.length) continue;
+      const subscription = catching[i];
+      subscription.holder.backlogged(subscription, id, encoded);
+    }
     if (entry.live.size === 0) {
       entry.lastBefore = id;
       return;

@@ -112,6 +112,8 @@ const WRITE_CHUNK = 16 * 1024;
 const HIGH_WATER = 1024 * 1024;
 const OPEN = 1;
 const DATA_KEY = Buffer.from('"data":');
+/** The backlog of a catch-up during which no live message arrived. */
+const NO_BACKLOG: readonly { id: string; encoded: Buffer }[] = [];
 
 /** Timer callback for a rate-limited subscription's interval end (a plain function: no closure per session). */
 function intervalEnded(subscription: Subscription): void {
@@ -254,7 +256,8 @@ export class Session implements SubscriptionHolder, AccessHost {
 
   /** Subscribes topics that passed authorization (all of them in development mode). */
   subscribeAuthorized(topics: SubscribeTopic[], ref: number | undefined): void {
-    const added = topics.filter((t) => this.find(t.topic) === null).length;
+    let added = 0;
+    for (const t of topics) if (this.find(t.topic) === null) added++;
     if (this.subscriptionTotal + added > this.context.limits.maxSubscriptions) {
       this.sendError({
         code: ErrorCode.TooManySubscriptions,
@@ -379,8 +382,8 @@ export class Session implements SubscriptionHolder, AccessHost {
    */
   backlogged(subscription: Subscription, id: string, encoded: Buffer): void {
     const catchUp = subscription.catchUp!;
-    const backlog = catchUp.backlog;
-    if (backlog) {
+    if (!catchUp.seamed) {
+      const backlog = (catchUp.backlog ??= []);
       backlog.push({ id, encoded });
       catchUp.backlogBytes += encoded.length;
       while (backlog.length > MAX_BACKLOG || (catchUp.backlogBytes > this.context.limits.maxBufferedBytes && backlog.length > 1)) {
@@ -656,29 +659,77 @@ export class Session implements SubscriptionHolder, AccessHost {
    * Takes the topics of one `sub` frame: their places are held at once (so
    * the subscription limit counts them), their epochs are read, `subscribed`
    * carries the epochs, then each topic catches up on its own.
+   *
+   * Written with as few promises and async frames as it takes: whatever a
+   * subscription allocates lives across the bus round trip, and in a storm
+   * of thousands of clients subscribing it survives into the old generation
+   * and stays there as fragmentation after it dies (see docs/benchmarks.md,
+   * idle connections). One position read per frame, no promise per join
+   * when the topic's bus subscription is active already, and no async
+   * catch-up at all when there is nothing to read.
    */
-  private async subscribeFrame(requests: readonly SubscribeTopic[], ref: number | undefined): Promise<void> {
-    const { registry } = this.context;
+  private subscribeFrame(requests: readonly SubscribeTopic[], ref: number | undefined): void {
+    const { registry, broker } = this.context;
+    const topics: string[] = [];
     const subscriptions = requests.map((request) => {
       // A repeated sub replaces the old state: the client wants a fresh catch-up.
       this.drop(request.topic);
       const subscription = new Subscription(this, registry.intern(request.topic), request.since ?? null, request);
       this.add(subscription);
+      topics.push(subscription.topic);
       return subscription;
     });
-    const positions = await Promise.all(requests.map((request) => this.context.broker.position(request.topic).catch((error: Error) => error)));
-    // Live messages flow (into each subscription's backlog) before `subscribed`
-    // goes out: a client takes `subscribed` as "anything published from now on
-    // reaches me", so the bus subscription must already be active.
-    const joins = await Promise.all(
-      subscriptions.map((subscription, i) =>
-        positions[i] instanceof Error ? (positions[i] as Error) : this.context.registry.join(subscription).then(() => null, (error: Error) => error),
-      ),
-    );
-    if (this.closed) return;
+    void broker.positions(topics).then((positions) => this.joinFrame(requests, subscriptions, positions, ref));
+  }
+
+  /**
+   * Joins the frame's subscriptions whose position was read. Live messages
+   * flow (into each subscription's backlog) before `subscribed` goes out: a
+   * client takes `subscribed` as "anything published from now on reaches
+   * me", so the bus subscription must already be active. `positions` gets
+   * the error of each subscription that could not join.
+   */
+  private joinFrame(requests: readonly SubscribeTopic[], subscriptions: Subscription[], positions: (TopicPosition | Error)[], ref: number | undefined): void {
+    const { registry } = this.context;
+    let waiting: Promise<void>[] | null = null;
+    for (let i = 0; i < subscriptions.length; i++) {
+      const subscription = subscriptions[i];
+      // Dropped meanwhile (unsub, a repeated sub, closed): never joined, so nothing to leave.
+      if (positions[i] instanceof Error || !this.holds(subscription)) continue;
+      const ready = registry.join(subscription);
+      if (ready === null) continue;
+      (waiting ??= []).push(
+        ready.then(undefined, (error: Error) => {
+          registry.leave(subscription);
+          positions[i] = error;
+        }),
+      );
+    }
+    if (waiting === null) this.subscribed(requests, subscriptions, positions, ref);
+    else void Promise.all(waiting).then(() => this.subscribed(requests, subscriptions, positions, ref));
+  }
+
+  /** Sends `subscribed` with the epochs, then catches each subscription up. */
+  private subscribed(requests: readonly SubscribeTopic[], subscriptions: Subscription[], positions: (TopicPosition | Error)[], ref: number | undefined): void {
+    if (this.closed) {
+      // Closed while joining: close() left what it held before these joined.
+      for (const subscription of subscriptions) this.context.registry.leave(subscription);
+      return;
+    }
     const epochs = positions.map((position) => (position instanceof Error ? '' : position.epoch));
     this.sendControl(encodeSubscribed(requests.map((request) => request.topic), ref, epochs));
-    requests.forEach((request, i) => void this.subscribe(request, subscriptions[i], joins[i] ?? positions[i], ref));
+    for (let i = 0; i < subscriptions.length; i++) {
+      const subscription = subscriptions[i];
+      const request = requests[i];
+      const position = positions[i];
+      if (!this.holds(subscription)) {
+        this.context.registry.leave(subscription);
+        continue;
+      }
+      // Nothing to read (a live-only subscription: `snapshot: 0`, no `since`): straight to the seam.
+      if (!(position instanceof Error) && request.since === undefined && request.snapshot === 0 && request.snapshotMs === undefined) this.seam(subscription);
+      else void this.subscribe(request, subscription, position, ref);
+    }
   }
 
   /** Catches a joined subscription up (snapshot, replay or reset), then lets it go live; `position` is the error if it could not join. */
@@ -737,8 +788,9 @@ export class Session implements SubscriptionHolder, AccessHost {
   private seam(subscription: Subscription): void {
     const { topic } = subscription;
     const catchUp = subscription.catchUp!;
-    const backlog = catchUp.backlog!;
+    const backlog = catchUp.backlog ?? NO_BACKLOG;
     catchUp.backlog = null;
+    catchUp.seamed = true;
     catchUp.backlogBytes = 0;
     // The oldest live messages were dropped to bound the backlog. They are
     // missing only if they were newer than what history delivered.
@@ -858,7 +910,7 @@ export class Session implements SubscriptionHolder, AccessHost {
   private async snapshot(topic: string, request: SubscribeTopic, state: Subscription, current: () => boolean): Promise<void> {
     const { broker } = this.context;
     const { snapshot: count, snapshotMs } = request;
-    let entries: HistoryEntry[];
+    let entries: readonly HistoryEntry[];
     if (snapshotMs !== undefined) {
       entries = await snapshotWindow(broker, topic, snapshotMs, count ?? MAX_SNAPSHOT);
     } else {

@@ -11,6 +11,23 @@ import type { AccessPolicy, Tenant, TokenKey } from './tenants.js';
 
 /** Most patterns one token may grant. */
 const MAX_GRANTS = 200;
+/** Most compiled patterns kept for sharing (see compiled). */
+const PATTERNS_CACHED = 4096;
+const patterns = new Map<string, TopicPattern>();
+
+/**
+ * The compiled pattern of `source`, shared by every connection whose token
+ * grants it (a grant lives as long as its connection; patterns are pure).
+ */
+function compiled(source: string): TopicPattern {
+  let pattern = patterns.get(source);
+  if (pattern === undefined) {
+    if (patterns.size >= PATTERNS_CACHED) patterns.clear();
+    pattern = compilePattern(source);
+    patterns.set(source, pattern);
+  }
+  return pattern;
+}
 
 export interface Grant {
   tenant: Tenant;
@@ -71,11 +88,11 @@ export async function verifyToken(token: string, policy: AccessPolicy, allowed: 
   if (!Array.isArray(topics) || topics.length === 0 || topics.length > MAX_GRANTS) {
     return refuse(`token claim "topics" must be an array of 1 to ${MAX_GRANTS} topic patterns`);
   }
-  const grants: TopicPattern[] = [];
   for (const source of topics) {
     const problem = patternProblem(source);
     if (problem) return refuse(`token claim "topics": ${problem}`);
-    grants.push(compilePattern(source as string));
   }
+  // Exactly as long as needed: a grant lives as long as its connection.
+  const grants: TopicPattern[] = topics.map((source: string) => compiled(source));
   return { ok: true, grant: { tenant, grants, exp: payload.exp! } };
 }

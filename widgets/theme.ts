@@ -18,26 +18,22 @@ import { css } from 'lit';
 /** The values an element's `theme` attribute accepts. */
 export type ThemeName = 'auto' | 'system' | 'light' | 'dark';
 
-/**
- * Each token: the page's `--rt-*` value, else the light or dark default for
- * the used colour scheme. The chart's own tokens (grid, series colours) are
- * in chart/rt-chart.styles.ts, so pages without a chart do not download them.
- */
-const tokens = css`
-  --_bg: var(--rt-bg, light-dark(#ffffff, #15191e));
-  --_fg: var(--rt-fg, light-dark(#1b1f24, #e6e9ed));
-  --_muted: var(--rt-muted, light-dark(#5f6b7a, #9aa5b1));
-  --_border: var(--rt-border, light-dark(#d9dee4, #2c333b));
-  --_accent: var(--rt-accent, light-dark(#2f6fde, #6ea1ff));
-  --_ok: var(--rt-ok, light-dark(#1f9d55, #48bb78));
-  --_warn: var(--rt-warn, light-dark(#975a16, #ecc94b));
-  --_error: var(--rt-error, light-dark(#c53030, #fc8181));
-`;
-
 /** Theme tokens plus the frame every widget shares (card, font, spacing). */
 export const themeStyles = css`
   :host {
-    ${tokens}
+    /*
+     * Each token: the page's --rt-* value, else the light or dark default for
+     * the used colour scheme. The chart's own tokens (grid, series colours) are
+     * in chart/rt-chart.styles.ts, so pages without a chart do not download them.
+     */
+    --_bg: var(--rt-bg, light-dark(#ffffff, #15191e));
+    --_fg: var(--rt-fg, light-dark(#1b1f24, #e6e9ed));
+    --_muted: var(--rt-muted, light-dark(#5f6b7a, #9aa5b1));
+    --_border: var(--rt-border, light-dark(#d9dee4, #2c333b));
+    --_accent: var(--rt-accent, light-dark(#2f6fde, #6ea1ff));
+    --_ok: var(--rt-ok, light-dark(#1f9d55, #48bb78));
+    --_warn: var(--rt-warn, light-dark(#975a16, #ecc94b));
+    --_error: var(--rt-error, light-dark(#c53030, #fc8181));
     --_font: var(--rt-font, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
     --_radius: var(--rt-radius, 8px);
     --_padding: var(--rt-padding, 12px);

@@ -26,8 +26,10 @@ const dir = mkdtempSync(join(tmpdir(), 'rt-chaos-run-'));
 const results = join(dir, 'results.jsonl');
 writeFileSync(results, '');
 
+// A scenario that hangs (seen once under heavy load: one nginx scenario
+// waited for 11 minutes) fails after the timeout instead of holding CI.
 const code = await new Promise<number>((resolve) => {
-  const child = spawn(process.execPath, ['--test', `--test-concurrency=${long ? 1 : 2}`, ...files], {
+  const child = spawn(process.execPath, ['--test', `--test-concurrency=${long ? 1 : 2}`, `--test-timeout=${(long ? 20 : 4) * 60_000}`, ...files], {
     stdio: 'inherit',
     env: { ...process.env, RT_CHAOS_LONG: long ? '1' : '0', RT_CHAOS_STRICT: strict ? '1' : '0', RT_CHAOS_RESULTS: results },
   });

@@ -57,6 +57,24 @@ forEachEngine('broker', ({ make, redisUrl }) => {
     assert.deepEqual(await broker.position('ep2'), { epoch: (await broker.position('ep2')).epoch, top: published[0] });
   });
 
+  test('positions of several topics, asked for together and apart in one tick, agree with position', async () => {
+    const broker = (await make()).broker;
+    const ids = (await broker.publish([{ topic: 'pa', body: { ts: 1, value: 1 } }, { topic: 'pb', body: { ts: 2, value: 2 } }])) as string[];
+    // Two frames in the same tick, sharing a topic, and a topic with no history yet.
+    const [first, second] = await Promise.all([broker.positions(['pa', 'pb', 'pnew']), broker.positions(['pb', 'pa'])]);
+    assert.equal(first.length, 3);
+    assert.equal(second.length, 2);
+    for (const p of [...first, ...second]) assert.ok(!(p instanceof Error), String(p));
+    const [pa, pb, pnew] = first as { epoch: string; top: string }[];
+    assert.equal(pa.top, ids[0]);
+    assert.equal(pb.top, ids[1]);
+    assert.equal(pnew.top, '0-0');
+    assert.match(pnew.epoch, /^[A-Za-z0-9_-]{8}$/);
+    assert.deepEqual(second, [pb, pa], 'the same topic read in one tick gives each asker the same position');
+    assert.deepEqual(await broker.position('pnew'), pnew, 'the epoch a batched read created stays');
+    assert.deepEqual(await broker.positions([]), []);
+  });
+
   test('a history that was lost (a flushed Redis, a new process) starts over with another epoch', async () => {
     const broker = (await make()).broker;
     await broker.publish([{ topic: 'lost', body: { ts: 1, value: 1 } }]);
@@ -85,6 +103,19 @@ forEachEngine('broker', ({ make, redisUrl }) => {
     assert.deepEqual((await broker.latest('win', 10, ids[2])).map((e) => e.id), ids.slice(2));
     assert.deepEqual((await broker.latest('win', 2, ids[1])).map((e) => e.id), ids.slice(3));
     assert.deepEqual(await broker.latest('win', 10, '99999999999999-0'), []);
+  });
+
+  test('latest reads asked for together in one tick each get their own answer', async () => {
+    const broker = (await make()).broker;
+    const ids = (await broker.publish([1, 2, 3].map((v) => ({ topic: 'lt', body: { ts: v, value: v } })))) as string[];
+    await broker.publish([{ topic: 'lt2', body: { ts: 9, value: 9 } }]);
+    const [a, b, c, d, e] = await Promise.all([broker.latest('lt', 2), broker.latest('lt', 2), broker.latest('lt', 3), broker.latest('lt', 10, ids[1]), broker.latest('lt2', 2)]);
+    assert.deepEqual(a.map((x) => x.id), ids.slice(1));
+    assert.deepEqual(b.map((x) => x.id), ids.slice(1));
+    assert.deepEqual(c.map((x) => x.id), ids);
+    assert.deepEqual(d.map((x) => x.id), ids.slice(1));
+    assert.deepEqual(e.map((x) => JSON.parse(x.body).value), [9]);
+    assert.deepEqual(await broker.latest('lt', 0), []);
   });
 
   test('a publish whose source is not newer than the last one is skipped', async () => {

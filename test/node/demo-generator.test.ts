@@ -200,6 +200,15 @@ describe('demo generator: the series', () => {
   });
 });
 
+/** Polls until `ready` holds (a loaded machine delays timers; fixed sleeps would flake). */
+async function until(ready: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!ready()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
 describe('demo generator: the timer', () => {
   it('appends once at start, then once per interval, each call holding every metric', async () => {
     const bus = recordingBus();
@@ -258,21 +267,21 @@ describe('demo generator: the timer', () => {
     });
     const generator = startGenerator(bus, { intervalMs: 5, random: mulberry32(1) });
     try {
-      await sleep(60);
-      const during = bus.calls.length;
-      assert.ok(during >= 3, `${during} appends while failing`);
+      await until(() => bus.calls.length >= 3, 'three failing appends');
       assert.equal(warn.mock.callCount(), 1);
       assert.match(String(warn.mock.calls[0].arguments[0]), /bus down/);
 
       failing = false;
-      await sleep(40);
-      assert.ok(bus.calls.length > during, 'keeps appending');
+      const during = bus.calls.length;
+      await until(() => bus.calls.length >= during + 3, 'three appends after recovery');
       assert.equal(warn.mock.callCount(), 1);
       assert.equal(info.mock.callCount(), 1, 'says once that it recovered');
 
       failing = true;
-      await sleep(40);
-      assert.equal(warn.mock.callCount(), 2, 'a new failure streak warns again');
+      await until(() => warn.mock.callCount() === 2, 'a second warning');
+      const later = bus.calls.length;
+      await until(() => bus.calls.length >= later + 3, 'three more failing appends');
+      assert.equal(warn.mock.callCount(), 2, 'a new failure streak warns again, once');
     } finally {
       generator.stop();
     }
@@ -290,9 +299,8 @@ describe('demo generator: the timer', () => {
       },
       { intervalMs: 5 },
     );
-    await sleep(50);
+    await until(() => calls >= 3, 'three attempts');
     generator.stop();
-    assert.ok(calls >= 3, `${calls} attempts`);
     assert.equal(warn.mock.callCount(), 1);
   });
 
