@@ -7,7 +7,9 @@
  * master and wait for its replica's promotion.
  */
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
 import { promisify } from 'node:util';
+import { freePort } from './free-port.js';
 import { redisCommand, startRedis, type TestRedis } from './redis-server.js';
 
 const run = promisify(execFile);
@@ -51,11 +53,41 @@ async function until(check: () => Promise<boolean>, what: string, ms = 30_000): 
   }
 }
 
+/** Whether `port` is free on 127.0.0.1 right now. */
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A free port for a cluster node: redis-server also listens on port + 10 000
+ * for the cluster bus and refuses ports above 55 535, which this machine's
+ * ephemeral range (up to 60 999) hands out about one time in five.
+ */
+export async function freeClusterPort(): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const port = await freePort();
+    if (port <= 55_535 && (await isFree(port + 10_000))) return port;
+  }
+  throw new Error('no free port pair (p, p + 10 000) for a cluster node');
+}
+
 export async function startRedisCluster(options: ClusterOptions = {}): Promise<TestCluster> {
   const masters = options.masters ?? 3;
   const replicas = options.replicasPerMaster ?? 0;
   const args = ['--cluster-enabled', 'yes', '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 1000)];
-  const nodes = await Promise.all(Array.from({ length: masters * (1 + replicas) }, () => startRedis({ aof: options.aof, args })));
+  const started = await Promise.allSettled(Array.from({ length: masters * (1 + replicas) }, async () => startRedis({ aof: options.aof, args, port: await freeClusterPort() })));
+  const nodes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
+    // The nodes that did start would keep the test process alive.
+    await Promise.all(nodes.map((n) => n.stop()));
+    throw failed.reason;
+  }
   const alive = new Set(nodes);
   try {
     await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', String(replicas), '--cluster-yes'], { timeout: 60_000 });
