@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { startSentinelGroup, type TestSentinel } from '../support/redis-sentinel.js';
-import { runScenario } from './support/scenario.js';
+import { runScenario, SIZE } from './support/scenario.js';
 import { Stack } from './support/stack.js';
 
 const stacks: Stack[] = [];
@@ -23,7 +23,7 @@ async function sentinelStack(group: TestSentinel): Promise<Stack> {
   return stack;
 }
 
-test('Sentinel failover (SENTINEL FAILOVER) mid-stream, min-replicas-to-write 1: nothing acknowledged lost, nothing lost from history, so clients resume without reset', async () => {
+test('Sentinel failover (SENTINEL FAILOVER) mid-stream, min-replicas-to-write 1: nothing acknowledged lost; a reset only where history a client saw did not reach the replica', async () => {
   const group = await startSentinelGroup({ sentinels: 1, aof: true, minReplicasToWrite: 1 });
   const stack = await sentinelStack(group);
   const before = await group.masterPort();
@@ -37,7 +37,14 @@ test('Sentinel failover (SENTINEL FAILOVER) mid-stream, min-replicas-to-write 1:
   });
   assert.notEqual(after, before, 'the master changed');
   assert.equal(figures.lost, 0);
-  assert.equal(figures.resets, 0, 'the old master refused writes once its replica left, so no history a client saw was lost: no reset');
+  // Usually 0 resets: the old master refuses writes once its replica left.
+  // But a batch's PUBLISH reaches clients before its WAIT: when Sentinel
+  // promotes the replica in that window (seen once in six runs), clients hold
+  // ids the new master never had, and each such subscription must get a
+  // reset (never a silent gap); the processor redoes the unacknowledged
+  // batch there, so nothing acknowledged is lost (checked above and by the
+  // scenario's exactly-once judge).
+  assert.ok(figures.resets <= figures.clients * SIZE.topics, `at most one reset per subscription (${figures.resets})`);
 });
 
 test('Sentinel: master SIGKILLed mid-stream, replica promoted: nothing acknowledged lost', async () => {
