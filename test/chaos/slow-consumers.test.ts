@@ -1,8 +1,10 @@
 /**
  * Chaos scenario 6: slow consumers. A real `rt gateway` process on a real
  * Redis streams a value topic and an event topic (8 KB events, about 100 per second) to 50 clients; in the second
- * phase 10 % of them read about 100× slower (1 ms out of every 100 ms) for a
- * bounded time (10 s; 60 s with --long). Checked: the gateway's RSS stays under
+ * phase 10 % of them read in a 1 ms window once a second for a bounded time
+ * (10 s; 60 s with --long). (1 ms out of every 100 ms was not slow on a
+ * quiet machine: the kernel's socket buffers held 100 ms of the stream and
+ * one window drained them, so nothing had to be conflated.) Checked: the gateway's RSS stays under
  * 400 MiB, fast clients receive every event, slow clients are conflated
  * (`latest`) and never disconnected while they read, and once they read
  * again they reach the final value and every event. Fast clients' p99
@@ -89,7 +91,7 @@ async function runPhase(phase: string, slowCount: number): Promise<{ p99Ms: numb
     for (const c of clients) c.send({ op: 'sub', topics: [{ topic: `${phase}.ev`, snapshot: 0 }, { topic: `${phase}.val`, snapshot: 0 }] });
     await eventually(() => clients.every((c) => c.frames.some((f) => f.op === 'subscribed')), 10_000);
     await new Promise((r) => setTimeout(r, 300));
-    const stops = slow.map((c) => c.throttle(1, 100));
+    const stops = slow.map((c) => c.throttle(1, 1000));
     let peak = rss(gateway.child.pid!);
     const sampler = setInterval(() => (peak = Math.max(peak, rss(gateway.child.pid!))), 200);
     const { events, last } = await stream(phase, PHASE_MS);
@@ -108,7 +110,7 @@ async function runPhase(phase: string, slowCount: number): Promise<{ p99Ms: numb
   }
 }
 
-test(`scenario 6: 10 % of clients read 100× slower for ${PHASE_MS / 1000} s; the others are served, memory stays bounded`, async () => {
+test(`scenario 6: 10 % of clients read 1 ms a second for ${PHASE_MS / 1000} s; the others are served, memory stays bounded`, async () => {
   const clean = await runPhase('clean', 0);
   const slowed = await runPhase('slowed', SLOW);
   const figures = {
